@@ -1,0 +1,177 @@
+"""Exercises with immediate, specific feedback, saved to the student's answer sheet.
+
+In a notebook::
+
+    from casekit.exercises import start, show, check, my_retailer
+    start("s2026-017")              # once: who is working (answers go to this sheet)
+    show("crm.quiz-01")             # a widget: prompt, input, Check, Hint, feedback
+    data = my_retailer()            # this student's own simulated retailer
+    check("crm.top-share", 0.61)    # check a computed value
+
+Exercise content lives as data in ``exercises/*.toml``; this package holds the checking
+logic (:mod:`casekit.exercises.types`), the bank reader (:mod:`~casekit.exercises.bank`),
+the answer sheet (:mod:`~casekit.exercises.sheet`) and the widgets
+(:mod:`~casekit.exercises.widgets`).
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from typing import Any
+
+from casekit.exercises.bank import BankError, bank_dir, load_bank
+from casekit.exercises.sheet import AnswerSheet, check_student_id, workbook_home
+from casekit.exercises.types import AnswerError, Exercise, Feedback
+
+__all__ = ["AnswerError", "AnswerSheet", "BankError", "Exercise", "Feedback", "catalog",
+           "check", "get", "my_retailer", "show", "start", "student", "submit",
+           "workbook_home"]
+
+DEFAULT_STUDENT = "self-study"
+_state: dict[str, str | None] = {"student": None}
+
+
+class Session:
+    """Who is working; shown by :func:`start`."""
+
+    def __init__(self, student: str):
+        self.student = student
+
+    def __repr__(self):
+        return (f"Working as {self.student!r}. Every answer you check is saved to your answer "
+                f"sheet ({self.student}.json in your workbook folder: "
+                "casekit.exercises.AnswerSheet(student()).path shows where).")
+
+
+def start(student_id: str) -> Session:
+    """Say who is working: answers are saved to this student's sheet and computed
+    exercises use this student's own data.
+
+    >>> start("demo-student")
+    Working as 'demo-student'. ...
+    """
+    _state["student"] = check_student_id(student_id)
+    return Session(_state["student"])
+
+
+def student() -> str:
+    """The current student id: set by :func:`start`, else ``CASEKIT_STUDENT``, else 'self-study'."""
+    return _state["student"] or check_student_id(os.environ.get("CASEKIT_STUDENT", DEFAULT_STUDENT))
+
+
+@functools.lru_cache(maxsize=4)
+def _bank_cached(folder: str, stamp: tuple) -> dict[str, Exercise]:
+    return load_bank(folder)
+
+
+def _bank() -> dict[str, Exercise]:
+    folder = bank_dir()
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml"))) \
+        if folder.is_dir() else ()
+    return _bank_cached(str(folder), stamp)
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id; an unknown id raises ValueError with close matches.
+
+    >>> get("no-such-id")
+    Traceback (most recent call last):
+    ...
+    ValueError: No exercise 'no-such-id'. ...
+    """
+    bank = _bank()
+    if not isinstance(exercise_id, str) or exercise_id not in bank:
+        close = difflib.get_close_matches(str(exercise_id), list(bank), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else \
+            " casekit.exercises.catalog() lists every exercise."
+        raise ValueError(f"No exercise {exercise_id!r}.{hint}")
+    return bank[exercise_id]
+
+
+def catalog():
+    """Every exercise as a table: id, chapter, type, points, computed, term (en, 中文), prompt.
+
+    >>> list(catalog().columns)
+    ['id', 'chapter', 'type', 'points', 'computed', 'term_en', 'term_zh', 'prompt']
+    """
+    import pandas as pd
+
+    rows = [{"id": ex.id, "chapter": ex.chapter, "type": ex.kind, "points": ex.points,
+             "computed": ex.computed, "term_en": ex.term.get("en", ""),
+             "term_zh": ex.term.get("zh", ""),
+             "prompt": " ".join(ex.prompt.split())[:80]} for ex in _bank().values()]
+    columns = ["id", "chapter", "type", "points", "computed", "term_en", "term_zh", "prompt"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@functools.lru_cache(maxsize=8)
+def _student_data(student_id: str):
+    from casekit.data import for_student
+
+    return for_student(student_id)
+
+
+def my_retailer():
+    """This student's own simulated retailer (``casekit.data.for_student(student())``)."""
+    return _student_data(student())
+
+
+_RESOLVED: dict[tuple[str, str], tuple[Exercise, Exercise]] = {}
+
+
+def _resolved(exercise: Exercise, student_id: str) -> Exercise:
+    """``exercise`` with its answer worked out on this student's data (cached)."""
+    if not exercise.computed:
+        return exercise
+    key = (student_id, exercise.id)
+    cached = _RESOLVED.get(key)
+    if cached is None or cached[0] is not exercise:
+        cached = _RESOLVED[key] = (exercise, exercise.resolve(_student_data(student_id)))
+    return cached[1]
+
+
+def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Feedback:
+    """Check ``answer``, save the attempt to the sheet, and add the explanation once it is
+    earned (after success, or after ``reveal_after`` tries)."""
+    who = student() if student_id is None else check_student_id(student_id)
+    feedback = _resolved(exercise, who).check(answer)
+    sheet = AnswerSheet(who)
+    sheet.record({"id": exercise.id, "answer": answer, "score": feedback.score,
+                  "correct": feedback.correct, "valid": feedback.valid,
+                  "points": exercise.points, "casekit": _version()})
+    tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
+    message = feedback.message
+    if exercise.explanation and feedback.valid and (
+            feedback.correct or tries >= exercise.reveal_after):
+        message += f"\n\n**Why:** {exercise.explanation}"
+    for notice in sheet.notices:
+        message += f"\n\n**Note:** {notice}"
+    return Feedback(feedback.correct, feedback.score, message, feedback.valid)
+
+
+def check(exercise_id: str, value: Any) -> Feedback:
+    """Check a value you computed for exercise ``exercise_id`` and save the attempt.
+
+    >>> fb = check("no-such-id", 1)
+    >>> fb.correct, fb.message.startswith("⚠ No exercise")
+    (False, True)
+    """
+    try:
+        exercise = get(exercise_id)
+    except ValueError as err:
+        return Feedback(False, 0.0, f"⚠ {err}", valid=False)
+    return submit(exercise, value)
+
+
+def show(exercise_id: str):
+    """The exercise as a widget: prompt, answer input, Check and Hint buttons, feedback."""
+    from casekit.exercises.widgets import ExerciseView
+
+    return ExerciseView(get(exercise_id))
+
+
+def _version() -> str:
+    import casekit
+
+    return casekit.__version__

@@ -1,0 +1,643 @@
+"""Exercise types and their checking logic.
+
+Checking is pure: ``exercise.check(answer)`` turns *any* input into a :class:`Feedback`
+— never an exception — so a widget or a grader can hand it whatever a student typed.
+A computed exercise is first bound to one student's data with
+``exercise.resolve(retailer)``, which runs the reference solution on it.
+
+>>> ex = NumericExercise(id="demo.margin", prompt="Margin?", answer=0.25, units="share")
+>>> ex.check("0.25").correct
+True
+>>> print(ex.check("25%").message)
+✓ Correct.
+>>> print(ex.check("abc").message)
+⚠ 'abc' is not a number. Type digits only, for example 1234.5 or 12%.
+"""
+from __future__ import annotations
+
+import html
+import importlib
+import math
+import numbers
+import random
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+__all__ = [
+    "AnswerError", "ChoiceExercise", "Exercise", "Feedback", "MatchingExercise",
+    "MultipleChoiceExercise", "NumericExercise", "OrderingExercise", "TableExercise",
+    "TextExercise", "letter", "parse_number",
+]
+
+TICK, CROSS, HALF, WARN = "✓", "✗", "◐", "⚠"
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be read; its message tells the student what to type."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of one check: ``correct``, a ``score`` in [0, 1] and a ``message``.
+
+    ``valid`` is False when the answer could not be read at all (empty, text in a number
+    box, wrong shape): such tries are saved but do not count toward revealing the
+    explanation.
+
+    >>> Feedback(True, 1.0, "✓ Correct.")
+    ✓ Correct.
+    """
+
+    correct: bool
+    score: float
+    message: str
+    valid: bool = True
+
+    def __post_init__(self):
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be in [0, 1], got {self.score!r}")
+
+    def __repr__(self):
+        return self.message
+
+    def _repr_html_(self):
+        return feedback_html(self)
+
+
+def feedback_html(fb: Feedback) -> str:
+    """The feedback as a coloured HTML box (green right, amber partial, red wrong)."""
+    colour = ("#1b7837" if fb.correct else "#b35806" if fb.score > 0 or not fb.valid
+              else "#b2182b")
+    body = markdown_lite(fb.message)
+    return (f'<div class="casekit-feedback-box" style="border-left:4px solid {colour};'
+            f'padding:4px 10px;margin:4px 0">{body}</div>')
+
+
+def markdown_lite(text: str) -> str:
+    """Escape ``text`` and render **bold**, `code` and paragraphs as HTML.
+
+    >>> markdown_lite("Use **lift**, not `confidence`.")
+    '<p>Use <b>lift</b>, not <code>confidence</code>.</p>'
+    """
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+    paragraphs = [p.strip().replace("\n", "<br>") for p in re.split(r"\n\s*\n", out) if p.strip()]
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def letter(i: int) -> str:
+    """The label of option ``i`` (0 → 'A').
+
+    >>> letter(2)
+    'C'
+    """
+    return chr(ord("A") + i)
+
+
+# --------------------------------------------------------------------------- numbers
+_CURRENCY = re.compile(r"[¥$€£]|元|rmb|usd|cny", re.IGNORECASE)
+
+
+def parse_number(value: Any, what: str = "a number") -> tuple[float, bool]:
+    """Read one number from whatever a student typed or computed.
+
+    Returns ``(number, typed_as_percent)``; raises :class:`AnswerError` with a message
+    that says what to fix.
+
+    >>> parse_number(" 1,234.5 ")
+    (1234.5, False)
+    >>> parse_number("12%")
+    (12.0, True)
+    >>> parse_number(float("nan"))
+    Traceback (most recent call last):
+    ...
+    casekit.exercises.types.AnswerError: Your value is NaN (not a number): usually a missing value or 0/0 earlier in the calculation. Look for NaN with .isna().
+    """
+    percent = False
+    if value is None:
+        raise AnswerError(f"The answer is empty: type {what}.")
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise AnswerError(f"Expected {what}, got {value} (a yes/no value).")
+    if hasattr(value, "shape") and hasattr(value, "size") and not isinstance(value, numbers.Number):
+        # numpy arrays, pandas Series/DataFrames
+        if value.size != 1:
+            raise AnswerError(f"Expected a single number, got {value.size} values "
+                              f"(shape {tuple(value.shape)}). Pick out the one number asked for.")
+        value = value.item() if hasattr(value, "item") else value.to_numpy().item()
+    if isinstance(value, (list, tuple, set, dict)):
+        if len(value) != 1:
+            raise AnswerError(f"Expected a single number, got a {type(value).__name__} of "
+                              f"{len(value)} values.")
+        value = next(iter(value.values() if isinstance(value, dict) else value))
+        return parse_number(value, what)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise AnswerError(f"The answer box is empty: type {what}.")
+        if len(text) > 60:
+            raise AnswerError("That is far too long to be one number. Type digits only, "
+                              "for example 1234.5 or 12%.")
+        cleaned = _CURRENCY.sub("", text).replace(",", "").replace("_", "").replace(" ", "")
+        if cleaned.endswith("%"):
+            percent, cleaned = True, cleaned[:-1]
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise AnswerError(f"{text!r} is not a number. Type digits only, "
+                              "for example 1234.5 or 12%.") from None
+    elif isinstance(value, numbers.Number) and not isinstance(value, complex):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):
+            raise AnswerError("That number is too large to compare.") from None
+    else:
+        raise AnswerError(f"Expected {what}, got a {type(value).__name__}.")
+    if math.isnan(number):
+        raise AnswerError("Your value is NaN (not a number): usually a missing value or 0/0 "
+                          "earlier in the calculation. Look for NaN with .isna().")
+    if math.isinf(number):
+        raise AnswerError("Your value is infinite: is there a division by zero earlier "
+                          "in the calculation?")
+    return number, percent
+
+
+def _close(x: float, target: float, abs_tol: float, rel_tol: float) -> bool:
+    return abs(x - target) <= max(abs_tol, rel_tol * abs(target))
+
+
+# --------------------------------------------------------------------------- base class
+@dataclass(frozen=True)
+class Exercise:
+    """Fields every exercise has. Subclasses implement ``_check``.
+
+    ``solution`` (``"module:function"``) marks a computed exercise: the function gets the
+    student's simulated retailer and returns the expected answer.
+    """
+
+    kind: ClassVar[str] = "exercise"
+    id: str
+    prompt: str
+    points: float = 1.0
+    hints: tuple[str, ...] = ()
+    explanation: str = ""
+    reveal_after: int = 3
+    term: dict = field(default_factory=dict)
+    source: str = ""
+    chapter: str = ""
+    solution: str = ""
+
+    @property
+    def computed(self) -> bool:
+        """True when the answer depends on the student's own data."""
+        return bool(self.solution)
+
+    def check(self, answer: Any) -> Feedback:
+        """Check ``answer``. Never raises: unreadable input gives a Feedback saying what to fix."""
+        if self.solution and self.reference() is None:
+            return Feedback(False, 0.0, f"{self.id} is computed on your own data: check it "
+                                        f"with casekit.exercises.check({self.id!r}, value).")
+        try:
+            return self._check(answer)
+        except AnswerError as err:
+            return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
+        except Exception as err:  # a bug of ours must not reach the student as a traceback
+            return Feedback(False, 0.0, f"{WARN} This answer could not be checked "
+                                        f"({type(err).__name__}: {err}). Check its format "
+                                        f"and try again; if it persists, tell your instructor.",
+                            valid=False)
+
+    def _check(self, answer: Any) -> Feedback:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def resolve(self, retailer) -> "Exercise":
+        """This exercise with its answer (and computed mistakes) worked out on ``retailer``.
+
+        Exercises without a ``solution`` are returned unchanged.
+        """
+        if not self.solution:
+            return self
+        changes = {"answer": _to_answer(call_solution(self.solution, retailer), self)}
+        if any("solution" in m for m in getattr(self, "mistakes", ())):
+            changes["mistakes"] = tuple(
+                {"value": float(call_solution(m["solution"], retailer)), "message": m["message"]}
+                if "solution" in m else m for m in self.mistakes)
+        return replace(self, **changes)
+
+    def reference(self) -> Any:
+        """The stored answer (``None`` for computed or free-text exercises)."""
+        return None
+
+    def as_text(self) -> str:
+        """A plain-text rendering (what a reader without widgets sees)."""
+        head = f"[{self.id}] ({self.kind.replace('_', ' ')}, {self.points:g} pt)"
+        return f"{head}\n{self.prompt.strip()}" + self._text_body()
+
+    def _text_body(self) -> str:
+        return ""
+
+
+def call_solution(path: str, retailer) -> Any:
+    """Run the reference solution ``"module:function"`` on ``retailer``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)(retailer)
+
+
+def _to_answer(value: Any, exercise: Exercise) -> Any:
+    """A solution's return value in the form the exercise stores (float, or rows of floats)."""
+    if isinstance(exercise, TableExercise):
+        return tuple(tuple(row) for row in exercise._grid(value))
+    return parse_number(value)[0]
+
+
+def _verdict(correct: bool, score: float, text: str = "") -> Feedback:
+    mark = TICK if correct else (HALF if score > 0 else CROSS)
+    lead = "Correct." if correct else ("Partly right." if score > 0 else "Not yet.")
+    return Feedback(correct, round(score, 6), f"{mark} {lead}" + (f" {text}" if text else ""))
+
+
+# --------------------------------------------------------------------------- numeric
+@dataclass(frozen=True)
+class NumericExercise(Exercise):
+    """One number, within a tolerance; known mistakes get their own message."""
+
+    kind: ClassVar[str] = "numeric"
+    answer: float | None = None
+    tolerance: float | None = None
+    rel_tolerance: float | None = None
+    units: str = ""
+    mistakes: tuple[dict, ...] = ()   # {"value": x, "message": "..."} (value may be computed)
+
+    def reference(self):
+        return self.answer
+
+    def tolerances(self) -> tuple[float, float]:
+        """(absolute, relative) tolerance; 0.5% relative when neither is given."""
+        if self.tolerance is None and self.rel_tolerance is None:
+            return 0.0, 0.005
+        return (self.tolerance or 0.0), (self.rel_tolerance or 0.0)
+
+    def _check(self, answer):
+        target = self.answer
+        x, percent = parse_number(answer)
+        if percent and self.units in ("", "share", "fraction"):
+            x /= 100.0
+        elif percent and self.units != "%":
+            raise AnswerError(f"This answer is in {self.units}, not a percentage: "
+                              "drop the % sign.")
+        abs_tol, rel_tol = self.tolerances()
+        if _close(x, target, abs_tol, rel_tol):
+            return _verdict(True, 1.0)
+        for mistake in self.mistakes:
+            value = mistake.get("value")
+            if value is not None and _close(x, float(value), abs_tol, rel_tol):
+                return _verdict(False, 0.0, mistake["message"])
+        return _verdict(False, 0.0, self._generic_mistake(x, target, abs_tol, rel_tol))
+
+    def _generic_mistake(self, x, target, abs_tol, rel_tol) -> str:
+        unit = f" {self.units}" if self.units and self.units not in ("share", "%") else ""
+        if target != 0:
+            if _close(x, target * 100, abs_tol * 100, rel_tol):
+                return ("Your answer is 100 times too large: it looks like a percentage where a "
+                        "fraction is expected (type 0.25, not 25).")
+            if _close(x, target / 100, abs_tol / 100, rel_tol):
+                return ("Your answer is 100 times too small: it looks like a fraction where a "
+                        "percentage is expected (type 25, not 0.25).")
+            if _close(x, -target, abs_tol, rel_tol):
+                return "Right size, wrong sign: check which quantity is subtracted from which."
+            for factor, word in ((1000, "thousand"), (1e6, "million")):
+                if _close(x, target * factor, abs_tol * factor, rel_tol) or \
+                        _close(x, target / factor, abs_tol / factor, rel_tol):
+                    return f"Off by a factor of a {word}: check the units{unit}."
+        near = max(abs_tol, rel_tol * abs(target)) * 5
+        if abs(x - target) <= near:
+            return "Close, but outside the tolerance: check your rounding and intermediate steps."
+        direction = "too high" if x > target else "too low"
+        return f"Your answer is {direction}."
+
+
+# --------------------------------------------------------------------------- choices
+@dataclass(frozen=True)
+class ChoiceExercise(Exercise):
+    """Pick the one right option (answer by index, letter or option text)."""
+
+    kind: ClassVar[str] = "single"
+    options: tuple[dict, ...] = ()   # {"text", "correct", "feedback"}
+
+    def reference(self):
+        return [i for i, o in enumerate(self.options) if o.get("correct")][0]
+
+    def _text_body(self):
+        return "\n" + "\n".join(f"  {letter(i)}. {o['text']}" for i, o in enumerate(self.options))
+
+    def option_index(self, value: Any) -> int:
+        """Turn 2, 'C', 'c' or the option's text into an option index."""
+        n = len(self.options)
+        allowed = f"one of {letter(0)}–{letter(n - 1)}"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise AnswerError(f"No option chosen: choose {allowed}.")
+        if isinstance(value, bool):
+            raise AnswerError(f"Choose {allowed}, not {value}.")
+        if isinstance(value, numbers.Integral):
+            if 0 <= int(value) < n:
+                return int(value)
+            raise AnswerError(f"There is no option {value}: choose {allowed}.")
+        if isinstance(value, str):
+            text = value.strip()
+            if len(text) == 1 and text.upper().isalpha():
+                i = ord(text.upper()) - ord("A")
+                if 0 <= i < n:
+                    return i
+                raise AnswerError(f"There is no option {text!r}: choose {allowed}.")
+            for i, o in enumerate(self.options):
+                if o["text"].strip().casefold() == text.casefold():
+                    return i
+            raise AnswerError(f"{text[:40]!r} is not one of the options: choose {allowed}.")
+        raise AnswerError(f"Choose {allowed} (got a {type(value).__name__}).")
+
+    def _check(self, answer):
+        i = self.option_index(answer)
+        right = self.reference()
+        note = self.options[i].get("feedback", "")
+        return _verdict(i == right, float(i == right), note)
+
+
+@dataclass(frozen=True)
+class MultipleChoiceExercise(ChoiceExercise):
+    """Pick every right option. Score = (right picks − wrong picks) / number right, ≥ 0."""
+
+    kind: ClassVar[str] = "multiple"
+
+    def reference(self):
+        return [i for i, o in enumerate(self.options) if o.get("correct")]
+
+    def _picks(self, value) -> list[int]:
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,;\s]+", value.strip()) if v]
+        if value is None or (hasattr(value, "__len__") and len(value) == 0):
+            raise AnswerError("No option chosen: tick every option you think is right.")
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            if hasattr(value, "tolist"):
+                value = value.tolist()
+            else:
+                value = [value]
+        return sorted({self.option_index(v) for v in value})
+
+    def _check(self, answer):
+        picks = set(self._picks(answer))
+        right = set(self.reference())
+        hits, wrong = picks & right, picks - right
+        score = max(0.0, (len(hits) - len(wrong)) / len(right))
+        if picks == right:
+            return _verdict(True, 1.0)
+        parts = [f"You found {len(hits)} of the {len(right)} right options."]
+        for i in sorted(wrong):
+            note = self.options[i].get("feedback", "")
+            parts.append(f"{letter(i)} is not one of them" + (f": {note}" if note else "."))
+        if len(hits) < len(right) and not wrong:
+            parts.append("At least one right option is still missing.")
+        return _verdict(False, score, " ".join(parts))
+
+
+# --------------------------------------------------------------------------- matching
+@dataclass(frozen=True)
+class MatchingExercise(Exercise):
+    """Assign each item a category. Score = share of items placed right."""
+
+    kind: ClassVar[str] = "matching"
+    categories: tuple[str, ...] = ()
+    items: tuple[dict, ...] = ()   # {"text", "answer", "feedback"}
+
+    def reference(self):
+        return {it["text"]: it["answer"] for it in self.items}
+
+    def _text_body(self):
+        cats = ", ".join(self.categories)
+        return f"\nCategories: {cats}\n" + "\n".join(f"  - {it['text']}" for it in self.items)
+
+    def _assignment(self, value) -> dict[str, str]:
+        texts = [it["text"] for it in self.items]
+        if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, dict)):
+            value = list(value.tolist() if hasattr(value, "tolist") else value)
+            if len(value) != len(texts):
+                raise AnswerError(f"Expected a category for each of the {len(texts)} items, "
+                                  f"got {len(value)}.")
+            value = dict(zip(texts, value))
+        if hasattr(value, "to_dict") and not isinstance(value, dict):
+            value = value.to_dict()
+        if not isinstance(value, dict):
+            raise AnswerError("Give the answer as {item: category}, one entry per item.")
+        by_fold = {t.casefold(): t for t in texts}
+        cats = {c.casefold(): c for c in self.categories}
+        out = {}
+        for key, cat in value.items():
+            item = by_fold.get(str(key).strip().casefold())
+            if item is None:
+                raise AnswerError(f"{str(key)[:40]!r} is not one of the items.")
+            if cat is None or (isinstance(cat, str) and not cat.strip()):
+                continue
+            c = cats.get(str(cat).strip().casefold())
+            if c is None:
+                raise AnswerError(f"{str(cat)[:40]!r} is not a category: use one of "
+                                  + ", ".join(self.categories) + ".")
+            out[item] = c
+        missing = [t for t in texts if t not in out]
+        if missing:
+            shown = "; ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
+            raise AnswerError(f"{len(missing)} item(s) still have no category: {shown}.")
+        return out
+
+    def _check(self, answer):
+        given = self._assignment(answer)
+        right = self.reference()
+        wrong = [it for it in self.items if given[it["text"]] != right[it["text"]]]
+        score = 1 - len(wrong) / len(self.items)
+        if not wrong:
+            return _verdict(True, 1.0)
+        lines = [f"{len(self.items) - len(wrong)} of {len(self.items)} placed right. Look again at:"]
+        for it in wrong[:4]:
+            note = it.get("feedback") or f"it is not {given[it['text']]}"
+            lines.append(f"- {it['text']}: {note}")
+        if len(wrong) > 4:
+            lines.append(f"- … and {len(wrong) - 4} more.")
+        return _verdict(False, score, "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- ordering
+@dataclass(frozen=True)
+class OrderingExercise(Exercise):
+    """Put items in order. Score = share of item pairs in the right relative order."""
+
+    kind: ClassVar[str] = "ordering"
+    items: tuple[str, ...] = ()   # in the correct order
+
+    def reference(self):
+        return list(self.items)
+
+    def shuffled(self) -> list[str]:
+        """The items in the (deterministic, never already-correct) order shown to students."""
+        order = list(self.items)
+        rng = random.Random(self.id)
+        for _ in range(10):
+            rng.shuffle(order)
+            if order != list(self.items):
+                break
+        return order
+
+    def _text_body(self):
+        return "\n" + "\n".join(f"  {letter(i)}. {t}" for i, t in enumerate(self.shuffled()))
+
+    def _order(self, value) -> list[str]:
+        shown = self.shuffled()
+        if isinstance(value, dict):   # {item: position}
+            try:
+                ranked = sorted(value.items(), key=lambda kv: float(kv[1]))
+            except (TypeError, ValueError):
+                raise AnswerError("Give every item a position number (1 = first).") from None
+            positions = [float(p) for _, p in ranked]
+            if len(set(positions)) != len(positions):
+                raise AnswerError("Two items share a position: use each position once.")
+            value = [k for k, _ in ranked]
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,;\s>]+", value.strip()) if v]
+        if not isinstance(value, (list, tuple)):
+            raise AnswerError("Give the order as a list, first item first (e.g. 'C, A, B').")
+        by_fold = {t.casefold(): t for t in self.items}
+        out = []
+        for v in value:
+            s = str(v).strip()
+            if len(s) == 1 and s.upper().isalpha() and ord(s.upper()) - 65 < len(shown):
+                out.append(shown[ord(s.upper()) - 65])
+            elif s.casefold() in by_fold:
+                out.append(by_fold[s.casefold()])
+            else:
+                raise AnswerError(f"{s[:40]!r} is not one of the items.")
+        if sorted(out) != sorted(self.items):
+            raise AnswerError(f"Use every one of the {len(self.items)} items exactly once.")
+        return out
+
+    def _check(self, answer):
+        given = self._order(answer)
+        right = self.reference()
+        rank = {t: i for i, t in enumerate(right)}
+        n = len(given)
+        pairs = [(given[i], given[j]) for i in range(n) for j in range(i + 1, n)]
+        good = sum(rank[a] < rank[b] for a, b in pairs)
+        score = good / len(pairs) if pairs else 1.0
+        if given == right:
+            return _verdict(True, 1.0)
+        first_bad = next(i for i, (g, r) in enumerate(zip(given, right)) if g != r)
+        text = (f"{good} of {len(pairs)} pairs are in the right order. The first place that "
+                f"is wrong is position {first_bad + 1}: think again about what comes there.")
+        return _verdict(False, score, text)
+
+
+# --------------------------------------------------------------------------- table
+@dataclass(frozen=True)
+class TableExercise(Exercise):
+    """Fill a small table of numbers. Score = share of cells within tolerance."""
+
+    kind: ClassVar[str] = "table"
+    rows: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    answer: tuple[tuple[float, ...], ...] | None = None
+    tolerance: float | None = None
+    rel_tolerance: float | None = None
+
+    def reference(self):
+        return None if self.answer is None else [list(r) for r in self.answer]
+
+    def _text_body(self):
+        return f"\nRows: {', '.join(self.rows)}\nColumns: {', '.join(self.columns)}"
+
+    def _grid(self, value, name="your table") -> list[list[float]]:
+        shape = (len(self.rows), len(self.columns))
+        if hasattr(value, "reindex") and hasattr(value, "columns"):  # DataFrame
+            if set(map(str, value.index)) >= set(self.rows) and \
+                    set(map(str, value.columns)) >= set(self.columns):
+                value = value.rename(index=str, columns=str).loc[list(self.rows), list(self.columns)]
+            value = value.to_numpy().tolist()
+        elif isinstance(value, dict):
+            try:
+                value = [[value[r][c] for c in self.columns] for r in self.rows]
+            except (KeyError, TypeError):
+                raise AnswerError("Give the table as {row: {column: value}} with every row "
+                                  "and column named.") from None
+        elif hasattr(value, "tolist"):
+            value = value.tolist()
+        if not isinstance(value, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in value):
+            raise AnswerError(f"Expected a table of {shape[0]} rows × {shape[1]} columns "
+                              "(a DataFrame or a list of rows).")
+        got = (len(value), max((len(r) for r in value), default=0))
+        if got != shape or any(len(r) != shape[1] for r in value):
+            raise AnswerError(f"Expected {shape[0]} rows × {shape[1]} columns, got "
+                              f"{got[0]} × {got[1]}.")
+        grid = []
+        for r, row in zip(self.rows, value):
+            cells = []
+            for c, cell in zip(self.columns, row):
+                try:
+                    cells.append(parse_number(cell)[0])
+                except AnswerError as err:
+                    raise AnswerError(f"Cell ({r}, {c}): {err}") from None
+            grid.append(cells)
+        return grid
+
+    def _check(self, answer):
+        given = self._grid(answer)
+        right = self.answer
+        abs_tol, rel_tol = ((0.0, 0.005) if self.tolerance is None and self.rel_tolerance is None
+                            else (self.tolerance or 0.0, self.rel_tolerance or 0.0))
+        wrong = [(r, c) for i, r in enumerate(self.rows) for j, c in enumerate(self.columns)
+                 if not _close(given[i][j], right[i][j], abs_tol, rel_tol)]
+        cells = len(self.rows) * len(self.columns)
+        if not wrong:
+            return _verdict(True, 1.0)
+        shown = "; ".join(f"{r} / {c}" for r, c in wrong[:5]) + (" …" if len(wrong) > 5 else "")
+        return _verdict(False, 1 - len(wrong) / cells,
+                        f"{cells - len(wrong)} of {cells} cells are right. Check: {shown}.")
+
+
+# --------------------------------------------------------------------------- free text
+@dataclass(frozen=True)
+class TextExercise(Exercise):
+    """A written answer, self-assessed against a model answer and rubric; graded by hand.
+
+    The answer is the text, or ``{"text": ..., "rubric": [True, False, ...]}`` once the
+    student has ticked the rubric items their answer meets (score = share ticked).
+    """
+
+    kind: ClassVar[str] = "text"
+    model_answer: str = ""
+    rubric: tuple[str, ...] = ()
+
+    def _text_body(self):
+        return "\n(Free text; compare with the model answer after you submit.)"
+
+    def _check(self, answer):
+        ticks = None
+        if isinstance(answer, dict):
+            ticks = answer.get("rubric")
+            answer = answer.get("text")
+        if not isinstance(answer, str):
+            raise AnswerError("Write your answer as text.")
+        if len(answer.strip()) < 3:
+            raise AnswerError("The answer is empty: write a few sentences first.")
+        rubric = "\n".join(f"- {r}" for r in self.rubric)
+        if ticks is None:
+            return Feedback(False, 0.0, "Saved for your instructor to grade. Now compare it "
+                            f"with the model answer:\n\n{self.model_answer}\n\nRubric:\n{rubric}")
+        if not isinstance(ticks, (list, tuple)) or len(ticks) != len(self.rubric) \
+                or not all(isinstance(t, bool) for t in ticks):
+            raise AnswerError(f"Tick each of the {len(self.rubric)} rubric items yes or no.")
+        score = sum(ticks) / len(ticks) if ticks else 0.0
+        return Feedback(score == 1.0, round(score, 6),
+                        f"Self-assessed: {sum(ticks)} of {len(ticks)} rubric items met. "
+                        "Your instructor grades the text itself.")
+
+
+TYPES: dict[str, type[Exercise]] = {
+    cls.kind: cls for cls in (NumericExercise, ChoiceExercise, MultipleChoiceExercise,
+                              MatchingExercise, OrderingExercise, TableExercise, TextExercise)
+}

@@ -1,0 +1,17 @@
+"""Test-suite set-up shared by unit tests, doctests and notebooks (nbval).
+
+Answer sheets go to a temporary workbook folder, never the user's own, and every
+kernel nbval starts inherits that (environment variables are set before kernels start).
+"""
+import os
+import tempfile
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+
+def pytest_configure(config):
+    os.environ["CASEKIT_HOME"] = tempfile.mkdtemp(prefix="casekit-test-home-")
+    os.environ.pop("CASEKIT_STUDENT", None)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
