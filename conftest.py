@@ -15,3 +15,4 @@ def pytest_configure(config):
     os.environ["CASEKIT_HOME"] = tempfile.mkdtemp(prefix="casekit-test-home-")
     os.environ.pop("CASEKIT_STUDENT", None)
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")  # silences jupyter_core's path-migration warning
