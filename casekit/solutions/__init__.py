@@ -1,0 +1,1 @@
+"""Reference solutions of the computed exercises: one module per chapter, f(retailer) -> answer."""
