@@ -1,0 +1,202 @@
+"""The gradebook: one SQLite file holding every re-checked attempt, score and change.
+
+Tables (all keyed by student id and exercise id):
+
+- ``students`` — one row per student: roster name, the SHA-256 of the sheet last graded;
+- ``exercises`` — the exercises being graded, in bank order, with their points;
+- ``attempts`` — every attempt as re-checked by the grader (the sheet's own score is kept
+  only as ``claimed``, to spot edited sheets);
+- ``expected`` — each student's expected answers to computed exercises (a cache, with the
+  fingerprint of what they were computed from);
+- ``scores`` — points per student and exercise, with a status: ``auto``, ``manual``,
+  ``pending`` (free text awaiting marking), ``unattempted``, ``invalid``, ``error``,
+  ``missing`` (no sheet handed in);
+- ``manual`` — marks given to free-text answers;
+- ``history`` — every change of a score: when, old and new points and status, and why;
+- ``runs`` and ``meta`` — what ran when, and the grading settings.
+
+The file runs in WAL mode and every student is written in one transaction, so a crash
+or Ctrl-C leaves it consistent: a student is either fully graded or as before.
+
+>>> import tempfile, pathlib
+>>> with Gradebook(pathlib.Path(tempfile.mkdtemp()) / "gradebook.sqlite") as gb:
+...     gb.integrity()
+'ok'
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from typing import Any
+
+from casekit.grading.common import check_path
+
+__all__ = ["Gradebook", "now"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS exercises(
+    id TEXT PRIMARY KEY, position INTEGER NOT NULL, chapter TEXT NOT NULL,
+    kind TEXT NOT NULL, points REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS students(
+    student TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', on_roster INTEGER NOT NULL DEFAULT 0,
+    sheet_sha256 TEXT, source TEXT, check_key TEXT, score_key TEXT, graded_at TEXT,
+    inflated INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS attempts(
+    student TEXT NOT NULL, seq INTEGER NOT NULL, exercise TEXT NOT NULL, answer TEXT NOT NULL,
+    timestamp TEXT, valid INTEGER NOT NULL, correct INTEGER NOT NULL, score REAL NOT NULL,
+    claimed REAL, message TEXT NOT NULL, PRIMARY KEY(student, seq));
+CREATE INDEX IF NOT EXISTS attempts_by_exercise ON attempts(exercise);
+CREATE TABLE IF NOT EXISTS expected(
+    student TEXT NOT NULL, exercise TEXT NOT NULL, fingerprint TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY(student, exercise));
+CREATE TABLE IF NOT EXISTS scores(
+    student TEXT NOT NULL, exercise TEXT NOT NULL, points REAL NOT NULL, max_points REAL NOT NULL,
+    raw REAL, attempts INTEGER NOT NULL, chosen INTEGER, late_days INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL, PRIMARY KEY(student, exercise));
+CREATE TABLE IF NOT EXISTS manual(
+    student TEXT NOT NULL, exercise TEXT NOT NULL, fraction REAL NOT NULL
+        CHECK(fraction >= 0 AND fraction <= 1),
+    answer_sha256 TEXT NOT NULL, grader TEXT NOT NULL DEFAULT '', comment TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL, PRIMARY KEY(student, exercise));
+CREATE TABLE IF NOT EXISTS history(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, run INTEGER, student TEXT NOT NULL,
+    exercise TEXT NOT NULL, old_points REAL, new_points REAL, old_status TEXT, new_status TEXT,
+    reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs(
+    run INTEGER PRIMARY KEY AUTOINCREMENT, command TEXT NOT NULL, started TEXT NOT NULL,
+    finished TEXT, status TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '');
+"""
+
+
+def now() -> str:
+    """The current UTC time as ISO text (``2026-12-01T10:00:00Z``)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Gradebook:
+    """An open gradebook file; use it as a context manager (it closes the file).
+
+    ``create=False`` raises ValueError when the file does not exist yet (for commands
+    that only read grades).
+    """
+
+    def __init__(self, path, *, create: bool = True):
+        path = check_path("gradebook", path)
+        if not isinstance(create, bool):
+            raise TypeError(f"create must be True or False, got {create!r}")
+        if not create and not path.is_file():
+            raise ValueError(f"No gradebook at {str(path)!r}: run `casekit grade` first "
+                             "(or pass --gradebook to point at yours).")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                version = self.meta("schema", SCHEMA_VERSION)
+                if version != SCHEMA_VERSION:
+                    raise ValueError(f"{path} is a version-{version} gradebook; this casekit "
+                                     f"reads version {SCHEMA_VERSION}.")
+                self.set_meta("schema", SCHEMA_VERSION)
+        except sqlite3.DatabaseError as err:
+            self.conn.close()
+            raise ValueError(f"{str(path)!r} is not a casekit gradebook ({err}).") from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Fold the write-ahead log back into the file and close it."""
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One all-or-nothing unit of work (an exception or Ctrl-C rolls it back)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A stored setting (JSON), or ``default``."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a setting (any JSON value)."""
+        self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
+                          "DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+
+    def integrity(self) -> str:
+        """SQLite's own check of the file: ``'ok'`` when it is sound."""
+        return "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check"))
+
+    def exercises(self) -> list[sqlite3.Row]:
+        """The exercises graded, in bank order: id, position, chapter, kind, points."""
+        return self.conn.execute("SELECT * FROM exercises ORDER BY position").fetchall()
+
+    def students(self) -> list[sqlite3.Row]:
+        """Every student in the gradebook, by id."""
+        return self.conn.execute("SELECT * FROM students ORDER BY student").fetchall()
+
+    def scores(self) -> dict[str, dict[str, sqlite3.Row]]:
+        """``{student: {exercise: score row}}`` for every student."""
+        out: dict[str, dict[str, sqlite3.Row]] = {}
+        for row in self.conn.execute("SELECT * FROM scores ORDER BY student"):
+            out.setdefault(row["student"], {})[row["exercise"]] = row
+        return out
+
+    def attempts(self, student: str | None = None) -> list[sqlite3.Row]:
+        """Re-checked attempts in sheet order, of one student or of all."""
+        if student is None:
+            return self.conn.execute("SELECT * FROM attempts ORDER BY student, seq").fetchall()
+        return self.conn.execute("SELECT * FROM attempts WHERE student = ? ORDER BY seq",
+                                 (student,)).fetchall()
+
+    def history(self, student: str | None = None) -> list[sqlite3.Row]:
+        """Every recorded change of a score, oldest first."""
+        if student is None:
+            return self.conn.execute("SELECT * FROM history ORDER BY seq").fetchall()
+        return self.conn.execute("SELECT * FROM history WHERE student = ? ORDER BY seq",
+                                 (student,)).fetchall()
+
+    def start_run(self, command: str) -> int:
+        """Record the start of a run (finished by :meth:`finish_run`); returns its number."""
+        with self.transaction():
+            cur = self.conn.execute("INSERT INTO runs(command, started, status) VALUES(?, ?, ?)",
+                                    (command, now(), "running"))
+        return cur.lastrowid
+
+    def finish_run(self, run: int, status: str, summary: str = "") -> None:
+        """Record how a run ended: "done", "interrupted" or "failed"."""
+        with self.transaction():
+            self.conn.execute("UPDATE runs SET finished = ?, status = ?, summary = ? WHERE run = ?",
+                              (now(), status, summary, run))
+
+    def unfinished_runs(self) -> list[sqlite3.Row]:
+        """Runs that never recorded an end (killed, or still running elsewhere)."""
+        return self.conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()

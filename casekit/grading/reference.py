@@ -1,0 +1,203 @@
+"""Each student's expected answers, worked out on their own data, and readable renderings.
+
+A computed exercise (one with a ``solution``) has a different answer for every student:
+its reference solution runs on ``casekit.data.for_student(student)``. This module builds
+those answers, fingerprints them (so a gradebook can cache them and notice when the bank,
+the solutions or the simulator change) and renders answers for people to read.
+
+>>> from casekit.exercises.types import ChoiceExercise
+>>> ex = ChoiceExercise(id="d.q", prompt="?", options=({"text": "Yes", "correct": True},
+...                                                     {"text": "No"}))
+>>> describe_expected(ex)
+'A. Yes'
+>>> describe_answer(ex, "b")
+'B. No'
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from casekit.exercises.types import AnswerError, Exercise, letter
+
+__all__ = ["decode_answer", "describe_answer", "describe_expected", "fingerprint", "pack",
+           "resolve_for", "student_data", "unpack"]
+
+
+def student_data(student: str):
+    """This student's simulated retailer (``casekit.exercises.my_retailer`` for them)."""
+    import casekit.exercises as engine
+
+    return engine._student_data(student)
+
+
+def resolve_for(student: str, exercises: Iterable[Exercise]) -> tuple[dict[str, Exercise], dict[str, str]]:
+    """The ``exercises`` with their answers worked out on ``student``'s data:
+    ``(resolved, errors)``; a reference that fails lands in ``errors`` (id → message)
+    instead of raising. The data is built only if a computed exercise needs it.
+
+    >>> from casekit.exercises.types import NumericExercise
+    >>> resolve_for("s1", [NumericExercise(id="d.n", prompt="?", answer=3.0)])[0]["d.n"].answer
+    3.0
+    """
+    from casekit.exercises.sheet import check_student_id
+
+    check_student_id(student)
+    exercises = list(exercises)
+    if not all(isinstance(ex, Exercise) for ex in exercises):
+        raise TypeError("exercises must be casekit Exercise objects")
+    resolved, errors = {}, {}
+    retailer, failure = None, None
+    for ex in exercises:
+        if not ex.computed:
+            resolved[ex.id] = ex
+            continue
+        if retailer is None and failure is None:
+            try:
+                retailer = student_data(student)
+            except Exception as err:  # the simulator failing must not stop a class's grading
+                failure = f"{student}'s data could not be built ({type(err).__name__}: {err})"
+        if failure is not None:
+            errors[ex.id] = failure
+            continue
+        try:
+            resolved[ex.id] = ex.resolve(retailer)
+        except Exception as err:
+            errors[ex.id] = f"reference solution {ex.solution} failed ({type(err).__name__}: {err})"
+    return resolved, errors
+
+
+def fingerprint(exercise: Exercise) -> str:
+    """A short hash that changes when the exercise, its solution code, the data simulator or
+    casekit's version change: what a cached expected answer depends on.
+
+    >>> from casekit.exercises.types import NumericExercise
+    >>> len(fingerprint(NumericExercise(id="d.n", prompt="?", answer=3.0)))
+    16
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    import casekit
+
+    parts = [repr(exercise), casekit.__version__]
+    if exercise.computed:
+        paths = [exercise.solution] + [m["solution"] for m in getattr(exercise, "mistakes", ())
+                                       if "solution" in m]
+        parts += [_module_digest(p.partition(":")[0]) for p in paths] + [_data_digest()]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def _module_digest(module: str) -> str:
+    try:
+        origin = importlib.util.find_spec(module).origin
+        return hashlib.sha256(Path(origin).read_bytes()).hexdigest()
+    except Exception:  # a missing module shows up when the solution is run
+        return "missing"
+
+
+@functools.lru_cache(maxsize=1)
+def _data_digest() -> str:
+    folder = Path(__file__).resolve().parents[1] / "data"
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def pack(exercise: Exercise) -> str:
+    """A resolved computed exercise's answer (and computed mistakes) as JSON text."""
+    return json.dumps({"answer": exercise.answer, "mistakes": list(getattr(exercise, "mistakes", ()))})
+
+
+def unpack(exercise: Exercise, text: str) -> Exercise:
+    """``exercise`` with the answer saved by :func:`pack` put back."""
+    data = json.loads(text)
+    answer = data["answer"]
+    if isinstance(answer, list):
+        answer = tuple(tuple(row) for row in answer)
+    return replace(exercise, answer=answer, mistakes=tuple(data["mistakes"])) \
+        if hasattr(exercise, "mistakes") else replace(exercise, answer=answer)
+
+
+def decode_answer(exercise: Exercise, answer: Any) -> Any:
+    """An answer as stored in a sheet, turned back into what the checker reads: a table
+    saved as ``{"columns", "index", "data"}`` becomes ``{row: {column: value}}`` (or its
+    rows, when the labels differ). Other answers are returned as they are.
+
+    >>> from casekit.exercises.types import TableExercise
+    >>> t = TableExercise(id="d.t", prompt="?", rows=("r",), columns=("c",), answer=((1.0,),))
+    >>> decode_answer(t, {"columns": ["c"], "index": ["r"], "data": [[1.0]]})
+    {'r': {'c': 1.0}}
+    """
+    if exercise.kind != "table" or not isinstance(answer, dict) \
+            or set(answer) != {"columns", "index", "data"}:
+        return answer
+    columns, index, data = answer["columns"], answer["index"], answer["data"]
+    if not (isinstance(columns, list) and isinstance(index, list) and isinstance(data, list)
+            and len(data) == len(index) and all(isinstance(r, list) and len(r) == len(columns)
+                                                for r in data)):
+        return data
+    if set(exercise.rows) <= set(index) and set(exercise.columns) <= set(columns):
+        return {i: dict(zip(columns, row)) for i, row in zip(index, data)}
+    return data
+
+
+def _number(x: float) -> str:
+    x = float(x)
+    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:,.6g}"
+
+
+def describe_expected(exercise: Exercise) -> str:
+    """The expected answer of a (resolved) exercise, for people: an option letter and its
+    text, a number with units, a table, the model answer of a free-text exercise."""
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    kind = exercise.kind
+    if kind == "numeric":
+        if exercise.answer is None:
+            return "(computed on the student's data)"
+        units = exercise.units
+        if units in ("share", "fraction"):
+            return f"{exercise.answer:.4g} ({exercise.answer:.1%})"
+        return _number(exercise.answer) + (f" {units}" if units and units != "%" else
+                                           "%" if units == "%" else "")
+    if kind in ("single", "multiple"):
+        picks = exercise.reference()
+        picks = picks if isinstance(picks, list) else [picks]
+        return "; ".join(f"{letter(i)}. {exercise.options[i]['text']}" for i in picks)
+    if kind == "matching":
+        return "; ".join(f"{it['text']} → {it['answer']}" for it in exercise.items)
+    if kind == "ordering":
+        return " → ".join(exercise.items)
+    if kind == "table":
+        if exercise.answer is None:
+            return "(computed on the student's data)"
+        return "; ".join(f"{r}: " + ", ".join(f"{c} = {_number(v)}" for c, v in zip(exercise.columns, row))
+                         for r, row in zip(exercise.rows, exercise.answer))
+    return exercise.model_answer
+
+
+def describe_answer(exercise: Exercise, answer: Any) -> str:
+    """A student's answer (as stored in the sheet), for people; falls back to its JSON."""
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    try:
+        if exercise.kind == "single":
+            i = exercise.option_index(answer)
+            return f"{letter(i)}. {exercise.options[i]['text']}"
+        if exercise.kind == "multiple":
+            return "; ".join(f"{letter(i)}. {exercise.options[i]['text']}"
+                             for i in exercise._picks(answer))
+        if exercise.kind == "text":
+            return str(answer.get("text", "")) if isinstance(answer, dict) else str(answer)
+    except (AnswerError, AttributeError, TypeError):
+        pass
+    if isinstance(answer, str):
+        return answer
+    return json.dumps(decode_answer(exercise, answer), ensure_ascii=False)
