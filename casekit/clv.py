@@ -155,14 +155,13 @@ def summarize_transactions(transactions: pd.DataFrame, customer: str = "customer
                          f"{obs_end.date()} (leave it out for no hold-out period)")
     unit = pd.Timedelta(days=_UNITS[freq])
 
-    daily = (pd.DataFrame({"c": who.to_numpy(), "d": day.to_numpy(), "v": spend})
+    daily = (pd.DataFrame({"c": who.to_numpy(), "d": day.array, "v": spend})
              .groupby(["c", "d"], sort=True)["v"].sum().reset_index())
     first = daily.groupby("c", sort=True)["d"].transform("min")
     if not (first <= cal_end).any():
         raise ValueError(f"no customer made a first purchase by calibration_end "
                          f"{cal_end.date()}; the first one was on {first.min().date()}")
     daily = daily[first <= cal_end]
-    first = first[first <= cal_end]
     in_cal = (daily["d"] <= cal_end).to_numpy()
     cal = daily[in_cal]
     g = cal.groupby("c", sort=True)
