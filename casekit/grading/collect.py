@@ -6,8 +6,11 @@ written to ``out/<student>.json``; everything else is reported, and the run neve
 on a bad file:
 
 - unreadable files (cut off mid-write, not JSON, not a sheet, over the size limit);
-- sheets whose student is not named by the file or folder they were handed in as (a
-  renamed or copied sheet), or that name another student of the roster;
+- sheets handed in under another student's name (a copied sheet): the folder an LMS
+  export puts a submission in, or the name prefix it gives the file, names a different
+  student of the roster — by id, or by name ("Bo Chen_1234_assignsubmission_file_" from
+  Moodle, "chenbo_1234_5678_s17.json" from Canvas);
+- sheets whose student is named by neither the file nor its folders (renamed or swapped);
 - duplicates: identical copies are dropped, a copy that extends an older one replaces
   it, and two different sheets of one student are merged (every distinct attempt kept);
 - attempts at exercises that are not in the bank (kept, ignored when grading);
@@ -263,12 +266,12 @@ def _take(cand: _Candidate, out: Path, roster: dict[str, str], bank: set[str],
     report.problems.extend(problems)
     if sheet is None:
         return "rejected"
-    if not _names(cand.names, sheet.student):
-        others = [s for s in roster if s != sheet.student and _names(cand.names, s)]
-        if others:
+    owner = _owner(cand.names, sheet.student, roster)
+    if owner is not None:
+        if owner:
             report.problems.append(Problem(
                 "error", "names-another-student", cand.label,
-                f"handed in as {others[0]!r} but the sheet belongs to {sheet.student!r} "
+                f"handed in as {owner!r} but the sheet belongs to {sheet.student!r} "
                 "(a copied sheet?); not collected", sheet.student))
         else:
             report.problems.append(Problem(
@@ -290,9 +293,46 @@ def _take(cand: _Candidate, out: Path, roster: dict[str, str], bank: set[str],
     return _store(sheet, out, report)
 
 
-def _names(parts: tuple[str, ...], student: str) -> bool:
-    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(student)}(?![A-Za-z0-9])", re.IGNORECASE)
-    return any(pattern.search(p) for p in parts)
+def _mentions(part: str, student: str) -> bool:
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(student)}(?![A-Za-z0-9])"
+    return re.search(pattern, part, re.IGNORECASE) is not None
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalpha())
+
+
+def _named(part: str, roster: dict[str, str]) -> set[str]:
+    """Roster students a file or folder name points at: by id, or by name as LMS exports
+    write it ("Bo Chen_1234_assignsubmission_file_", "chenbo_1234_5678_s2.json")."""
+    tokens = {_letters(t) for t in part.split("_")} - {""}
+    found = set()
+    for student, name in roster.items():
+        words = [_letters(w) for w in name.split()]
+        variants = {"".join(words), "".join(reversed(words))} - {""}
+        if _mentions(part, student) or tokens & variants:
+            found.add(student)
+    return found
+
+
+def _owner(parts: tuple[str, ...], student: str, roster: dict[str, str]) -> str | None:
+    """Who handed the file in, if not ``student``: ``None`` when the path agrees with the
+    sheet, another student's id when it names someone else, "" when it names nobody.
+
+    Folders (the LMS's own labels, innermost first) decide first; then the file name.
+    """
+    *folders, stem = parts
+    for folder in reversed(folders):
+        named = _named(folder, roster) if roster else set()
+        if student in named or _mentions(folder, student):
+            return None
+        if named:
+            return sorted(named)[0]
+    named = _named(stem, roster) if roster else set()
+    others = sorted(named - {student})
+    if others:
+        return others[0]
+    return None if _mentions(stem, student) else ""
 
 
 def _canon(attempt: dict) -> str:

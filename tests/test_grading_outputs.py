@@ -1,0 +1,172 @@
+"""What students and spreadsheets receive: released notebooks, the grades CSV, feedback
+pages and the item-analysis report."""
+import csv
+import datetime as dt
+import hashlib
+
+import nbformat
+import pytest
+
+from casekit.grading import grade as g
+from casekit.grading.export import export_grades
+from casekit.grading.feedback import write_feedback
+from casekit.grading.release import release
+from casekit.grading.report import item_analysis, write_report
+from tests.test_grading import (RIGHT, all_right, attempt, course, n_customers,  # noqa: F401
+                                write_sheet)
+
+SECRET = "SECRET_SOLUTION_7f3a"
+
+
+def problem_set(path):
+    """A small problem set as an instructor writes it: solutions tagged, run, outputs saved."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
+        "w1": {"model_name": "HTMLModel", "state": {"value": f"✓ Correct. Why: {SECRET}"}}}}}
+    start = nbformat.v4.new_code_cell('from casekit.exercises import start, show, check, my_retailer\n'
+                                      'start("instructor")')
+    widget = nbformat.v4.new_code_cell('show("test.single")')
+    widget.outputs = [nbformat.v4.new_output("display_data", {"text/plain": f"[test.single] {SECRET}"})]
+    solution = nbformat.v4.new_code_cell(
+        f'data = my_retailer()\nanswer = len(data.customers)  # {SECRET}\ncheck("test.computed", answer)',
+        metadata={"tags": ["solution"]}, execution_count=3)
+    solution.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": f"✓ {SECRET}"},
+                                               execution_count=3)]
+    written = nbformat.v4.new_markdown_cell(f"Model answer: {SECRET}", metadata={"tags": ["solution"]})
+    nb.cells = [nbformat.v4.new_markdown_cell("# Problem set 99"), start, widget, solution, written]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_released_notebook_hides_every_solution_and_asks_the_student_id(course):
+    source = problem_set(course / "99-test.ipynb")
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    [result] = release([source], course / "release")
+    text = result.path.read_text(encoding="utf-8")
+    assert SECRET not in text and "instructor" not in text
+    assert result.replaced == 2 and result.warnings == []
+    nb = nbformat.read(result.path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "widgets" not in nb.metadata
+    assert 'STUDENT_ID = ""' in code[0].source and 'input("Your student id: ")' in code[0].source
+    assert code[1].source == 'show("test.single")'
+    assert code[2].source.startswith("# your code here\n...")
+    assert 'check("test.computed", your_answer)' in code[2].source
+    for cell in code:
+        compile(cell.source, "cell", "exec")
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before
+    again = release([source], course / "release")[0].path.read_bytes()
+    assert again == result.path.read_bytes()
+
+
+def test_release_adds_a_start_cell_and_refuses_to_overwrite_its_source(course):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Quiz"),
+                                         nbformat.v4.new_code_cell('show("no.such-exercise")')])
+    nbformat.write(nb, course / "quiz.ipynb")
+    [result] = release(course / "quiz.ipynb", course / "out")
+    cells = nbformat.read(result.path, as_version=4).cells
+    assert cells[1].source.startswith("from casekit.exercises import") and "start(" in cells[1].source
+    assert any("no.such-exercise" in w for w in result.warnings)
+    assert any("no cell is tagged" in w for w in result.warnings)
+    with pytest.raises(ValueError, match="overwrite the source"):
+        release([course / "quiz.ipynb"], course)
+
+
+@pytest.fixture
+def graded(course):
+    """Three students graded: s1 all right, s2 partly, '-3' (an id a spreadsheet would
+    read as a formula) with a hostile answer; a fourth on the roster handed nothing in."""
+    write_sheet(course / "sheets", "s1", all_right("s1"))
+    write_sheet(course / "sheets", "s2", [attempt("test.numeric", "90", score=0.0),
+                                          attempt("test.numeric", "30", "2026-12-01T12:00:00Z"),
+                                          attempt("test.computed", 1)])
+    write_sheet(course / "sheets", "-3", [attempt("test.numeric", "<script>alert(1)</script>"),
+                                          attempt("test.text", "<img src=x onerror=alert(1)>")])
+    (course / "roster.csv").write_text('Student ID,Name\ns1,Ann\ns2,"=HYPERLINK(""http://x"")"\n'
+                                       "-3,Cy\ns4,@Dee\n", encoding="utf-8")
+    g.grade(course / "sheets", course / "gb.sqlite", roster=course / "roster.csv",
+            deadlines=["2026-12-01T00:00Z"], late_penalty=0.5)
+    return course / "gb.sqlite"
+
+
+def read_csv(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    return list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+
+
+def test_export_has_fixed_columns_safe_cells_and_empty_cells_for_unmarked_text(graded, course):
+    rows = read_csv(export_grades(graded, course / "grades.csv"))
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    assert header[:2] == ["Student ID", "Name"] and header[-2:] == ["Total", "Max"]
+    assert header[2:-2] == list(RIGHT) + ["test.computed"]
+    assert list(body) == ["'-3", "s1", "s2", "s4"]
+    assert body["s2"][1] == "'=HYPERLINK(\"http://x\")" and body["s4"][1] == "'@Dee"
+    col = {name: i for i, name in enumerate(header)}
+    assert body["s1"][col["Total"]] == "8" and body["s1"][col["Max"]] == "9"
+    assert body["s1"][col["test.text"]] == ""                # waiting for a mark
+    assert body["s2"][col["test.numeric"]] == "0.5"          # right, but a day late at 50%
+    assert body["s4"][col["Total"]] == "0"
+    by_chapter = read_csv(export_grades(graded, course / "chapters.csv", by="chapter"))
+    assert by_chapter[0] == ["Student ID", "Name", "Chapter 99", "Total", "Max"]
+    canvas = read_csv(export_grades(graded, course / "canvas.csv", lms="canvas", by="chapter"))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Chapter 99"]
+    assert canvas[1][:3] == ["Cy", "", "'-3"]
+    with pytest.raises(ValueError, match="by must be one of"):
+        export_grades(graded, course / "x.csv", by="week")
+
+
+def test_feedback_is_escaped_and_reveals_answers_only_after_the_deadline(graded, course):
+    before = dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
+    after = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
+    [page] = write_feedback(graded, course / "early", students=["-3"], when=before)
+    text = page.read_text(encoding="utf-8")
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Expected answer" not in text and "after the deadline" in text
+    assert "Hints, in order" in text and "Margin = revenue × margin rate." in text
+    pages = write_feedback(graded, course / "late", when=after)
+    assert sorted(p.name for p in pages) == ["-3.html", "s1.html", "s2.html", "s4.html"]
+    s2 = (course / "late" / "s2.html").read_text(encoding="utf-8")
+    assert f"Expected answer on your data:</div><pre>{n_customers('s2')}</pre>" in s2
+    assert "120 × 0.25 = 30." in s2 and s2.index("Hints, in order") < s2.index("Why:")
+    assert "1 day(s) late" in s2
+    assert "no answer sheet handed in" in (course / "late" / "s4.html").read_text(encoding="utf-8")
+    assert 'href="s1.html"' in (course / "late" / "index.html").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="not in the gradebook"):
+        write_feedback(graded, course / "x", students=["nobody"])
+
+
+def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course):
+    # six students: strong ones get test.numeric right and test.single wrong (a bad item)
+    for i, strong in enumerate([True, True, True, False, False, False]):
+        tries = [attempt("test.share", "0.25"), attempt("test.ordering", RIGHT["test.ordering"])]
+        if strong:
+            tries += [attempt("test.numeric", "90", score=0.0), attempt("test.numeric", "30"),
+                      attempt("test.single", "B", score=0.0), attempt("test.table", RIGHT["test.table"]),
+                      attempt("test.matching", RIGHT["test.matching"])]
+        else:
+            tries += [attempt("test.numeric", "90", score=0.0), attempt("test.single", "A")]
+        write_sheet(course / "sheets", f"s{i}", tries)
+    g.grade(course / "sheets", course / "gb.sqlite")
+    items = item_analysis(course / "gb.sqlite").set_index("exercise")
+    numeric, single = items.loc["test.numeric"], items.loc["test.single"]
+    assert numeric["success_rate"] == 0.5 and numeric["mean_attempts_to_success"] == 2.0
+    assert numeric["common_wrong_answers"] == "90 (×6)"
+    assert "the cost, not the margin" in numeric["common_mistakes"]
+    assert numeric["discrimination"] > 0.5 > 0 > single["discrimination"]
+    assert "negative discrimination" in single["flag"]
+    assert single["common_wrong_answers"] == "B. Dissatisfied but loyal (×3)"
+    csv_path, png, html_page = write_report(course / "gb.sqlite", course / "report")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert read_csv(csv_path)[0][:3] == ["exercise", "chapter", "type"]
+    assert png.name in html_page.read_text(encoding="utf-8")
+
+
+def test_outputs_need_a_gradebook(tmp_path):
+    with pytest.raises(ValueError, match="casekit grade"):
+        export_grades(tmp_path / "none.sqlite", tmp_path / "g.csv")
+    with pytest.raises(ValueError, match="casekit grade"):
+        write_feedback(tmp_path / "none.sqlite", tmp_path / "fb")
+    assert not (tmp_path / "none.sqlite").exists()
