@@ -320,6 +320,7 @@ def _report(args) -> int:
 
 
 def _status(args) -> int:
+    from casekit.grading.grade import Settings
     from casekit.grading.gradebook import Gradebook
 
     with Gradebook(args.gradebook, create=False) as gb:
@@ -329,7 +330,8 @@ def _status(args) -> int:
                                  "ORDER BY status").fetchall()
         runs = gb.conn.execute("SELECT * FROM runs ORDER BY run DESC LIMIT 3").fetchall()
         print(f"{args.gradebook}: {len(students)} student(s), {with_sheet} with a sheet; "
-              f"{len(gb.exercises())} exercise(s) graded; settings {gb.meta('settings')}.")
+              f"{len(gb.exercises())} exercise(s) graded.")
+        print(f"Settings: {Settings.from_json(gb.meta('settings')).describe()}.")
         print("Scores by status: " + (", ".join(f"{s} {n}" for s, n in counts) or "none yet"))
         for run in runs:
             print(f"Run {run['run']}: {run['status']}, started {run['started']}")

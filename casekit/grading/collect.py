@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -153,6 +154,7 @@ def collect(sources, out, *, roster=None, max_bytes: int = MAX_SHEET_BYTES,
     report = CollectReport(out=out)
     manifest: list[list[str]] = []
     bank = _bank_ids()
+    seen: dict[str, list[bytes]] = {}
     with contextlib.ExitStack() as stack:
         candidates: list[_Candidate] = []
         for source in paths:
@@ -161,7 +163,7 @@ def collect(sources, out, *, roster=None, max_bytes: int = MAX_SHEET_BYTES,
         report.files_seen = len(candidates)
         with Progress(len(candidates), "collecting", None if progress else io.StringIO()) as bar:
             for cand in candidates:
-                status = _take(cand, out, known, bank, max_bytes, report)
+                status = _take(cand, out, known, bank, max_bytes, report, seen)
                 manifest.append([status, cand.label])
                 bar.advance()
     for student in sorted(set(known) - set(report.collected)):
@@ -249,7 +251,7 @@ def _zip(archive: zipfile.ZipFile, label: str, stack, report, depth: int) -> Ite
 
 
 def _take(cand: _Candidate, out: Path, roster: dict[str, str], bank: set[str],
-          max_bytes: int, report: CollectReport) -> str:
+          max_bytes: int, report: CollectReport, seen: dict[str, list[bytes]]) -> str:
     """Read, check and write one candidate; return its status for the manifest."""
     try:
         data = cand.read(max_bytes)
@@ -290,7 +292,7 @@ def _take(cand: _Candidate, out: Path, roster: dict[str, str], bank: set[str],
         report.problems.append(Problem("warning", "not-on-roster", cand.label,
                                        "collected, but this student is not on the roster",
                                        sheet.student))
-    return _store(sheet, out, report)
+    return _store(sheet, out, report, seen)
 
 
 def _mentions(part: str, student: str) -> bool:
@@ -335,20 +337,24 @@ def _owner(parts: tuple[str, ...], student: str, roster: dict[str, str]) -> str 
     return None if _mentions(stem, student) else ""
 
 
-def _canon(attempt: dict) -> str:
-    return json.dumps(attempt, sort_keys=True, ensure_ascii=False)
+def _digest(attempt: dict) -> bytes:
+    return hashlib.sha1(json.dumps(attempt, sort_keys=True, ensure_ascii=False).encode()).digest()
 
 
-def _store(sheet: Sheet, out: Path, report: CollectReport) -> str:
+def _store(sheet: Sheet, out: Path, report: CollectReport, seen: dict[str, list[bytes]]) -> str:
+    """Write ``sheet``, or reconcile it with the copy of the same student already written
+    (``seen`` keeps a digest of every attempt written, so a copy is compared without
+    reading the earlier one back)."""
     target = out / f"{sheet.student}.json"
-    earlier = report.collected.get(sheet.student)
-    if earlier is None:
+    new = [_digest(a) for a in sheet.attempts]
+    old = seen.get(sheet.student)
+    if old is None:
         report.collected[sheet.student] = [sheet.source]
+        seen[sheet.student] = new
         atomic_write(target, sheet.to_json())
         return "collected"
+    earlier = report.collected[sheet.student]
     earlier.append(sheet.source)
-    kept = json.loads(target.read_text(encoding="utf-8"))["attempts"]
-    old, new = [_canon(a) for a in kept], [_canon(a) for a in sheet.attempts]
     first = earlier[0]
     if new == old or old[:len(new)] == new:
         what = "an identical copy" if new == old else "an older copy"
@@ -360,14 +366,17 @@ def _store(sheet: Sheet, out: Path, report: CollectReport) -> str:
                                        f"a newer copy of the sheet from {first} "
                                        f"({len(new) - len(old)} more attempts); it replaces it",
                                        sheet.student))
+        seen[sheet.student] = new
         atomic_write(target, sheet.to_json())
         return "replaced"
-    seen = set(old)
-    merged = kept + [a for a, c in zip(sheet.attempts, new) if c not in seen]
+    kept = json.loads(target.read_text(encoding="utf-8"))["attempts"]
+    known = set(old)
+    merged = kept + [a for a, d in zip(sheet.attempts, new) if d not in known]
     merged.sort(key=lambda a: str(a.get("timestamp", "")))
     report.problems.append(Problem("warning", "merged", sheet.source,
                                    f"differs from the sheet from {first} (two computers?): "
                                    f"merged, {len(merged)} distinct attempts kept in time order",
                                    sheet.student))
+    seen[sheet.student] = [_digest(a) for a in merged]
     atomic_write(target, Sheet(sheet.student, merged, target.name, "").to_json())
     return "merged"

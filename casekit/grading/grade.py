@@ -83,6 +83,19 @@ class Settings:
         when = table.get(chapter, table.get("*"))
         return None if when is None else dt.datetime.fromisoformat(when)
 
+    def describe(self) -> str:
+        """The settings in words.
+
+        >>> Settings(deadlines=(("*", "2026-12-01T23:59:00+08:00"),), late_penalty=0.1).describe()
+        'best attempt counts; deadline 2026-12-01T23:59:00+08:00; late penalty 10% per started day; all chapters'
+        """
+        deadlines = "; ".join(f"deadline {when}" if chapter == "*" else
+                              f"chapter {chapter} deadline {when}" for chapter, when in self.deadlines)
+        return "; ".join([f"{self.policy} attempt counts", deadlines or "no deadline",
+                          f"late penalty {self.late_penalty:.0%} per started day",
+                          "all chapters" if self.chapters is None else
+                          "chapters " + ", ".join(self.chapters)])
+
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -282,6 +295,7 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
                 gb.conn.execute("INSERT INTO students(student, name, on_roster) VALUES(?, ?, 1) "
                                 "ON CONFLICT(student) DO UPDATE SET name = excluded.name, "
                                 "on_roster = 1", (student, name))
+        summary.notes.append(f"Settings: {settings.describe()}.")
         run = gb.start_run("grade " + json.dumps({"sheets": str(folder), **settings.to_json()}))
         context = _Context(scope, prints, check_key, set(bank), max_bytes)
         writer = _Writer(gb, run, check_key, score_key, settings, summary)
@@ -377,8 +391,13 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
         yield from (_prepare_in_worker(t) for t in tasks())
         return
     import concurrent.futures as cf
+    import multiprocessing
 
-    with cf.ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context,)) as pool:
+    # fork where the platform has it: workers then see the same casekit state as this
+    # process (including a replaced casekit.exercises._student_data)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                                initializer=_init_worker, initargs=(context,)) as pool:
         pending: list = []
         try:
             for task in tasks():

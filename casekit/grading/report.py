@@ -99,15 +99,15 @@ def item_analysis(gradebook):
                     continue
                 answer = json.loads(a["answer"])
                 answers.add(describe_answer(bank_ex, answer) if bank_ex else a["answer"])
-                note = _VERDICT.sub("", a["message"]).strip()
+                note = " ".join(_VERDICT.sub("", a["message"]).split())
                 if note:
                     notes.add(note)
             wrong.update(answers)
             mistakes.update(notes)
         attempted = len(tries)
-        difficulty = sum(fractions) / len(fractions) if fractions else math.nan
-        discrimination = _pearson(fractions, rests)
-        flags = []
+        difficulty = sum(fractions) / len(fractions) if fractions and attempted else math.nan
+        discrimination = _pearson(fractions, rests) if attempted else math.nan
+        flags = [] if attempted else ["nobody attempted it"]
         if not math.isnan(discrimination) and discrimination < 0:
             flags.append("negative discrimination: check the key and the prompt")
         elif not math.isnan(discrimination) and discrimination < 0.2:

@@ -43,8 +43,8 @@ class Problem:
     student: str = ""
 
     def __str__(self):
-        who = f" [{self.student}]" if self.student else ""
-        return f"{self.severity}: {self.problem}{who} {self.source}: {self.detail}"
+        where = " ".join(x for x in (f"[{self.student}]" if self.student else "", self.source) if x)
+        return f"{self.severity}: {self.problem} {where}: {self.detail}"
 
 
 @dataclass
