@@ -60,7 +60,9 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     >>> p.read_text()
     'hello'
     """
-    path = Path(path)
+    path = check_path("path", path)
+    if not isinstance(data, (bytes, str)):
+        raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +101,8 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
     >>> p.read_bytes()
     b"\\xef\\xbb\\xbfStudent ID\\r\\n'=cmd\\r\\n"
     """
+    if isinstance(header, str) or not all(isinstance(h, str) for h in header):
+        raise TypeError("header must be a list of column names (str)")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
@@ -116,7 +120,11 @@ class Progress:
     """
 
     def __init__(self, total: int, label: str, stream=None):
-        self.total, self.label, self.done = max(int(total), 0), label, 0
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise ValueError(f"total must be a whole number ≥ 0, got {total!r}")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be text, got {type(label).__name__}")
+        self.total, self.label, self.done = total, label, 0
         self.stream = sys.stderr if stream is None else stream
         self.enabled = self.total > 0 and bool(getattr(self.stream, "isatty", lambda: False)())
         self._start = self._drawn = time.monotonic()

@@ -125,8 +125,10 @@ def _card(ex_row, ex, score, attempts, last_attempt, expected_json, comment, sho
     chosen = attempts.get(score["chosen"]) if score is not None and score["chosen"] else last_attempt
     if chosen is not None:
         answer = describe_answer(ex, json.loads(chosen["answer"]))
+        which = "this one counted" if score is not None and score["chosen"] == chosen["seq"] \
+            else "your last one"
         body.append(f'<div class="label">Your answer ({score["attempts"] if score else 1} '
-                    f"attempt(s); this one counted):</div><pre>{esc(answer)}</pre>")
+                    f"attempt(s); {which}):</div><pre>{esc(answer)}</pre>")
         if chosen["message"]:
             body.append(f'<div class="label">Checker:</div>{markdown_lite(chosen["message"])}')
     if comment:

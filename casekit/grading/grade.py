@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from casekit.exercises.types import Exercise
+from casekit.exercises.types import TYPES, Exercise
 from casekit.grading.common import Progress, check_choice, check_path, write_csv
 from casekit.grading.gradebook import Gradebook, now
 from casekit.grading.reference import (decode_answer, describe_answer, fingerprint, pack,
@@ -77,6 +77,17 @@ class Settings:
     late_penalty: float = 0.0
     chapters: tuple[str, ...] | None = None
 
+    def __post_init__(self):
+        check_choice("policy", self.policy, POLICIES)
+        if isinstance(self.late_penalty, bool) or not isinstance(self.late_penalty, (int, float)) \
+                or not 0 <= self.late_penalty <= 1:
+            raise ValueError(f"late_penalty must be a share from 0 to 1 lost per day late "
+                             f"(0.1 = 10% a day), got {self.late_penalty!r}")
+        for chapter, when in self.deadlines:
+            if parse_timestamp(when) is None:
+                raise ValueError(f"deadline {when!r} for {chapter!r} is not an ISO time with "
+                                 "a time zone")
+
     def deadline(self, chapter: str) -> dt.datetime | None:
         """The deadline of ``chapter`` (its own, else the one for all chapters), or None."""
         table = dict(self.deadlines)
@@ -115,6 +126,8 @@ def late_days(timestamp: str | None, deadline: dt.datetime | None) -> int:
     >>> late_days("2026-12-02T00:30:00Z", dt.datetime(2026, 12, 1, 23, 59, tzinfo=dt.timezone.utc))
     1
     """
+    if deadline is not None and (not isinstance(deadline, dt.datetime) or deadline.tzinfo is None):
+        raise TypeError(f"deadline must be a datetime with a time zone, got {deadline!r}")
     stamp = parse_timestamp(timestamp)
     if deadline is None or stamp is None or stamp <= deadline:
         return 0
@@ -139,6 +152,11 @@ def score_exercise(kind: str, points: float, attempts: list[dict], *, settings: 
     ...     settings=s)["points"]
     0.0
     """
+    check_choice("kind", kind, list(TYPES))
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        raise ValueError(f"points must be a number > 0, got {points!r}")
     deadline = settings.deadline(chapter)
     result = {"points": 0.0, "max_points": points, "raw": None, "attempts": len(attempts),
               "chosen": None, "late_days": 0, "status": "unattempted"}
@@ -225,12 +243,9 @@ def _settings_from(stored: Settings, policy, deadlines, late_penalty, chapters,
             raise TypeError("deadlines must be a list such as ['2026-12-01T23:59+08:00', "
                             "'01=2026-12-15T23:59+08:00'] or a {chapter: time} dict")
         changes["deadlines"] = tuple(sorted(dict(parse_deadline(str(d)) for d in deadlines).items()))
-    if late_penalty is not None:
-        if isinstance(late_penalty, bool) or not isinstance(late_penalty, (int, float)) \
-                or not 0 <= late_penalty <= 1:
-            raise ValueError(f"late_penalty must be a share from 0 to 1 lost per day late "
-                             f"(0.1 = 10% a day), got {late_penalty!r}")
-        changes["late_penalty"] = float(late_penalty)
+    if late_penalty is not None:   # checked by Settings; stored as a float
+        changes["late_penalty"] = late_penalty if isinstance(late_penalty, bool) or \
+            not isinstance(late_penalty, (int, float)) else float(late_penalty)
     if chapters is not None:
         if isinstance(chapters, str):
             chapters = [chapters]
@@ -525,7 +540,7 @@ class _Writer:
                 "inflated = excluded.inflated, note = excluded.note",
                 (sheet.student, sheet.sha256, sheet.source,
                  self.check_key if ok else None, now(), prepared.inflated, prepared.note))
-            rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason)
+            _rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason)
             conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
                          (self.score_key if ok else None, sheet.student))
         self.summary.checked += 1
@@ -537,14 +552,14 @@ class _Writer:
             self.summary.unchanged += 1
             return
         with self.gb.transaction():
-            rescore(self.gb, row["student"], self.settings, run=self.run,
+            _rescore(self.gb, row["student"], self.settings, run=self.run,
                     reason="settings changed" if row["score_key"] else "graded")
             self.gb.conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
                                  (self.score_key, row["student"]))
         self.summary.rescored += 1
 
 
-def rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None, reason: str) -> None:
+def _rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None, reason: str) -> None:
     """Recompute ``student``'s points from the gradebook's attempts and marks, recording
     every change in the history table. Call it inside ``gb.transaction()``."""
     by_exercise: dict[str, list[dict]] = {}
@@ -647,7 +662,7 @@ def set_manual_mark(gradebook, student: str, exercise_id: str, fraction: float, 
             conn.execute("INSERT OR REPLACE INTO manual VALUES(?, ?, ?, ?, ?, ?, ?)",
                          (student, exercise_id, float(fraction), _text_sha(row[0]), grader,
                           comment, now()))
-            rescore(gb, student, settings, run=None, reason=f"manual mark{' by ' + grader if grader else ''}")
+            _rescore(gb, student, settings, run=None, reason=f"manual mark{' by ' + grader if grader else ''}")
         return dict(gb.conn.execute("SELECT * FROM scores WHERE student = ? AND exercise = ?",
                                     (student, exercise_id)).fetchone())
 

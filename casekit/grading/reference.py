@@ -32,8 +32,9 @@ __all__ = ["decode_answer", "describe_answer", "describe_expected", "fingerprint
 def student_data(student: str):
     """This student's simulated retailer (``casekit.exercises.my_retailer`` for them)."""
     import casekit.exercises as engine
+    from casekit.exercises.sheet import check_student_id
 
-    return engine._student_data(student)
+    return engine._student_data(check_student_id(student))
 
 
 def resolve_for(student: str, exercises: Iterable[Exercise]) -> tuple[dict[str, Exercise], dict[str, str]]:
@@ -72,6 +73,11 @@ def resolve_for(student: str, exercises: Iterable[Exercise]) -> tuple[dict[str, 
     return resolved, errors
 
 
+def _check_exercise(exercise) -> None:
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+
+
 def fingerprint(exercise: Exercise) -> str:
     """A short hash that changes when the exercise, its solution code, the data simulator or
     casekit's version change: what a cached expected answer depends on.
@@ -80,8 +86,7 @@ def fingerprint(exercise: Exercise) -> str:
     >>> len(fingerprint(NumericExercise(id="d.n", prompt="?", answer=3.0)))
     16
     """
-    if not isinstance(exercise, Exercise):
-        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    _check_exercise(exercise)
     import casekit
 
     parts = [repr(exercise), casekit.__version__]
@@ -112,11 +117,15 @@ def _data_digest() -> str:
 
 def pack(exercise: Exercise) -> str:
     """A resolved computed exercise's answer (and computed mistakes) as JSON text."""
+    _check_exercise(exercise)
     return json.dumps({"answer": exercise.answer, "mistakes": list(getattr(exercise, "mistakes", ()))})
 
 
 def unpack(exercise: Exercise, text: str) -> Exercise:
     """``exercise`` with the answer saved by :func:`pack` put back."""
+    _check_exercise(exercise)
+    if not isinstance(text, str):
+        raise TypeError(f"text must be the JSON written by pack(), got {type(text).__name__}")
     data = json.loads(text)
     answer = data["answer"]
     if isinstance(answer, list):
@@ -135,6 +144,7 @@ def decode_answer(exercise: Exercise, answer: Any) -> Any:
     >>> decode_answer(t, {"columns": ["c"], "index": ["r"], "data": [[1.0]]})
     {'r': {'c': 1.0}}
     """
+    _check_exercise(exercise)
     if exercise.kind != "table" or not isinstance(answer, dict) \
             or set(answer) != {"columns", "index", "data"}:
         return answer
@@ -156,8 +166,7 @@ def _number(x: float) -> str:
 def describe_expected(exercise: Exercise) -> str:
     """The expected answer of a (resolved) exercise, for people: an option letter and its
     text, a number with units, a table, the model answer of a free-text exercise."""
-    if not isinstance(exercise, Exercise):
-        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    _check_exercise(exercise)
     kind = exercise.kind
     if kind == "numeric":
         if exercise.answer is None:
@@ -185,8 +194,7 @@ def describe_expected(exercise: Exercise) -> str:
 
 def describe_answer(exercise: Exercise, answer: Any) -> str:
     """A student's answer (as stored in the sheet), for people; falls back to its JSON."""
-    if not isinstance(exercise, Exercise):
-        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    _check_exercise(exercise)
     try:
         if exercise.kind == "single":
             i = exercise.option_index(answer)

@@ -60,7 +60,7 @@ class Sheet:
     def to_json(self) -> str:
         """The sheet in the standard format (for the collected copy)."""
         return json.dumps({"format": FORMAT, "version": VERSION, "student": self.student,
-                           "attempts": self.attempts}, ensure_ascii=False, indent=1)
+                           "attempts": self.attempts}, ensure_ascii=False)
 
 
 def read_limited(handle: BinaryIO, limit: int = MAX_SHEET_BYTES) -> bytes | None:
