@@ -1,0 +1,584 @@
+"""ValueMart: the simulated hypermarket chain every chapter looks at.
+
+``simulate_retailer(n_customers, seed)`` returns a :class:`Retailer` whose tables are
+what a real chain's CRM system would hold — ``customers``, ``transactions`` (one row per
+shopping trip), ``lines`` (the items of each trip), a ``survey`` of a sample of
+customers, and ``defections`` — plus the ``truth`` that generated them, so a chapter can
+show a model recovering it. ``for_student(id)`` gives each student a personal variant.
+
+The generating story, step by step (every number below is a default ``knob``):
+
+1. **Customers.** Each has a household type (young family 22 %, established family 20 %,
+   single 25 %, couple 18 %, retiree 15 %), an age that fits it, a sex, a region and a
+   home store (12 stores, 3 per region), an acquisition channel, and a sign-up date
+   spread evenly over the period (``years`` years from ``start``). Three traits are
+   drawn per customer: *attachment* to ValueMart, *price sensitivity* (families higher,
+   retirees lower) and *promotion sensitivity* (correlated with price sensitivity).
+2. **Purchasing and dropout (BG/NBD).** The first trip is on the sign-up day. While
+   "alive", a customer shops as a Poisson process with rate λ ~ Gamma(``r``, ``alpha``)
+   trips per week; after each repeat trip they leave for good with probability
+   p ~ Beta(``a``, ``b``) — the story of Fader, Hardie & Lee (2005). λ and p are
+   independent, as the model assumes; p is tied to a latent loyalty score that also
+   raises attachment and satisfaction, so the survey predicts who leaves.
+3. **Spend (Gamma-Gamma).** Each customer has a spending rate ν ~ Gamma(``spend_q``,
+   ``spend_gamma``); each trip's value is Gamma(``spend_p``, ν), mean ``spend_p / ν``.
+4. **Partial defection.** A share (``partial_share``) of the customers still active late
+   in the period start buying part of their groceries elsewhere: from a date on, their
+   trip values fall linearly to 40 % over twelve weeks (their share of wallet falls).
+5. **Baskets.** A trip's number of distinct draws grows with its value (about one per
+   ¥15); items are drawn from a catalogue of 50 products with household-specific
+   popularity (young families buy baby goods, retirees tea, singles beer and frozen
+   food) and a season (charcoal and ice cream in May–September). Then associations are
+   planted (``truth.associations``): pasta → pasta sauce, tortilla chips → salsa,
+   cereal → milk, charcoal → sausages in summer, baby food → diapers, tea → biscuits,
+   bread → butter, and **beer and diapers** with its folklore pattern: on a young
+   father's trip on a Thursday–Saturday evening (17:00–21:00) diapers are likely and
+   beer joins them — elsewhere the two are unrelated. Unit prices scatter around list
+   prices (pack sizes, brands) so that the lines add up to the trip's value; margin is
+   each line's value times its category's margin rate.
+6. **Defection causes.** Each complete defector (dropped out in the period; the date is
+   their last trip) and partial defector gets one of six causes, with odds that follow
+   their traits and what happened around them: price-sensitive customers leave after a
+   competitor's price cut in their region, promotion-sensitive ones after a competitor's
+   promotion, customers of a poorly-run store for service, those who rate quality low
+   for product, retirees and singles move away (market), and the young go online
+   (technology).
+7. **Survey.** Mid-period, a sample (``survey_share``) of the customers signed up by then
+   rate brand, quality, relationship and fulfilment (1–7); satisfaction (1–7) is a
+   weighted sum of the four (``truth.survey_weights``) plus noise; they also report
+   attachment, repurchase intent (1–7), likelihood to recommend (0–10) and their share
+   of wallet.
+
+Everything is drawn with NumPy from independent streams of one ``SeedSequence``, so the
+same seed gives the same retailer on every machine; a million customers take seconds.
+
+>>> shop = simulate_retailer(500, seed=1)
+>>> shop
+ValueMart (seed 1): 500 customers, ... trips, ... lines, 2022-01-01 to 2024-12-31
+>>> list(shop.transactions.columns)
+['trip', 'customer', 'timestamp', 'store', 'total', 'margin']
+"""
+from __future__ import annotations
+
+import hashlib
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import betaincinv, ndtr
+
+__all__ = ["CATALOGUE", "HOUSEHOLDS", "Retailer", "Truth", "for_student", "simulate_retailer"]
+
+HOUSEHOLDS = ("young family", "established family", "single", "couple", "retiree")
+_HOUSEHOLD_SHARE = (0.22, 0.20, 0.25, 0.18, 0.15)
+_AGE_RANGE = ((24, 38), (36, 58), (19, 45), (25, 64), (62, 85))
+_PRICE_SHIFT = (0.5, 0.4, 0.0, -0.1, -0.5)     # families watch prices, retirees less
+_HOUR_PROFILE = (                              # relative traffic 8:00 … 21:00
+    (1, 1, 2, 2, 2, 2, 2, 2, 3, 4, 6, 6, 5, 3),   # young family: after work
+    (1, 1, 2, 3, 3, 2, 2, 3, 3, 4, 5, 5, 4, 2),   # established family
+    (1, 1, 1, 1, 2, 3, 2, 2, 2, 3, 5, 6, 6, 5),   # single: evenings
+    (1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 3, 2),   # couple
+    (4, 6, 7, 7, 5, 4, 4, 4, 3, 2, 1, 1, 1, 1),   # retiree: mornings
+)
+REGIONS = ("North", "South", "East", "West")
+CAUSES = ("price", "product", "service", "promotion", "market", "technology")
+_CHANNELS = ("store", "flyer", "online", "referral")
+
+# item, category, list price (¥), popularity weight
+_ITEMS = """
+bananas produce 3.5 5|apples produce 6 4|tomatoes produce 5 4|potatoes produce 4 3
+onions produce 3 3|lettuce produce 4 2|milk dairy 6.5 9|yogurt dairy 8 4|cheese dairy 18 2
+butter dairy 12 1.5|eggs dairy 9 5|bread bakery 7 6|biscuits bakery 9 2|cake bakery 25 1
+rice pantry 30 3|pasta pantry 6 2.5|pasta_sauce pantry 12 1|cereal pantry 18 2.5
+cooking_oil pantry 35 1.5|tea pantry 25 1.2|coffee pantry 45 1.2|instant_noodles pantry 5 3
+tortilla_chips snacks 8 1.5|salsa snacks 10 0.5|chocolate snacks 12 2|potato_chips snacks 7 3
+soda drinks 6 4|bottled_water drinks 3 4|juice drinks 10 2.5|beer drinks 25 1.5
+wine drinks 60 0.6|chicken meat 28 3|pork meat 35 3|sausages meat 22 1.5|fish meat 40 1.5
+diapers baby 89 1|baby_food baby 15 1|baby_wipes baby 19 0.8|detergent household 35 1.5
+toilet_paper household 40 2|dish_soap household 12 1.5|toothpaste personal_care 15 1.5
+shampoo personal_care 32 1|toothbrush personal_care 10 0.7|charcoal outdoor 30 0.4
+frozen_dumplings frozen 22 2|ice_cream frozen 15 1.5|tissues household 8 2|peanuts snacks 9 1
+"""
+_MARGIN = {"produce": 0.30, "dairy": 0.22, "bakery": 0.35, "pantry": 0.25, "snacks": 0.32,
+           "drinks": 0.24, "meat": 0.20, "baby": 0.15, "household": 0.28,
+           "personal_care": 0.35, "outdoor": 0.30, "frozen": 0.26}
+# popularity multipliers by household (young family, established, single, couple, retiree)
+_AFFINITY = {"baby": (4, 0.3, 0.02, 0.3, 0.02), "snacks": (1.2, 1.5, 1.3, 0.8, 0.5),
+             "frozen": (1.2, 1.2, 1.6, 0.8, 0.6), "produce": (1, 1.2, 0.7, 1.1, 1.5),
+             "meat": (1, 1.3, 0.7, 1, 1), "beer": (0.6, 0.8, 2.2, 1.2, 0.5),
+             "wine": (0.5, 0.8, 1, 1.8, 0.8), "tea": (0.5, 0.8, 0.6, 1, 3),
+             "instant noodles": (0.8, 0.8, 2, 0.6, 0.4)}
+_SUMMER_ITEMS = {"charcoal": 8.0, "ice cream": 2.5, "sausages": 1.5}
+_ITEM_VALUE = 15.0          # ¥ of trip value per item draw
+
+# antecedent, consequent, probability the consequent joins, who it applies to
+_ASSOCIATIONS = (
+    ("pasta", "pasta sauce", 0.45, "all trips"),
+    ("tortilla chips", "salsa", 0.40, "all trips"),
+    ("cereal", "milk", 0.15, "all trips"),
+    ("charcoal", "sausages", 0.55, "May–September"),
+    ("baby food", "diapers", 0.40, "all trips"),
+    ("tea", "biscuits", 0.30, "all trips"),
+    ("bread", "butter", 0.15, "all trips"),
+    ("diapers", "beer", 0.60, "young fathers, Thu–Sat 17:00–21:00"),
+)
+_FATHER_DIAPER_ERRAND = 0.25 # P(diapers) on a young father's Thu–Sat evening trip
+
+_SURVEY_WEIGHTS = {"brand": 0.15, "quality": 0.35, "relationship": 0.20, "fulfilment": 0.30}
+
+_DEFAULTS = dict(start="2022-01-01", years=3, r=0.8, alpha=3.5, a=0.8, b=6.0,
+                 spend_p=6.0, spend_q=4.0, spend_gamma=60.0, partial_share=0.10,
+                 survey_share=0.20)
+
+
+def _catalogue() -> pd.DataFrame:
+    rows = [line.split() for line in _ITEMS.replace("\n", "|").split("|") if line.strip()]
+    cat = pd.DataFrame(rows, columns=["item", "category", "price", "popularity"])
+    cat = cat.astype({"price": float, "popularity": float})
+    cat["margin_rate"] = cat["category"].map(_MARGIN)
+    for col in ("item", "category"):
+        cat[col] = cat[col].str.replace("_", " ")
+    return cat
+
+
+CATALOGUE = _catalogue()
+"""The 50 products: item, category, list price (¥), popularity weight, margin rate."""
+
+
+@dataclass
+class Truth:
+    """What generated a :class:`Retailer` — hidden from a real firm, known here.
+
+    ``params``: the population parameters (BG/NBD r, alpha, a, b; Gamma-Gamma p, q,
+    gamma; the other knobs). ``customers``: per customer, the purchase rate λ (per
+    week), dropout probability p, spending rate ν and mean trip value p/ν, the three
+    traits, share of wallet, whether still active at the end, the dropout date and the
+    start of partial defection. ``associations``: the planted rules. ``stores``: the
+    stores' regions and service quality. ``events``: competitors' price cuts and
+    promotions by region. ``survey_weights``: the drivers' weights in satisfaction.
+    """
+
+    params: dict
+    customers: pd.DataFrame
+    associations: pd.DataFrame
+    stores: pd.DataFrame
+    events: pd.DataFrame
+    survey_weights: dict = field(default_factory=lambda: dict(_SURVEY_WEIGHTS))
+
+
+@dataclass
+class Retailer:
+    """One simulated ValueMart: its tables, its catalogue and the truth behind them."""
+
+    customers: pd.DataFrame
+    transactions: pd.DataFrame
+    lines: pd.DataFrame
+    survey: pd.DataFrame
+    defections: pd.DataFrame
+    catalogue: pd.DataFrame
+    truth: Truth
+    seed: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    def __repr__(self):
+        return (f"ValueMart (seed {self.seed}): {len(self.customers):,} customers, "
+                f"{len(self.transactions):,} trips, {len(self.lines):,} lines, "
+                f"{self.start:%Y-%m-%d} to {self.end - pd.Timedelta(days=1):%Y-%m-%d}")
+
+
+# --------------------------------------------------------------------------- checks
+def _check_knobs(knobs: dict) -> dict:
+    unknown = set(knobs) - set(_DEFAULTS)
+    if unknown:
+        raise TypeError(f"simulate_retailer() got unknown knob(s) {sorted(unknown)}; "
+                        f"the knobs are {sorted(_DEFAULTS)}")
+    k = {**_DEFAULTS, **knobs}
+    try:
+        k["start"] = pd.Timestamp(k["start"]).normalize()
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a date such as '2022-01-01', got {k['start']!r}") from None
+    if not isinstance(k["years"], numbers.Integral) or not 1 <= k["years"] <= 10:
+        raise ValueError(f"years must be a whole number from 1 to 10, got {k['years']!r}")
+    for name in ("r", "alpha", "a", "b", "spend_p", "spend_q", "spend_gamma"):
+        v = k[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v < 1e6:
+            raise ValueError(f"{name} must be a positive number, got {v!r}")
+    if k["spend_q"] <= 1:
+        raise ValueError(f"spend_q must be > 1 (the mean spend is finite only then), "
+                         f"got {k['spend_q']!r}")
+    for name in ("partial_share", "survey_share"):
+        v = k[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
+            raise ValueError(f"{name} must be a share between 0 and 1, got {v!r}")
+    return k
+
+
+def _check_size(n_customers, seed):
+    if isinstance(n_customers, bool) or not isinstance(n_customers, numbers.Integral) \
+            or not 1 <= n_customers <= 10_000_000:
+        raise ValueError(f"n_customers must be a whole number from 1 to 10,000,000, "
+                         f"got {n_customers!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number ≥ 0, got {seed!r}")
+
+
+# --------------------------------------------------------------------------- helpers
+def _draw_from_rows(rng, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One category per entry of ``rows``, drawn from the cumulative row ``cum[rows]``.
+
+    Rows are stacked with offsets (row k spans (k, k+1]) so one searchsorted serves all.
+    """
+    n_rows, width = cum.shape
+    flat = (cum + np.arange(n_rows)[:, None]).ravel()
+    u = rows + rng.random(len(rows)) * (1 - 1e-12)
+    return (np.searchsorted(flat, u, side="right") - rows * width).clip(0, width - 1)
+
+
+def _cumulative(weights: np.ndarray) -> np.ndarray:
+    w = np.asarray(weights, dtype=float)
+    c = np.cumsum(w, axis=-1)
+    return c / c[..., -1:]
+
+
+def _segments_rank(group: np.ndarray) -> np.ndarray:
+    """Position of each entry within its run of equal ``group`` values (sorted input)."""
+    n = len(group)
+    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1] if n else np.array([], int)
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n) - np.repeat(starts, lengths)
+
+
+# --------------------------------------------------------------------------- the story
+def simulate_retailer(n_customers: int = 5000, seed: int = 0, **knobs) -> Retailer:
+    """Simulate ValueMart: ``n_customers`` customers over ``years`` years (default 3).
+
+    Knobs (see the module docstring for the story): ``start``, ``years``, BG/NBD ``r``,
+    ``alpha``, ``a``, ``b``; Gamma-Gamma ``spend_p``, ``spend_q``, ``spend_gamma``;
+    ``partial_share`` (share of late-active customers who partially defect) and
+    ``survey_share``.
+
+    >>> shop = simulate_retailer(300, seed=7, years=1)
+    >>> shop.customers["household"].value_counts().index[0] in HOUSEHOLDS
+    True
+    >>> bool((shop.lines.groupby("trip")["quantity"].sum() > 0).all())
+    True
+    """
+    _check_size(n_customers, seed)
+    k = _check_knobs(knobs)
+    rng_cust, rng_trip, rng_basket, rng_defect, rng_survey = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5))
+    start = k["start"]
+    end = start + pd.DateOffset(years=k["years"])
+    span = (end - start).days
+    world = _world(rng_cust, n_customers, span, k)
+    trips = _trips(rng_trip, world, span, k)
+    lines = _baskets(rng_basket, world, trips, start)
+    defections = _defections(rng_defect, world, trips, span)
+    survey = _survey(rng_survey, world, span, k)
+    return _assemble(world, trips, lines, defections, survey, start, end, seed, k)
+
+
+def _world(rng, n, span, k) -> dict:
+    """Customers, their hidden traits and the stores."""
+    hh = rng.choice(len(HOUSEHOLDS), n, p=_HOUSEHOLD_SHARE)
+    low, high = np.array(_AGE_RANGE).T
+    age = low[hh] + (rng.random(n) * (high[hh] - low[hh] + 1)).astype(int)
+    male = rng.random(n) < 0.48
+    region = rng.integers(0, len(REGIONS), n)
+    store = region * 3 + rng.integers(0, 3, n)
+    channel = rng.choice(len(_CHANNELS), n, p=(0.5, 0.2, 0.2, 0.1))
+    signup = rng.integers(0, span - 7, n)
+    loyal = rng.standard_normal(n)                   # latent loyalty
+    e = rng.standard_normal((5, n))
+    attach_z = 0.7 * loyal + np.sqrt(1 - 0.49) * e[0]
+    price_z = 0.9 * e[1] + np.array(_PRICE_SHIFT)[hh]
+    promo_z = 0.5 * e[1] + np.sqrt(0.75) * e[2]
+    service = rng.normal(0, 1, 12)                   # the stores' service quality
+    quality_z = 0.5 * loyal + np.sqrt(0.75) * e[3]
+    return dict(
+        n=n, household=hh, age=age, male=male, region=region, store=store, channel=channel,
+        signup=signup, loyal=loyal, attach_z=attach_z, quality_z=quality_z,
+        attachment=ndtr(attach_z), price_sens=ndtr(price_z), promo_sens=ndtr(promo_z),
+        store_service=service,
+        lam=rng.gamma(k["r"], 1 / k["alpha"], n),
+        p=np.clip(betaincinv(k["a"], k["b"], ndtr(-loyal)), 1e-9, 1.0),
+        nu=rng.gamma(k["spend_q"], 1 / k["spend_gamma"], n),
+        sow=0.15 + 0.8 * ndtr(0.8 * attach_z + 0.6 * e[4]),
+    )
+
+
+def _trips(rng, w, span, k) -> dict:
+    """Trip times (BG/NBD), stores, hours and values (Gamma-Gamma, partial defection)."""
+    n = w["n"]
+    T = (span - w["signup"]) / 7.0                       # weeks from first trip to the end
+    N = rng.poisson(w["lam"] * T)                        # Poisson arrivals while alive …
+    K = rng.geometric(w["p"])                            # … until the K-th repeat trip
+    x = np.minimum(N, K)
+    dropped = K <= N
+    owner = np.repeat(np.arange(n), N)
+    u = np.sort(owner + rng.random(len(owner)))          # sorted within each customer
+    u -= owner
+    keep = _segments_rank(owner) < x[owner]
+    rep_owner, rep_t = owner[keep], u[keep] * T[owner[keep]]
+    cust = np.r_[np.arange(n), rep_owner]
+    weeks = np.r_[np.zeros(n), rep_t]
+    day = w["signup"][cust] + np.floor(weeks * 7).astype(np.int64)
+    hh = w["household"][cust]
+    hour = 8 + _draw_from_rows(rng, _cumulative(_HOUR_PROFILE), hh)
+    minute = rng.integers(0, 60, len(cust))
+    other = w["region"][cust] * 3 + rng.integers(0, 3, len(cust))
+    store = np.where(rng.random(len(cust)) < 0.85, w["store"][cust], other)
+    value = rng.gamma(k["spend_p"], 1 / w["nu"][cust])
+    # partial defection: among customers active through the last quarter of their time
+    late = ~dropped & (T > 26)
+    partial = late & (rng.random(n) < k["partial_share"])
+    frac = rng.uniform(0.3, 0.8, n)
+    partial_day = np.where(partial, w["signup"] + np.floor(frac * (span - w["signup"])), -1)
+    since = (day - partial_day[cust]) / 84.0
+    factor = np.where(partial[cust] & (since > 0), np.maximum(0.4, 1 - 0.6 * since), 1.0)
+    value = value * factor
+    last_day = np.full(n, -1)
+    np.maximum.at(last_day, cust, day)
+    return dict(cust=cust, day=day, hour=hour, minute=minute, store=store, value=value,
+                x=x, T=T, dropped=dropped, last_day=last_day, partial=partial,
+                partial_day=partial_day)
+
+
+def _baskets(rng, w, t, start) -> dict:
+    """Items per trip: household- and season-specific draws, then planted associations."""
+    cat = CATALOGUE
+    items = list(cat["item"])
+    idx = {name: i for i, name in enumerate(items)}
+    base = cat["popularity"].to_numpy()
+    pop = np.tile(base, (len(HOUSEHOLDS), 1))
+    for name, mult in _AFFINITY.items():
+        cols = np.flatnonzero((cat["category"] == name) | (cat["item"] == name))
+        pop[:, cols] *= np.array(mult)[:, None]
+    summer = pop.copy()
+    for name, mult in _SUMMER_ITEMS.items():
+        summer[:, idx[name]] *= mult
+    winter = pop.copy()
+    winter[:, idx["charcoal"]] *= 0.1
+    cum = _cumulative(np.vstack([winter, summer]))
+    n_trips = len(t["cust"])
+    dates = start + pd.to_timedelta(t["day"], unit="D")
+    month = np.asarray(dates.month)
+    weekday = np.asarray(dates.day_of_week)
+    hh = w["household"][t["cust"]]
+    is_summer = (month >= 5) & (month <= 9)
+    draws = 1 + rng.poisson(np.maximum(t["value"] / _ITEM_VALUE - 1, 0.1))
+    trip = np.repeat(np.arange(n_trips), draws)
+    rows = np.repeat(hh + len(HOUSEHOLDS) * is_summer, draws)
+    item = _draw_from_rows(rng, cum, rows)
+    father_evening = (hh == 0) & w["male"][t["cust"]] & np.isin(weekday, (3, 4, 5)) \
+        & (t["hour"] >= 17) & (t["hour"] < 21)
+    errand = np.flatnonzero(father_evening & (rng.random(n_trips) < _FATHER_DIAPER_ERRAND))
+    trip, item = np.r_[trip, errand], np.r_[item, np.full(len(errand), idx["diapers"])]
+    conditions = {"all trips": np.ones(n_trips, bool), "May–September": is_summer,
+                  "young fathers, Thu–Sat 17:00–21:00": father_evening}
+    for ante, cons, prob, who in _ASSOCIATIONS:
+        has = np.zeros(n_trips, bool)
+        has[trip[item == idx[ante]]] = True
+        add = np.flatnonzero(has & conditions[who] & (rng.random(n_trips) < prob))
+        trip, item = np.r_[trip, add], np.r_[item, np.full(len(add), idx[cons])]
+    key, count = np.unique(trip.astype(np.int64) * len(items) + item, return_counts=True)
+    trip, item = key // len(items), key % len(items)
+    # quantities bring the basket near the trip's value; unit prices absorb the rest
+    listed = base_price(item)
+    scale = t["value"] / np.bincount(trip, count * listed, minlength=n_trips)
+    quantity = np.clip(np.round(count * scale[trip]), 1, 12)
+    scale = t["value"] / np.bincount(trip, quantity * listed, minlength=n_trips)
+    price = np.maximum(np.round(listed * scale[trip], 2), 0.01)
+    amount = quantity * price
+    total = np.round(np.bincount(trip, amount, minlength=n_trips), 2)
+    margin = np.round(np.bincount(trip, amount * cat["margin_rate"].to_numpy()[item],
+                                  minlength=n_trips), 2)
+    return dict(trip=trip, item=item, quantity=quantity, price=price, total=total,
+                margin=margin, father_evening=father_evening)
+
+
+def base_price(item_codes: np.ndarray) -> np.ndarray:
+    """The list price (¥) of catalogue items by their position in :data:`CATALOGUE`."""
+    return CATALOGUE["price"].to_numpy()[item_codes]
+
+
+def _events(rng, span) -> pd.DataFrame:
+    rows = []
+    for r, region in enumerate(REGIONS):
+        for kind in ("competitor price cut", "competitor promotion"):
+            rows.append((region, kind, int(rng.integers(60, span - 60))))
+    return pd.DataFrame(rows, columns=["region", "event", "day"])
+
+
+def _defections(rng, w, t, span) -> dict:
+    """Complete and partial defectors, each with one of six causes that follows traits."""
+    events = _events(rng, span)
+    complete = np.flatnonzero(t["dropped"])
+    partial = np.flatnonzero(t["partial"])
+    who = np.r_[complete, partial]
+    day = np.r_[t["last_day"][complete], t["partial_day"][partial]].astype(np.int64)
+    kind = np.r_[np.zeros(len(complete), int), np.ones(len(partial), int)]
+
+    def after(event):
+        d = events[events["event"] == event].set_index("region")["day"]
+        when = d.reindex(list(REGIONS)).to_numpy()[w["region"][who]]
+        return (day >= when) & (day < when + 84)
+
+    young = w["age"][who] < 35
+    movers = np.isin(w["household"][who], (2, 4))
+    odds = np.vstack([
+        (0.3 + 2.5 * w["price_sens"][who]) * np.where(after("competitor price cut"), 4, 1),
+        0.4 + 1.5 * ndtr(-w["quality_z"][who]),
+        0.3 + 1.2 * ndtr(-w["store_service"][w["store"][who]]),
+        (0.2 + 1.5 * w["promo_sens"][who]) * np.where(after("competitor promotion"), 4, 1),
+        0.25 + 0.5 * movers,
+        0.15 + 0.8 * young,
+    ])
+    cause = _draw_from_rows(rng, _cumulative(odds.T), np.arange(len(who)))
+    return dict(customer=who, day=day, kind=kind, cause=cause, events=events)
+
+
+def _survey(rng, w, span, k) -> dict:
+    """A mid-period survey of a sample of the customers signed up by then."""
+    day = span // 2
+    eligible = np.flatnonzero(w["signup"] < day)
+    size = min(len(eligible), int(round(k["survey_share"] * w["n"])))
+    who = np.sort(rng.choice(eligible, size, replace=False))
+    e = rng.standard_normal((8, size))
+    loyal = w["loyal"][who]
+    store_service = w["store_service"][w["store"][who]]
+    drivers = {
+        "brand": 0.4 * loyal + 0.92 * e[0],
+        "quality": w["quality_z"][who],
+        "relationship": 0.7 * w["attach_z"][who] + 0.71 * e[1],
+        "fulfilment": 0.3 * loyal + 0.5 * store_service + 0.81 * e[2],
+    }
+    sat = sum(_SURVEY_WEIGHTS[name] * z for name, z in drivers.items()) / 0.55 + 0.6 * e[3]
+
+    def likert(z, scale=1.2, centre=4.6, low=1, high=7):
+        return np.clip(np.round(centre + scale * z), low, high).astype(np.int8)
+
+    out = {"customer": who, "day": np.full(size, day)}
+    out.update({name: likert(z) for name, z in drivers.items()})
+    out["satisfaction"] = likert(sat, scale=1.0)
+    out["attachment"] = likert(w["attach_z"][who] + 0.5 * e[4])
+    out["repurchase_intent"] = likert(0.6 * sat + 0.5 * loyal + 0.6 * e[5], scale=1.0, centre=5)
+    out["recommend"] = likert(0.8 * sat + 0.3 * loyal + 0.5 * e[6], scale=1.8, centre=7,
+                              low=0, high=10)
+    sow = np.clip(w["sow"][who] + 0.08 * e[7], 0.05, 1.0)
+    out["share_of_wallet"] = np.round(sow * 20) / 20
+    return out
+
+
+def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
+    cat = CATALOGUE
+    n = w["n"]
+    ids = np.arange(1, n + 1, dtype=np.int32)
+    day0 = np.datetime64(start.to_datetime64(), "D")
+    to_date = lambda days: (day0 + np.asarray(days, "timedelta64[D]")).astype("datetime64[ns]")
+    households = pd.Categorical.from_codes(w["household"], HOUSEHOLDS)
+    stores = [f"S{i + 1:02d}" for i in range(12)]
+    customers = pd.DataFrame({
+        "customer": ids,
+        "household": households,
+        "age": w["age"].astype(np.int16),
+        "sex": pd.Categorical.from_codes(w["male"].astype(int), ["F", "M"]),
+        "region": pd.Categorical.from_codes(w["region"], REGIONS),
+        "home_store": pd.Categorical.from_codes(w["store"], stores),
+        "channel": pd.Categorical.from_codes(w["channel"], _CHANNELS),
+        "signup": to_date(w["signup"]),
+    })
+    stamp = (to_date(t["day"]) + (t["hour"] * 60 + t["minute"]).astype("timedelta64[m]"))
+    order = np.lexsort((t["cust"], stamp))
+    trip_id = np.empty(len(order), np.int32)
+    trip_id[order] = np.arange(1, len(order) + 1)
+    transactions = pd.DataFrame({
+        "trip": trip_id[order],
+        "customer": ids[t["cust"][order]],
+        "timestamp": stamp[order],
+        "store": pd.Categorical.from_codes(t["store"][order], stores),
+        "total": b["total"][order],
+        "margin": b["margin"][order],
+    })
+    # lines come grouped by trip (in draw order): lay the groups out in time order
+    per_trip = np.bincount(b["trip"], minlength=len(order))
+    first = np.cumsum(per_trip) - per_trip
+    line_order = np.repeat(first[order], per_trip[order]) + _segments_rank(
+        np.repeat(np.arange(len(order)), per_trip[order]))
+    categories, category_code = np.unique(cat["category"], return_inverse=True)
+    item_codes = b["item"][line_order]
+    lines = pd.DataFrame({
+        "trip": trip_id[b["trip"]][line_order],
+        "item": pd.Categorical.from_codes(item_codes, list(cat["item"])),
+        "category": pd.Categorical.from_codes(category_code[item_codes], categories),
+        "quantity": b["quantity"][line_order].astype(np.int16),
+        "price": b["price"][line_order],
+    })
+    order_d = np.lexsort((d["customer"], d["day"]))
+    defections = pd.DataFrame({
+        "customer": ids[d["customer"][order_d]],
+        "date": to_date(d["day"][order_d]),
+        "kind": pd.Categorical.from_codes(d["kind"][order_d], ["complete", "partial"]),
+        "cause": pd.Categorical.from_codes(d["cause"][order_d], CAUSES),
+    })
+    survey = pd.DataFrame({"customer": ids[s.pop("customer")], "date": to_date(s.pop("day")),
+                           **s})
+    partial_from = np.where(t["partial"], t["partial_day"], -1)
+    truth_customers = pd.DataFrame({
+        "customer": ids,
+        "purchase_rate": w["lam"],
+        "dropout_prob": w["p"],
+        "spend_rate": w["nu"],
+        "mean_spend": k["spend_p"] / w["nu"],
+        "attachment": w["attachment"],
+        "price_sensitivity": w["price_sens"],
+        "promotion_sensitivity": w["promo_sens"],
+        "share_of_wallet": w["sow"],
+        "active_at_end": ~t["dropped"],
+        "dropout_date": pd.Series(to_date(t["last_day"])).where(t["dropped"]).to_numpy(),
+        "partial_from": pd.Series(to_date(partial_from)).where(t["partial"]).to_numpy(),
+    })
+    associations = pd.DataFrame(_ASSOCIATIONS,
+                                columns=["antecedent", "consequent", "probability", "applies_to"])
+    events = d["events"].assign(date=lambda e: to_date(e["day"])).drop(columns="day")
+    truth = Truth(
+        params={key: (value if key != "start" else str(value.date())) for key, value in k.items()},
+        customers=truth_customers, associations=associations,
+        stores=pd.DataFrame({"store": stores, "region": np.repeat(REGIONS, 3),
+                             "service_quality": w["store_service"]}),
+        events=events)
+    return Retailer(customers=customers, transactions=transactions, lines=lines, survey=survey,
+                    defections=defections, catalogue=cat.drop(columns="popularity"),
+                    truth=truth, seed=seed, start=start, end=end)
+
+
+# --------------------------------------------------------------------------- students
+def student_seed(student_id: str) -> int:
+    """A seed derived from ``student_id`` by SHA-256: the same on every machine and Python.
+
+    >>> student_seed("s2026-017")
+    1895473323143864121
+    """
+    if not isinstance(student_id, str) or not student_id.strip():
+        raise ValueError(f"student_id must be a non-empty string, got {student_id!r}")
+    digest = hashlib.sha256(f"casekit-student:{student_id.strip()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def for_student(student_id: str, n_customers: int = 5000) -> Retailer:
+    """This student's own ValueMart: a seed and slightly different purchase, dropout and
+    spend parameters (each within ±15 % of the defaults), all derived from the id.
+
+    >>> a, b = for_student("s2026-017", 300), for_student("s2026-018", 300)
+    >>> a.truth.params["r"] != b.truth.params["r"]
+    True
+    >>> for_student("s2026-017", 300).transactions.equals(a.transactions)
+    True
+    """
+    seed = student_seed(student_id)
+    jitter = np.random.default_rng(seed).uniform(0.85, 1.15, 7)
+    names = ("r", "alpha", "a", "b", "spend_p", "spend_q", "spend_gamma")
+    knobs = {name: round(float(_DEFAULTS[name] * f), 3) for name, f in zip(names, jitter)}
+    return simulate_retailer(n_customers, seed=seed, **knobs)
