@@ -21,9 +21,10 @@ def _requirement(spec: str) -> tuple[str, str]:
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(map(_requirement, project["dependencies"] + project["optional-dependencies"]["dev"]))
-    wanted["python"] = ">=" + project["requires-python"].removeprefix(">=")
+    wanted["python"] = project["requires-python"].removeprefix(">=")
     conda = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("\ndependencies:", 1)[1].splitlines():
         m = re.match(r"^  - ([A-Za-z].*)$", line)   # top-level conda entries only
         if m and not m.group(1).startswith("pip"):
             conda.update([_requirement(m.group(1))])
