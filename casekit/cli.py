@@ -158,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--roster", metavar="CSV", help="class list: students without a sheet get 0")
     p.add_argument("--max-sheet-mb", type=_megabytes, default=None, metavar="MB",
                    help="skip sheets larger than this (default 10)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes that work out "
-                   "expected answers (default: one per CPU core)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes that re-check "
+                   "sheets in parallel (default: one per CPU core)")
     p.add_argument("--manual", action="store_true", help="mark pending free-text answers here, "
                    "rubric item by rubric item")
     p.add_argument("--pending-csv", metavar="FILE", help="write the pending free-text answers to "

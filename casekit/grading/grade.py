@@ -273,8 +273,8 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
     Settings left ``None`` keep the gradebook's earlier ones (first run: best attempt, no
     deadline, no penalty, every chapter). ``sheets=None`` only re-scores what the gradebook
     holds (after changing settings). ``roster`` (CSV) adds students without a sheet, with 0
-    points. ``jobs`` processes work out expected answers in parallel (default: one per
-    CPU core). Example: ``grade("sheets", "gradebook.sqlite", policy="last")``.
+    points. ``jobs`` processes read and re-check sheets in parallel (default: one per CPU
+    core). Example: ``grade("sheets", "gradebook.sqlite", policy="last")``.
     """
     from casekit.exercises.bank import load_bank
     from casekit.grading.collect import read_roster
@@ -384,13 +384,21 @@ def _init_worker(context: _Context) -> None:
     _WORKER["context"] = context
 
 
+def _init_pool_worker(context: _Context) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is handled once, by the parent
+    _init_worker(context)
+
+
 def _prepare_in_worker(task: tuple) -> _Prepared:
     return _prepare(_WORKER["context"], *task)
 
 
 def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int):
-    """Yield each file :func:`_prepare`-d, in order; expected answers are worked out in
-    ``jobs`` processes when there are computed exercises and enough sheets."""
+    """Yield each file :func:`_prepare`-d, in order: read, re-checked and, for computed
+    exercises, with expected answers worked out, in ``jobs`` processes when there are
+    enough sheets (this process writes the gradebook meanwhile)."""
     known = {r["student"]: (r["sheet_sha256"], r["check_key"]) for r in gb.students()}
 
     def tasks():
@@ -401,7 +409,7 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
                 if path.stem in known else {}
             yield str(path), sha, key, cached
 
-    if jobs == 1 or len(files) < 2 * jobs or not any(ex.computed for ex in context.scope):
+    if jobs == 1 or len(files) < 2 * jobs:
         _init_worker(context)
         yield from (_prepare_in_worker(t) for t in tasks())
         return
@@ -412,7 +420,7 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
     # process (including a replaced casekit.exercises._student_data)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                                initializer=_init_worker, initargs=(context,)) as pool:
+                                initializer=_init_pool_worker, initargs=(context,)) as pool:
         pending: list = []
         try:
             for task in tasks():
