@@ -386,7 +386,7 @@ def _baskets(rng, w, t, start) -> dict:
     key, count = np.unique(trip.astype(np.int64) * len(items) + item, return_counts=True)
     trip, item = key // len(items), key % len(items)
     # quantities bring the basket near the trip's value; unit prices absorb the rest
-    listed = base_price(item)
+    listed = _list_price(item)
     scale = t["value"] / np.bincount(trip, count * listed, minlength=n_trips)
     quantity = np.clip(np.round(count * scale[trip]), 1, 12)
     scale = t["value"] / np.bincount(trip, quantity * listed, minlength=n_trips)
@@ -399,7 +399,7 @@ def _baskets(rng, w, t, start) -> dict:
                 margin=margin, father_evening=father_evening)
 
 
-def base_price(item_codes: np.ndarray) -> np.ndarray:
+def _list_price(item_codes: np.ndarray) -> np.ndarray:
     """The list price (¥) of catalogue items by their position in :data:`CATALOGUE`."""
     return CATALOGUE["price"].to_numpy()[item_codes]
 
