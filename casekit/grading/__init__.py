@@ -5,6 +5,7 @@ One module per step of a grading cycle, each also reachable from the ``casekit``
 
 - :mod:`~casekit.grading.release` — the student edition of a problem-set notebook;
 - :mod:`~casekit.grading.reference` — each student's expected answers, on their own data;
+- :mod:`~casekit.grading.sheets` — read a handed-in sheet without trusting it;
 - :mod:`~casekit.grading.collect` — gather answer sheets from folders and LMS zip exports;
 - :mod:`~casekit.grading.grade` — re-check every attempt, score it, mark free text;
 - :mod:`~casekit.grading.gradebook` — the SQLite gradebook the scores live in;
