@@ -238,3 +238,19 @@ def test_unknown_knob_lists_the_knobs():
 def test_for_student_needs_an_id(bad):
     with pytest.raises(ValueError, match="student_id must be a non-empty string"):
         for_student(bad)
+
+
+def test_bgnbd_and_gamma_gamma_recover_the_generating_parameters():
+    """The firm sees days; fitted on the daily log, the models find the truth (|z| < 4)."""
+    from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
+
+    shop = simulate_retailer(20_000, seed=11, partial_share=0)
+    summary = summarize_transactions(shop.transactions, "customer", "timestamp", value="total",
+                                     observation_end=shop.end)
+    truth = shop.truth.params
+    bgnbd = BetaGeoModel().fit(summary)
+    for name, value in bgnbd.params.items():
+        assert _z(value, truth[name], bgnbd.standard_errors[name]) < 4, (name, value)
+    spend = GammaGammaModel().fit(summary)
+    for name, value in spend.params.items():
+        assert _z(value, truth[f"spend_{name}"], spend.standard_errors[name]) < 4, (name, value)

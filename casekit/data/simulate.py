@@ -19,7 +19,9 @@ The generating story, step by step (every number below is a default ``knob``):
    trips per week; after each repeat trip they leave for good with probability
    p ~ Beta(``a``, ``b``) — the story of Fader, Hardie & Lee (2005). λ and p are
    independent, as the model assumes; p is tied to a latent loyalty score that also
-   raises attachment and satisfaction, so the survey predicts who leaves.
+   raises attachment and satisfaction, so the survey predicts who leaves. The firm sees
+   days, not hours: a second arrival on one day moves to the customer's next free day,
+   so merging same-day trips (as analysts do) loses no purchase.
 3. **Spend (Gamma-Gamma).** Each customer has a spending rate ν ~ Gamma(``spend_q``,
    ``spend_gamma``); each trip's value is Gamma(``spend_p``, ν), mean ``spend_p / ν``.
 4. **Partial defection.** A share (``partial_share``) of the customers still active late
@@ -242,6 +244,23 @@ def _cumulative(weights: np.ndarray) -> np.ndarray:
     return c / c[..., -1:]
 
 
+def _one_trip_a_day(cust: np.ndarray, day: np.ndarray, span: int) -> np.ndarray:
+    """Move a customer's second trip of a day to their next free day.
+
+    The firm sees days, and an analyst merges same-day purchases (as on CDNOW), so two
+    Poisson arrivals on one day would silently lose a purchase from the BG/NBD story;
+    moving it a day keeps every purchase at the cost of a day's shift for heavy shoppers.
+    """
+    order = np.lexsort((day, cust))
+    c, d = cust[order], day[order]
+    rank = _segments_rank(c)
+    slack = d - rank + c * (2 * span + len(d))    # per-customer offsets keep runs apart
+    moved = np.maximum.accumulate(slack) - c * (2 * span + len(d)) + rank
+    out = np.empty_like(day)
+    out[order] = np.minimum(moved, span - 1)
+    return out
+
+
 def _segments_rank(group: np.ndarray) -> np.ndarray:
     """Position of each entry within its run of equal ``group`` values (sorted input)."""
     n = len(group)
@@ -324,7 +343,7 @@ def _trips(rng, w, span, k) -> dict:
     rep_owner, rep_t = owner[keep], u[keep] * T[owner[keep]]
     cust = np.r_[np.arange(n), rep_owner]
     weeks = np.r_[np.zeros(n), rep_t]
-    day = w["signup"][cust] + np.floor(weeks * 7).astype(np.int64)
+    day = _one_trip_a_day(cust, w["signup"][cust] + np.floor(weeks * 7).astype(np.int64), span)
     hh = w["household"][cust]
     hour = 8 + _draw_from_rows(rng, _cumulative(_HOUR_PROFILE), hh)
     minute = rng.integers(0, 60, len(cust))
