@@ -51,9 +51,11 @@ def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     return value
 
 
-def atomic_write(path: Path, data: bytes | str) -> Path:
+def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> Path:
     """Write ``data`` (text is UTF-8) to ``path`` atomically: a temporary file in the same
     folder, fsync, rename. A reader sees the old file or the new one, never half.
+    ``durable=False`` skips the fsync, for bulk copies that can be made again (the write
+    stays atomic for readers and for a crash of this program).
 
     >>> import tempfile, pathlib
     >>> p = atomic_write(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hello")
@@ -63,6 +65,8 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     path = check_path("path", path)
     if not isinstance(data, (bytes, str)):
         raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
+    if not isinstance(durable, bool):
+        raise TypeError(f"durable must be True or False, got {durable!r}")
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +74,9 @@ def atomic_write(path: Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

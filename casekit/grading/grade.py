@@ -520,6 +520,7 @@ class _Writer:
     def __init__(self, gb, run, check_key, score_key, settings, summary):
         self.gb, self.run, self.check_key, self.score_key = gb, run, check_key, score_key
         self.settings, self.summary = settings, summary
+        self.exercises = gb.exercises()
 
     def write(self, prepared: _Prepared) -> bool:
         """Store one prepared sheet; return False if it could not be used."""
@@ -548,7 +549,8 @@ class _Writer:
                 "inflated = excluded.inflated, note = excluded.note",
                 (sheet.student, sheet.sha256, sheet.source,
                  self.check_key if ok else None, now(), prepared.inflated, prepared.note))
-            _rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason)
+            _rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason,
+                     exercises=self.exercises)
             conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
                          (self.score_key if ok else None, sheet.student))
         self.summary.checked += 1
@@ -561,13 +563,15 @@ class _Writer:
             return
         with self.gb.transaction():
             _rescore(self.gb, row["student"], self.settings, run=self.run,
-                    reason="settings changed" if row["score_key"] else "graded")
+                     reason="settings changed" if row["score_key"] else "graded",
+                     exercises=self.exercises)
             self.gb.conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
                                  (self.score_key, row["student"]))
         self.summary.rescored += 1
 
 
-def _rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None, reason: str) -> None:
+def _rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None, reason: str,
+             exercises: list | None = None) -> None:
     """Recompute ``student``'s points from the gradebook's attempts and marks, recording
     every change in the history table. Call it inside ``gb.transaction()``."""
     by_exercise: dict[str, list[dict]] = {}
@@ -580,7 +584,7 @@ def _rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None
     old = {r["exercise"]: r for r in gb.conn.execute("SELECT * FROM scores WHERE student = ?",
                                                      (student,))}
     stamp, history, upserts = now(), [], []
-    exercises = gb.exercises()
+    exercises = gb.exercises() if exercises is None else exercises
     for ex in exercises:
         if has_sheet:
             new = score_exercise(ex["kind"], ex["points"], by_exercise.get(ex["id"], []),

@@ -13,6 +13,7 @@ class keeps going and reports everything at the end.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import numbers
@@ -87,6 +88,11 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
     """
     if not isinstance(value, str) or len(value) > 40:
         return None
+    return _parse_iso(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_iso(value: str) -> dt.datetime | None:
     try:
         stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
