@@ -12,7 +12,7 @@ from casekit.grading.export import export_grades
 from casekit.grading.feedback import write_feedback
 from casekit.grading.release import release
 from casekit.grading.report import item_analysis, write_report
-from tests.test_grading import (RIGHT, all_right, attempt, course, n_customers,  # noqa: F401
+from tests.test_grading import (ROOT, RIGHT, all_right, attempt, course, n_customers,  # noqa: F401
                                 write_sheet)
 
 SECRET = "SECRET_SOLUTION_7f3a"
@@ -32,8 +32,12 @@ def problem_set(path):
         metadata={"tags": ["solution"]}, execution_count=3)
     solution.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": f"✓ {SECRET}"},
                                                execution_count=3)]
+    share = nbformat.v4.new_code_cell(f"margin = 30\nshare = margin / 120  # {SECRET}",
+                                      metadata={"tags": ["solution"]})
+    checked = nbformat.v4.new_code_cell('check("test.share", share)')
     written = nbformat.v4.new_markdown_cell(f"Model answer: {SECRET}", metadata={"tags": ["solution"]})
-    nb.cells = [nbformat.v4.new_markdown_cell("# Problem set 99"), start, widget, solution, written]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Problem set 99"), start, widget, solution, share,
+                checked, written]
     nbformat.write(nb, path)
     return path
 
@@ -44,7 +48,7 @@ def test_released_notebook_hides_every_solution_and_asks_the_student_id(course):
     [result] = release([source], course / "release")
     text = result.path.read_text(encoding="utf-8")
     assert SECRET not in text and "instructor" not in text
-    assert result.replaced == 2 and result.warnings == []
+    assert result.replaced == 3 and result.warnings == []
     nb = nbformat.read(result.path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
@@ -53,6 +57,11 @@ def test_released_notebook_hides_every_solution_and_asks_the_student_id(course):
     assert code[1].source == 'show("test.single")'
     assert code[2].source.startswith("# your code here\n...")
     assert 'check("test.computed", your_answer)' in code[2].source
+    assert code[3].source == "# your code here\nshare = ..."      # the name the next cell checks
+    assert code[4].source == 'check("test.share", share)'
+    assert code[0].source.splitlines()[1:] == [
+        'STUDENT_ID = ""   # type your student id between the quotes (e.g. "s2026-017") and run',
+        'start(STUDENT_ID or input("Your student id: "))']
     for cell in code:
         compile(cell.source, "cell", "exec")
     assert hashlib.sha256(source.read_bytes()).hexdigest() == before
@@ -170,3 +179,22 @@ def test_outputs_need_a_gradebook(tmp_path):
     with pytest.raises(ValueError, match="casekit grade"):
         write_feedback(tmp_path / "none.sqlite", tmp_path / "fb")
     assert not (tmp_path / "none.sqlite").exists()
+
+
+PROBLEM_SETS = sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("source", PROBLEM_SETS, ids=[p.name for p in PROBLEM_SETS])
+def test_no_solution_line_of_a_real_problem_set_survives_its_release(source, tmp_path):
+    nb = nbformat.read(source, as_version=4)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert solutions, f"{source.name} has no cell tagged 'solution'"
+    [result] = release([source], tmp_path)
+    text = result.path.read_text(encoding="utf-8")
+    lines = {line.strip() for c in solutions for line in c.source.splitlines() if len(line.strip()) >= 20}
+    assert lines and not [line for line in lines if line in text]
+    released = nbformat.read(result.path, as_version=4)
+    for cell in released.cells:
+        if cell.cell_type == "code":
+            compile(cell.source, "cell", "exec")
+            assert cell.outputs == []

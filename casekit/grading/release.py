@@ -4,9 +4,10 @@ A problem set (``exercises/NN-chapter.ipynb``) is written by the instructor with
 reference solutions in it: code cells tagged ``solution``. :func:`release` writes a copy
 for students in which
 
-- every ``solution`` cell is replaced by a placeholder (``# your code here`` and ``...``;
-  a ``check("id", …)`` call it made is kept as a comment, so the student knows which
-  exercise the cell answers);
+- every ``solution`` cell is replaced by a placeholder: ``# your code here``, then
+  ``name = ...`` for each variable it defined that later cells use (e.g. the value a
+  ``check("id", name)`` cell checks), else ``...``; a ``check("id", …)`` call it made is
+  kept as a comment, so the student knows which exercise the cell answers;
 - every output and every saved widget state is cleared (they would show the answers);
 - the exercise widgets (``show("id")`` cells) and all other cells are kept as they are;
 - the cell that calls ``start(...)`` asks for the student id — typed once into the
@@ -20,20 +21,20 @@ writes to the sources. Example::
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from casekit.grading.common import atomic_write, check_path
 
-__all__ = ["PLACEHOLDER", "ReleaseResult", "release"]
+__all__ = ["ReleaseResult", "release"]
 
 TAG = "solution"
-PLACEHOLDER = "# your code here\n..."
 _ID_LINE = 'STUDENT_ID = ""   # type your student id between the quotes (e.g. "s2026-017") and run'
 _START = 'start(STUDENT_ID or input("Your student id: "))'
 _START_CELL = "from casekit.exercises import check, my_retailer, show, start\n\n" + _ID_LINE + "\n" + _START
-_START_CALL = re.compile(r"^(\s*)start\(.*\)\s*(#.*)?$", re.MULTILINE)
+_START_CALL = re.compile(r"^([ \t]*)start\(.*\)[ \t]*(#.*)?$", re.MULTILINE)
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(["'])([^"'\n]+)\1""")
 _REFERENCED = re.compile(r"""\b(?:show|check|get)\(\s*(["'])([^"'\n]+)\1""")
 
@@ -49,11 +50,42 @@ class ReleaseResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _placeholder(cell) -> str:
+def _assigned(source: str) -> list[str]:
+    """Names a cell assigns at its top level, in order (none if it is not plain Python)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            elts = target.elts if isinstance(target, ast.Tuple) else [target]
+            names += [t.id for t in elts if isinstance(t, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _used(sources: list[str]) -> set[str]:
+    """Every variable name read in these cells (cells that are not plain Python are skipped)."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return names
+
+
+def _placeholder(cell, elsewhere: set[str]) -> str:
+    """What replaces a solution cell; ``elsewhere`` are the names the other cells use."""
     if cell.cell_type != "code":
         return "*Write your answer here.*" if cell.cell_type == "markdown" else ""
+    needed = [n for n in _assigned(cell.source) if n in elsewhere]
+    lines = ["# your code here"] + ([f"{n} = ..." for n in needed] or ["..."])
     checks = [m.group(2) for m in _CHECK_CALL.finditer(cell.source)]
-    lines = [PLACEHOLDER] + [f'# then check it: check("{i}", your_answer)' for i in dict.fromkeys(checks)]
+    lines += [f'# then check it: check("{i}", your_answer)' for i in dict.fromkeys(checks)]
     return "\n".join(lines)
 
 
@@ -89,10 +121,12 @@ def release(sources, out) -> list[ReleaseResult]:
             raise ValueError(f"sources: {path} is not a readable notebook ({err}).") from None
         result = ReleaseResult(path, out / path.name, 0)
         started = False
+        elsewhere = _used([c.source for c in nb.cells if c.cell_type == "code"
+                           and TAG not in c.get("metadata", {}).get("tags", [])])
         for cell in nb.cells:
             tags = cell.get("metadata", {}).get("tags", [])
             if TAG in tags:
-                cell.source = _placeholder(cell)
+                cell.source = _placeholder(cell, elsewhere)
                 cell.metadata["tags"] = [t for t in tags if t != TAG]
                 cell.pop("attachments", None)
                 result.replaced += 1
