@@ -11,7 +11,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"baskets", "clv", "data", "exercises", "glossary", "plots", "value"}
+_SUBMODULES = {"baskets", "clv", "data", "exercises", "glossary", "grading", "plots", "value"}
 
 
 def __getattr__(name):
