@@ -1,0 +1,399 @@
+"""Reference solutions for chapter 1's computed exercises (``exercises/01-customer-value.toml``).
+
+Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
+``casekit.exercises.my_retailer()``) and returns the answer to one exercise, computed
+with the functions the chapter teaches (:mod:`casekit.value`, :mod:`casekit.clv`) on its
+``customers`` and ``transactions`` tables. Functions whose names start with ``mistake_``
+compute a *typical wrong* answer, so the checker can recognise it and say what went wrong.
+
+The conventions every exercise states in its prompt:
+
+- the **cohort** is the customers whose first trip falls in 2022, the first year of the
+  data (:data:`COHORT`); its year 1 is calendar 2022, year 2 is 2023, year 3 is 2024;
+- the **discount rate** is 10% a year (:data:`DISCOUNT_RATE`), and year 1 is not
+  discounted;
+- a customer's **profit** is their margin (the ``margin`` column: sales minus the cost of
+  the goods) minus a service cost of ¥24 for every year in which they shop
+  (:data:`SERVICE_COST`: loyalty card, mailings, coupons).
+
+The examples run on a tiny retailer of six customers and seventeen trips:
+
+>>> shop = tiny_retailer()
+>>> shop.transactions.groupby("customer")["margin"].agg(["size", "sum"])
+          size    sum
+customer
+1            4   90.0
+2            2   90.0
+3            1   10.0
+4            3   60.0
+5            1    6.0
+6            6  227.0
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from casekit.value import (clv_retention, cohort_panel, dwyer_table, lifecycle_stage,
+                           pareto_table, rfm_scores, value_matrix)
+
+__all__ = ["COHORT", "DISCOUNT_RATE", "SERVICE_COST", "abc_thirty", "bgnbd_forecast",
+           "cohort_clv", "cohort_clv_inputs", "dwyer_cohort", "dwyer_ltv",
+           "lifecycle_decline", "rfm_top_share", "tiny_retailer", "value_class_counts",
+           "value_classes"]
+
+COHORT = "2022"
+DISCOUNT_RATE = 0.10
+SERVICE_COST = 24.0           # ¥ per customer per year in which they shop
+ABC_CUSTOMERS = 30
+DWYER_COLUMNS = ["retained", "sales", "costs", "profit", "npv", "cumulative_npv"]
+
+
+def tiny_retailer() -> SimpleNamespace:
+    """A six-customer retailer with the simulated retailer's columns, for the examples.
+
+    Customers 1, 2, 3 and 6 first bought in 2022 (the cohort); 4 joined in 2023, 5 in
+    late 2024. The data end on 31 December 2024 (``end`` is the day after, as for a
+    simulated retailer).
+    """
+    rows = [  # customer, date, total, margin
+        (1, "2022-03-01", 100, 25), (1, "2023-05-01", 120, 30), (1, "2024-06-01", 80, 20),
+        (1, "2024-12-20", 60, 15), (2, "2022-06-15", 200, 50), (2, "2023-02-01", 150, 40),
+        (3, "2022-11-20", 50, 10), (4, "2023-04-10", 90, 20), (4, "2024-11-15", 110, 30),
+        (4, "2024-12-28", 40, 10), (5, "2024-10-01", 30, 6), (6, "2022-01-05", 300, 80),
+        (6, "2022-02-05", 100, 25), (6, "2023-12-01", 100, 20), (6, "2024-09-20", 90, 22),
+        (6, "2024-11-30", 120, 30), (6, "2024-12-30", 200, 50)]
+    tx = pd.DataFrame(rows, columns=["customer", "timestamp", "total", "margin"])
+    tx["timestamp"] = pd.to_datetime(tx["timestamp"]) + pd.Timedelta(hours=11)
+    tx = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    tx.insert(0, "trip", np.arange(1, len(tx) + 1))
+    tx[["total", "margin"]] = tx[["total", "margin"]].astype(float)
+    customers = pd.DataFrame({"customer": range(1, 7),
+                              "household": ["single", "family", "single", "family",
+                                            "couple", "family"]})
+    truth = SimpleNamespace(params={"r": 0.8, "alpha": 3.5, "a": 0.8, "b": 6.0})
+    return SimpleNamespace(customers=customers, transactions=tx, truth=truth,
+                           start=pd.Timestamp("2022-01-01"), end=pd.Timestamp("2025-01-01"))
+
+
+# --------------------------------------------------------------------------- cohort CLV
+def _cohort_years(retailer, column: str = "margin") -> pd.DataFrame:
+    """The 2022 cohort per calendar year: customers who shopped, and their ``column`` total."""
+    panel = cohort_panel(retailer.transactions, value="total", margin="margin", cohort=COHORT)
+    panel = panel.droplevel("group")
+    value = "sales" if column == "total" else "margin"
+    return pd.DataFrame({"acquired": panel["acquired"], "retained": panel["retained"],
+                         "value": panel[value]})
+
+
+def cohort_clv_inputs(retailer, column: str = "margin") -> dict:
+    """The two inputs of the cohort CLV exercise: the latest retention rate (year 2 → 3)
+    and the latest margin per active customer (year 3), for the 2022 cohort.
+
+    >>> {k: round(v, 4) for k, v in cohort_clv_inputs(tiny_retailer()).items()}
+    {'retention': 0.6667, 'margin': 68.5}
+    """
+    years = _cohort_years(retailer, column).reindex([1, 2, 3], fill_value=0)
+    if years.loc[2, "retained"] == 0 or years.loc[3, "retained"] == 0:
+        raise ValueError("the 2022 cohort has no customers in 2023 or 2024: no retention rate")
+    return {"retention": float(years.loc[3, "retained"] / years.loc[2, "retained"]),
+            "margin": float(years.loc[3, "value"] / years.loc[3, "retained"])}
+
+
+def cohort_clv(retailer) -> float:
+    """value.cohort-clv: CLV of a newly acquired customer by the simple retention formula.
+
+    Inputs from the 2022 cohort: retention r = (cohort customers who shopped in 2024) ÷
+    (cohort customers who shopped in 2023); margin m = the cohort's 2024 margin ÷ its
+    customers who shopped in 2024. Discount rate d = 10%, first margin received at once
+    (the acquisition-time formula m (1 + d) / (1 + d − r)).
+
+    >>> round(cohort_clv(tiny_retailer()), 2)   # 68.5 × 1.1 / (1.1 − 2/3)
+    173.88
+    """
+    x = cohort_clv_inputs(retailer)
+    return float(clv_retention(x["margin"], x["retention"], DISCOUNT_RATE))
+
+
+def mistake_cohort_clv_discount_first(retailer) -> float:
+    """Wrong on purpose: discounts the first margin too (m / (1 + d − r)).
+
+    >>> round(mistake_cohort_clv_discount_first(tiny_retailer()), 2)
+    158.08
+    """
+    x = cohort_clv_inputs(retailer)
+    return float(clv_retention(x["margin"], x["retention"], DISCOUNT_RATE,
+                               timing="end_of_period"))
+
+
+def mistake_cohort_clv_residual(retailer) -> float:
+    """Wrong on purpose: the residual value of an existing customer (m r / (1 + d − r))."""
+    x = cohort_clv_inputs(retailer)
+    return float(clv_retention(x["margin"], x["retention"], DISCOUNT_RATE, timing="residual"))
+
+
+def mistake_cohort_clv_revenue(retailer) -> float:
+    """Wrong on purpose: sales per active customer in place of margin.
+
+    >>> round(mistake_cohort_clv_revenue(tiny_retailer()), 2)
+    698.08
+    """
+    x = cohort_clv_inputs(retailer, column="total")
+    return float(clv_retention(x["margin"], x["retention"], DISCOUNT_RATE))
+
+
+def mistake_cohort_clv_churn(retailer) -> float:
+    """Wrong on purpose: the churn rate 1 − r used where the retention rate belongs.
+
+    >>> round(mistake_cohort_clv_churn(tiny_retailer()), 2)
+    98.28
+    """
+    x = cohort_clv_inputs(retailer)
+    return float(clv_retention(x["margin"], 1 - x["retention"], DISCOUNT_RATE))
+
+
+def mistake_cohort_clv_undiscounted(retailer) -> float:
+    """Wrong on purpose: no discounting at all (m / (1 − r))."""
+    x = cohort_clv_inputs(retailer)
+    return float(clv_retention(x["margin"], x["retention"], 0.0))
+
+
+# --------------------------------------------------------------------------- Dwyer
+def _dwyer(retailer, discount_rate=DISCOUNT_RATE, service_cost=SERVICE_COST) -> pd.DataFrame:
+    panel = cohort_panel(retailer.transactions, value="total", margin="margin",
+                         cohort=COHORT).droplevel("group").reindex([1, 2, 3], fill_value=0)
+    costs = panel["sales"] - panel["margin"] + service_cost * panel["retained"]
+    return dwyer_table(panel["retained"], panel["sales"], costs, discount_rate,
+                       acquired=panel["acquired"].max())
+
+
+def dwyer_cohort(retailer) -> pd.DataFrame:
+    """value.dwyer-table: Dwyer's table for the 2022 cohort, years 1–3 (2022–2024).
+
+    Per year: customers retained (cohort customers who shopped that year), sales, costs
+    (cost of goods = sales − margin, plus ¥24 per retained customer), profit, NPV at 10%
+    (year 1 undiscounted) and cumulative NPV. Rows are the years "1", "2", "3".
+
+    >>> dwyer_cohort(tiny_retailer()).round(2)
+          retained  sales  costs  profit    npv  cumulative_npv
+    year
+    1            4  750.0  656.0    94.0  94.00           94.00
+    2            3  370.0  352.0    18.0  16.36          110.36
+    3            2  550.0  461.0    89.0  73.55          183.92
+    """
+    table = _dwyer(retailer)[DWYER_COLUMNS]
+    table.index = table.index.astype(str)
+    table.index.name = "year"
+    return table
+
+
+def dwyer_ltv(retailer) -> float:
+    """value.dwyer-ltv: the cohort's lifetime value per acquired customer after year 3
+    (cumulative NPV of profit ÷ customers acquired in 2022).
+
+    >>> round(dwyer_ltv(tiny_retailer()), 2)    # 183.92 / 4
+    45.98
+    """
+    return float(_dwyer(retailer)["ltv_per_customer"].iloc[-1])
+
+
+def mistake_dwyer_ltv_discount_year1(retailer) -> float:
+    """Wrong on purpose: year 1's profit discounted too (divided by 1.1, 1.1², 1.1³).
+
+    >>> round(mistake_dwyer_ltv_discount_year1(tiny_retailer()), 2)
+    41.8
+    """
+    return dwyer_ltv(retailer) / (1 + DISCOUNT_RATE)
+
+
+def mistake_dwyer_ltv_undiscounted(retailer) -> float:
+    """Wrong on purpose: profits simply added up, no discounting."""
+    return float(_dwyer(retailer, discount_rate=0.0)["ltv_per_customer"].iloc[-1])
+
+
+def mistake_dwyer_ltv_no_service_cost(retailer) -> float:
+    """Wrong on purpose: margin taken as profit (the ¥24 service cost left out)."""
+    return float(_dwyer(retailer, service_cost=0.0)["ltv_per_customer"].iloc[-1])
+
+
+def mistake_dwyer_ltv_per_retained(retailer) -> float:
+    """Wrong on purpose: cumulative NPV divided by the customers still there in year 3.
+
+    >>> round(mistake_dwyer_ltv_per_retained(tiny_retailer()), 2)
+    91.96
+    """
+    t = _dwyer(retailer)
+    return float(t["cumulative_npv"].iloc[-1] / t["retained"].iloc[-1])
+
+
+def mistake_dwyer_ltv_sales(retailer) -> float:
+    """Wrong on purpose: the discounted *sales* per acquired customer, not profit."""
+    t = _dwyer(retailer)
+    return float((t["sales"] * t["discount_factor"]).sum() / t["retained"].iloc[0])
+
+
+# --------------------------------------------------------------------------- RFM
+def _rfm_best(retailer) -> pd.Series:
+    rfm = rfm_scores(retailer.transactions)
+    return (rfm["R"] == 5) & (rfm["F"] == 5)
+
+
+def rfm_top_share(retailer) -> float:
+    """value.rfm-share: the percentage of all margin brought by the customers whose
+    recency *and* frequency scores are both 5 (``casekit.value.rfm_scores`` with its
+    defaults: five quantile bins, "now" = the day after the last trip).
+
+    >>> round(rfm_top_share(tiny_retailer()), 2)    # customer 6 alone: 227 of 483
+    47.0
+    """
+    best = _rfm_best(retailer)
+    margin = retailer.transactions.groupby("customer")["margin"].sum()
+    return float(100 * margin[best[best].index].sum() / margin.sum())
+
+
+def mistake_rfm_share_revenue(retailer) -> float:
+    """Wrong on purpose: the share of *revenue* (``total``), not of margin."""
+    best = _rfm_best(retailer)
+    revenue = retailer.transactions.groupby("customer")["total"].sum()
+    return float(100 * revenue[best[best].index].sum() / revenue.sum())
+
+
+def mistake_rfm_share_customers(retailer) -> float:
+    """Wrong on purpose: the share of *customers* in the R = 5, F = 5 cell.
+
+    >>> round(mistake_rfm_share_customers(tiny_retailer()), 2)
+    16.67
+    """
+    return float(100 * _rfm_best(retailer).mean())
+
+
+# --------------------------------------------------------------------------- ABC
+def abc_thirty(retailer) -> pd.DataFrame:
+    """value.abc-30: the seed's 30-customer exercise as an ABC (Pareto) analysis.
+
+    Take the 30 customers with the lowest ids; each one's value is their margin over all
+    their trips (0 if none). Rank them: class A is the customers who together bring the
+    first 80% of the 30 customers' margin, B the next 15% (to 95%), C the rest (the
+    classes of ``casekit.value.pareto_table``). Rows A, B, C; columns the number of
+    customers and their share of the 30 customers' margin in percent.
+
+    >>> abc_thirty(tiny_retailer()).round(2)
+         Customers  Share of margin (%)
+    abc
+    A            3                84.27
+    B            1                12.42
+    C            2                 3.31
+    """
+    ids = retailer.customers["customer"].nsmallest(ABC_CUSTOMERS)
+    margin = retailer.transactions.groupby("customer")["margin"].sum()
+    table = pareto_table(margin.reindex(ids, fill_value=0.0))
+    out = table.groupby("abc")["value"].agg(["size", "sum"]).reindex(list("ABC"), fill_value=0)
+    return pd.DataFrame({"Customers": out["size"].astype(int),
+                         "Share of margin (%)": 100 * out["sum"] / table["value"].sum()})
+
+
+# --------------------------------------------------------------------------- A–F
+def value_classes(retailer) -> pd.DataFrame:
+    """Every current customer's A–F class, as the chapter defines it.
+
+    - **current value**: the customer's margin in the last 365 days of the data;
+      customers with none (no trip in the last year) are not current customers and are
+      left out;
+    - **future value**: the margin the customer is expected to bring in the next 52 weeks:
+      BG/NBD expected trips × Gamma-Gamma expected margin per trip, both fitted on the
+      weekly summary of the whole log with ``value="margin"`` and ``observation_end =
+      retailer.end``;
+    - the grid: ``casekit.value.value_matrix`` with its defaults (current value in
+      thirds, future value above or below its median).
+
+    >>> from casekit.data import simulate_retailer
+    >>> classes = value_classes(simulate_retailer(400, seed=3))
+    >>> classes.groupby("class")[["current", "future"]].mean().round(0)
+           current  future
+    class
+    A        408.0   259.0
+    B         32.0   100.0
+    C        106.0   115.0
+    D        291.0    17.0
+    E         93.0    29.0
+    F         30.0    31.0
+    """
+    from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
+
+    tx = retailer.transactions
+    summary = summarize_transactions(tx, "customer", "timestamp", value="margin",
+                                     observation_end=retailer.end)
+    future = (BetaGeoModel().fit(summary).expected_purchases(52, summary)
+              * GammaGammaModel().fit(summary).expected_spend(summary))
+    recent = tx[tx["timestamp"] >= retailer.end - pd.Timedelta(days=365)]
+    current = recent.groupby("customer")["margin"].sum()
+    return value_matrix(current, future.reindex(current.index))
+
+
+def value_class_counts(retailer) -> pd.DataFrame:
+    """value.af-counts: the number of current customers in each class A–F.
+
+    >>> from casekit.data import simulate_retailer
+    >>> value_class_counts(simulate_retailer(400, seed=3))["Customers"].sum()   # current customers
+    np.int64(261)
+    """
+    counts = value_classes(retailer)["class"].value_counts()
+    return counts.reindex(list("ABCDEF"), fill_value=0).astype(int).to_frame("Customers")
+
+
+# --------------------------------------------------------------------------- lifecycle
+def lifecycle_decline(retailer) -> int:
+    """value.lifecycle-decline: how many customers the lifecycle rule puts in *decline*
+    (``casekit.value.lifecycle_stage`` with its defaults and ``now = retailer.end``).
+
+    >>> lifecycle_decline(tiny_retailer())   # customer 5: one trip, three months ago
+    1
+    """
+    stages = lifecycle_stage(retailer.transactions, now=retailer.end)
+    return int((stages["stage"] == "decline").sum())
+
+
+# --------------------------------------------------------------------------- BG/NBD
+def _bgnbd(retailer):
+    from casekit.clv import BetaGeoModel, summarize_transactions
+
+    summary = summarize_transactions(retailer.transactions, "customer", "timestamp",
+                                     observation_end=retailer.end)
+    return BetaGeoModel().fit(summary), summary
+
+
+def bgnbd_forecast(retailer) -> float:
+    """value.bgnbd-forecast: the trips the BG/NBD model expects all customers to make in
+    the 52 weeks after the data end (the sum of each customer's expected purchases).
+
+    The model is fitted on the weekly summary of the whole log with ``observation_end =
+    retailer.end``. (Trips are purchase days; the model counts repeat purchases, and
+    every future trip of an existing customer is a repeat purchase.)
+
+    >>> from casekit.data import simulate_retailer
+    >>> round(bgnbd_forecast(simulate_retailer(400, seed=3)))
+    936
+    """
+    model, summary = _bgnbd(retailer)
+    return float(model.expected_purchases(52, summary).sum())
+
+
+def mistake_forecast_last_year(retailer) -> float:
+    """Wrong on purpose: last year's trips (the 364 days before the end) as the forecast.
+
+    >>> from casekit.data import simulate_retailer
+    >>> mistake_forecast_last_year(simulate_retailer(400, seed=3))
+    1483.0
+    """
+    tx = retailer.transactions
+    days = tx["timestamp"].dt.normalize()
+    recent = tx[days >= retailer.end - pd.Timedelta(days=364)]
+    return float(recent.assign(day=days).drop_duplicates(["customer", "day"]).shape[0])
+
+
+def mistake_forecast_all_new(retailer) -> float:
+    """Wrong on purpose: every customer treated as brand new (their history ignored)."""
+    model, summary = _bgnbd(retailer)
+    return float(model.expected_purchases_new(52) * len(summary))
