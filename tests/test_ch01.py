@@ -1,0 +1,157 @@
+"""Chapter 1: the reference solutions against hand counts in plain pandas, the bank's
+computed exercises on a real student's data (right answers accepted, each recognised
+mistake named), and the bank's promises (types, hints, terms in the glossary)."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casekit.exercises.bank import load_bank
+from casekit.solutions import ch01
+from casekit.value import clv_retention
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT = "s2026-101"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "01"}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from casekit.data import for_student
+
+    return for_student(STUDENT)
+
+
+# --------------------------------------------------------------------------- hand counts
+def by_year(shop):
+    """The 2022 cohort's trips with their calendar year, in plain pandas."""
+    tx = shop.transactions
+    first = tx.groupby("customer")["timestamp"].transform("min")
+    cohort = tx[first.dt.year == 2022]
+    return cohort.assign(year=cohort["timestamp"].dt.year)
+
+
+@pytest.mark.parametrize("make", [ch01.tiny_retailer, "student"])
+def test_cohort_clv_and_dwyer_match_a_hand_count(make, shop):
+    data = ch01.tiny_retailer() if make == ch01.tiny_retailer else shop
+    trips = by_year(data)
+    active = trips.groupby("year")["customer"].nunique()
+    margin = trips.groupby("year")["margin"].sum()
+    sales = trips.groupby("year")["total"].sum()
+    r, m = active[2024] / active[2023], margin[2024] / active[2024]
+    assert ch01.cohort_clv(data) == pytest.approx(m * 1.1 / (1.1 - r))
+    profit = margin - 24 * active
+    npv = profit / 1.1 ** (profit.index - 2022)
+    table = ch01.dwyer_cohort(data)
+    assert table.index.tolist() == ["1", "2", "3"]
+    np.testing.assert_allclose(table["retained"], active.to_numpy())
+    np.testing.assert_allclose(table["costs"], (sales - margin + 24 * active).to_numpy())
+    np.testing.assert_allclose(table["cumulative_npv"], npv.cumsum().to_numpy())
+    assert ch01.dwyer_ltv(data) == pytest.approx(npv.sum() / active[2022])
+
+
+def test_rfm_abc_and_lifecycle_answers_are_consistent(shop):
+    share = ch01.rfm_top_share(shop)
+    assert 0 < share < 100
+    assert ch01.mistake_rfm_share_customers(shop) < share     # the best cell is small …
+    abc = ch01.abc_thirty(shop)                                 # … and brings a lot
+    assert abc["Customers"].sum() == 30
+    assert abc["Share of margin (%)"].sum() == pytest.approx(100)
+    # class A reaches 80% of the margin, and would not without its smallest member
+    value = shop.transactions.groupby("customer")["margin"].sum().reindex(range(1, 31),
+                                                                        fill_value=0)
+    ranked = 100 * value.sort_values(ascending=False) / value.sum()
+    n_a = abc.loc["A", "Customers"]
+    assert ranked.iloc[:n_a].sum() >= 80 > ranked.iloc[:n_a - 1].sum()
+    assert abc.loc["A", "Share of margin (%)"] == pytest.approx(ranked.iloc[:n_a].sum())
+    assert 0 < ch01.lifecycle_decline(shop) < len(shop.customers)
+
+
+def test_value_classes_cover_exactly_the_current_customers(shop):
+    classes = ch01.value_classes(shop)
+    recent = shop.transactions["timestamp"] >= shop.end - pd.Timedelta(days=365)
+    assert set(classes.index) == set(shop.transactions.loc[recent, "customer"])
+    counts = ch01.value_class_counts(shop)
+    assert counts.index.tolist() == list("ABCDEF")
+    assert counts["Customers"].sum() == len(classes)
+    # A is high on both axes, D high today and low tomorrow
+    mean = classes.groupby("class")[["current", "future"]].mean()
+    assert mean.loc["A", "future"] > mean.loc["D", "future"]
+    assert mean.loc["D", "current"] > mean.loc["B", "current"]
+
+
+def test_bgnbd_forecast_is_below_last_years_trips(shop):
+    forecast = ch01.bgnbd_forecast(shop)
+    assert 0 < forecast < ch01.mistake_forecast_last_year(shop)
+
+
+def test_cohort_without_later_customers_is_reported():
+    tiny = ch01.tiny_retailer()
+    tiny.transactions = tiny.transactions[tiny.transactions["timestamp"].dt.year == 2022]
+    with pytest.raises(ValueError, match="no customers in 2023 or 2024"):
+        ch01.cohort_clv(tiny)
+
+
+# --------------------------------------------------------------------------- the bank
+def test_bank_covers_every_type_with_hints_terms_and_sources(bank):
+    from casekit.glossary import lookup
+
+    assert len(bank) >= 20
+    assert {e.kind for e in bank.values()} == {"numeric", "single", "multiple", "matching",
+                                               "ordering", "table", "text"}
+    for e in bank.values():
+        assert e.id.startswith("value."), e.id
+        assert e.hints and e.explanation and e.source and e.points > 0, e.id
+        assert set(e.term) == {"en", "zh"}, e.id
+        assert lookup(e.term["en"])["zh"] == e.term["zh"], e.id   # the glossary agrees
+
+
+def test_computed_exercises_accept_the_answer_and_name_each_mistake(bank, shop):
+    computed = [e for e in bank.values() if e.computed]
+    assert len(computed) >= 8
+    for e in computed:
+        resolved = e.resolve(shop)
+        if e.kind == "table":
+            fb = resolved.check([list(row) for row in resolved.answer])
+            assert fb.correct, (e.id, fb.message)
+            continue
+        assert resolved.check(resolved.answer).correct, e.id
+        for mistake in resolved.mistakes:
+            if abs(mistake["value"] - resolved.answer) <= max(
+                    resolved.tolerances()[0], resolved.tolerances()[1] * abs(resolved.answer)):
+                continue    # on this student's data the slip happens to give the right number
+            fb = resolved.check(mistake["value"])
+            assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake)
+
+
+def test_the_reference_table_is_accepted_as_a_dataframe_too(bank, shop):
+    for exercise_id, solution in (("value.dwyer-table", ch01.dwyer_cohort),
+                                  ("value.abc-30", ch01.abc_thirty),
+                                  ("value.af-counts", ch01.value_class_counts)):
+        resolved = bank[exercise_id].resolve(shop)
+        assert resolved.check(solution(shop)).correct, exercise_id
+
+
+def test_the_formula_exercise_and_its_mistakes_follow_clv_retention(bank):
+    e = bank["value.clv-formula"]
+    assert e.answer == pytest.approx(clv_retention(120, 0.75, 0.10))
+    slips = {round(m["value"], 2) for m in e.mistakes}
+    assert {round(clv_retention(120, 0.75, 0.10, timing="end_of_period"), 2),
+            round(clv_retention(120, 0.75, 0.10, timing="residual"), 2),
+            round(clv_retention(120, 0.25, 0.10), 2),
+            round(clv_retention(600, 0.75, 0.10), 2)} <= slips
+
+
+def test_grading_recomputes_chapter_1_answers_per_student(bank):
+    from casekit.grading.reference import resolve_for
+
+    computed = [e for e in bank.values() if e.computed]
+    one, errors_one = resolve_for("s1", computed)
+    two, errors_two = resolve_for("s2", computed)
+    assert not errors_one and not errors_two
+    assert one["value.cohort-clv"].answer != two["value.cohort-clv"].answer
