@@ -1,0 +1,371 @@
+"""Explorer widgets for the chapters: thin views over casekit's pure functions.
+
+:func:`rule_explorer` (chapter 4) puts three sliders (minimum support, confidence and
+lift) and an item picker over a table of association rules mined once at loose
+thresholds. Each move re-filters the precomputed rules with
+:func:`casekit.baskets.filter_rules` (no re-mining) and redraws a support × confidence
+scatter coloured by lift (blue below 1, red above) and a small graph of the strongest
+rules.
+
+ipywidgets and matplotlib are imported inside the functions, so ``import casekit.explore``
+is cheap. The explorer's :meth:`RuleExplorer.update` is the callback the sliders call;
+call it yourself to filter without a widget (or to time it):
+
+>>> from casekit.baskets import read_baskets, association_rules
+>>> b = read_baskets([["beer", "diapers"]] * 3 + [["beer", "chips"], ["milk", "diapers"],
+...                   ["milk", "bread"], ["bread", "diapers"], ["milk"]])
+>>> rules = association_rules(b, min_support=0.1, min_confidence=0.1)
+>>> ex = rule_explorer(rules)
+>>> ex.update(min_support=0.3, min_confidence=0.5, min_lift=1.0)[["rule", "support", "lift"]]
+                  rule  support  lift
+0   {beer} => {diapers}    0.375   1.2
+1   {diapers} => {beer}    0.375   1.2
+>>> ex
+Rule explorer over 10 rules from 8 baskets: 2 rules with support >= 0.3, confidence >= 0.5, lift >= 1.
+>>> ex.update(min_support=0.1, involving="milk")["rule"].tolist()
+['{bread} => {milk}']
+>>> ex
+Rule explorer over 10 rules from 8 baskets: 1 rule with support >= 0.1, confidence >= 0.5, lift >= 1, involving milk.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from casekit.baskets import filter_rules
+
+__all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer", "rule_table"]
+
+#: The item picker's "no filter" choice (``update(involving=ANY_ITEM)`` clears the filter).
+ANY_ITEM = "(any item)"
+TABLE_ROWS = 12
+GRAPH_RULES = 8
+MAX_POINTS = 3000
+
+
+def rule_table(rules: pd.DataFrame) -> pd.DataFrame:
+    """Rules as a readable table: a ``rule`` column ``{a} => {c}`` and the five metrics.
+
+    >>> from casekit.baskets import read_baskets, association_rules
+    >>> r = association_rules(read_baskets([["a", "b"], ["a", "b"], ["a"]]), 0.5, 0.9)
+    >>> rule_table(r)
+              rule  support  confidence  lift  leverage  conviction  count
+    0  {b} => {a}  0.666667         1.0   1.0       0.0         inf      2
+    """
+    if not isinstance(rules, pd.DataFrame) or not {"antecedent", "consequent"} <= set(rules):
+        raise TypeError("rules must be the DataFrame from casekit.baskets.association_rules")
+    out = pd.DataFrame({
+        "rule": [f"{a} => {c}" for a, c in zip(rules["antecedent"].map(str),
+                                                rules["consequent"].map(str))],
+    }, index=rules.index)
+    for col in ("support", "confidence", "lift", "leverage", "conviction", "count"):
+        out[col] = rules[col].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _rules(n: int) -> str:
+    return f"{n} rule" if n == 1 else f"{n} rules"
+
+
+class RuleExplorer:
+    """Sliders → filtered rules, a support × confidence scatter and a small rule graph.
+
+    Build it with :func:`rule_explorer`. ``update(...)`` is the slider callback; the
+    widgets (``sliders``, ``table``, ``image``) exist only once :attr:`widget` is used
+    (a notebook displays it), so the object also works without a front end.
+    """
+
+    def __init__(self, rules: pd.DataFrame, min_support: float | None = None,
+                 min_confidence: float = 0.3, min_lift: float = 1.0):
+        if not isinstance(rules, pd.DataFrame) or "count" not in rules or \
+                "n_baskets" not in rules.attrs:
+            raise TypeError("rules must be the DataFrame from casekit.baskets.association_rules "
+                            f"(got {type(rules).__name__})")
+        if len(rules) == 0:
+            raise ValueError("rules is empty: mine again at lower thresholds so there is "
+                             "something to explore")
+        self.rules = rules
+        self.n_baskets = int(rules.attrs["n_baskets"])
+        self._support = rules["support"].to_numpy(dtype=float)
+        self._confidence = rules["confidence"].to_numpy(dtype=float)
+        self._lift = rules["lift"].to_numpy(dtype=float)
+        self._table = rule_table(rules)
+        self._table.index = rules.index
+        lo = float(rules.attrs.get("min_support") or self._support.min())
+        self.limits = {
+            "min_support": (lo, float(self._support.max())),
+            "min_confidence": (float(rules.attrs.get("min_confidence") or 0.0),
+                               float(self._confidence.max())),
+            "min_lift": (0.0, float(min(self._lift.max(), 20.0))),
+        }
+        self.thresholds = {"min_support": lo if min_support is None else min_support,
+                           "min_confidence": min_confidence, "min_lift": min_lift}
+        self.involving = None
+        # positions of the rules that mention each item, for a fast item filter
+        mentions: dict = {}
+        for pos, (a, c) in enumerate(zip(rules["antecedent"], rules["consequent"])):
+            for x in set(a) | set(c):
+                mentions.setdefault(x, []).append(pos)
+        self._mentions = {x: np.array(p, dtype=np.int64) for x, p in mentions.items()}
+        self.items = sorted(self._mentions, key=str)
+        self.selected = self._select()
+        self._widget = None
+        self._fig = None
+        self._syncing = False
+
+    def _select(self) -> pd.DataFrame:
+        selected = filter_rules(self.rules, **self.thresholds)
+        if self.involving is None:
+            return selected
+        keep = np.zeros(len(self.rules), dtype=bool)
+        keep[self._mentions[self.involving]] = True
+        pos = self.rules.index.get_indexer(selected.index)
+        return selected[keep[pos]]
+
+    # ------------------------------------------------------------------ pure part
+    def update(self, min_support: float | None = None, min_confidence: float | None = None,
+               min_lift: float | None = None, involving=None) -> pd.DataFrame:
+        """Re-filter the rules, redraw the views if they are showing, and return the
+        selected rules as a :func:`rule_table`.
+
+        Any argument left as None keeps its current value. ``involving`` keeps only the
+        rules that mention that item (either side); :data:`ANY_ITEM` clears it.
+        """
+        if involving is not None:
+            if involving == ANY_ITEM:
+                involving = None
+            elif involving not in self._mentions:
+                shown = ", ".join(map(str, self.items[:6]))
+                raise ValueError(f"involving={involving!r} appears in no rule; pick one of "
+                                 f"the items in the rules ({shown}, ...) or ANY_ITEM")
+            self.involving = involving
+        for key, val in (("min_support", min_support), ("min_confidence", min_confidence),
+                         ("min_lift", min_lift)):
+            if val is not None:
+                self.thresholds[key] = val
+        self.selected = self._select()
+        if self._widget is not None and not self._syncing:
+            self._sync_controls()
+            self._redraw()
+        return self._table.loc[self.selected.index].reset_index(drop=True)
+
+    def _sync_controls(self):
+        """Show the current thresholds on the sliders and picker (after an update in code),
+        without their callbacks filtering again."""
+        self._syncing = True
+        try:
+            for key, slider in self.sliders.items():
+                slider.value = min(max(self.thresholds[key], slider.min), slider.max)
+            self.item_picker.value = ANY_ITEM if self.involving is None else str(self.involving)
+        finally:
+            self._syncing = False
+
+    def __repr__(self):
+        t = self.thresholds
+        item = "" if self.involving is None else f", involving {self.involving}"
+        return (f"Rule explorer over {len(self.rules)} rules from {self.n_baskets} baskets: "
+                f"{_rules(len(self.selected))} with support >= {_fmt(t['min_support'])}, "
+                f"confidence >= {_fmt(t['min_confidence'])}, lift >= {_fmt(t['min_lift'])}"
+                f"{item}.")
+
+    # ------------------------------------------------------------------ widget part
+    @property
+    def widget(self):
+        """The ipywidgets box (built on first use)."""
+        if self._widget is None:
+            self._build()
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def _build(self):
+        import ipywidgets as w
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        def slider(key, description, step, fmt):
+            lo, hi = self.limits[key]
+            return w.FloatSlider(value=min(max(self.thresholds[key], lo), hi), min=lo, max=hi,
+                                 step=step, description=description, readout_format=fmt,
+                                 continuous_update=False, style={"description_width": "9em"},
+                                 layout=w.Layout(width="28em"))
+
+        lo_s, hi_s = self.limits["min_support"]
+        self.sliders = {
+            "min_support": slider("min_support", "min support", (hi_s - lo_s) / 200 or 0.001,
+                                  ".4f"),
+            "min_confidence": slider("min_confidence", "min confidence", 0.01, ".2f"),
+            "min_lift": slider("min_lift", "min lift", 0.05, ".2f"),
+        }
+        for key, s in self.sliders.items():
+            s.observe(lambda change, key=key: self.update(**{key: change["new"]}), names="value")
+        self.item_picker = w.Dropdown(options=[ANY_ITEM] + [str(x) for x in self.items],
+                                      value=ANY_ITEM if self.involving is None
+                                      else str(self.involving),
+                                      description="involving", style={"description_width": "9em"},
+                                      layout=w.Layout(width="28em"))
+        by_label = {str(x): x for x in self.items}
+        self.item_picker.observe(
+            lambda change: self.update(involving=by_label.get(change["new"], ANY_ITEM)),
+            names="value")
+        self.summary = w.HTML()
+        self.table = w.HTML(layout=w.Layout(max_height="22em", overflow="auto"))
+        self.image = w.Image(format="png")
+        # A fixed layout (a layout engine would re-measure every label on each redraw) and
+        # blitting: the static parts are drawn once, each update draws only what moves.
+        fig = Figure(figsize=(10, 4.2), dpi=72)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.12)
+        self._fig, self._canvas = fig, FigureCanvasAgg(fig)
+        self._ax_scatter, self._ax_graph = fig.subplots(1, 2, width_ratios=[1.15, 1])
+        self._ax_graph.set_axis_off()
+        self._ax_graph.set_xlim(-1.9, 1.9)
+        self._ax_graph.set_ylim(-1.3, 1.3)
+        self._draw_scatter_base()
+        self._dynamic = [self._sel_points, *self._thr_lines, self._scatter_title]
+        for artist in self._dynamic:
+            artist.set_animated(True)
+        self._graph_artists = []
+        self._canvas.draw()
+        self._background = self._canvas.copy_from_bbox(fig.bbox)
+        self._widget = w.VBox([w.VBox([*self.sliders.values(), self.item_picker]), self.summary,
+                               self.image, self.table])
+        self._widget.add_class("casekit-rule-explorer")
+        self._redraw()
+
+    def _draw_scatter_base(self):
+        from casekit.plots import GREY
+
+        from matplotlib.colors import LogNorm
+
+        ax = self._ax_scatter
+        # lift on a log scale centred on 1 (independence): blue below, red above
+        positive = self._lift[self._lift > 0]
+        span = float(np.exp(np.abs(np.log(positive)).max())) if len(positive) else 2.0
+        span = min(max(span, 1.25), 20.0)
+        self._norm = LogNorm(vmin=1 / span, vmax=span)
+        # every rule as a faint grey dot (a fixed sample when there are very many)
+        grey = np.arange(len(self._support))
+        if len(grey) > MAX_POINTS:
+            grey = np.sort(np.random.default_rng(0).choice(grey, MAX_POINTS, replace=False))
+        ax.scatter(self._support[grey], self._confidence[grey], s=10, color=GREY, alpha=0.25,
+                   linewidths=0)
+        self._sel_points = ax.scatter([], [], c=[], s=22, cmap="RdBu_r", norm=self._norm,
+                                      edgecolors="none")
+        cbar = self._fig.colorbar(self._sel_points, ax=ax, pad=0.01)
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if 1 / span <= t <= span]
+        cbar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+        cbar.ax.minorticks_off()
+        cbar.set_label("lift (log scale; 1 = independent)")
+        ax.set_xscale("log")
+        ax.set_xlim(self._support.min() / 1.3, self._support.max() * 1.3)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("support (share of baskets, log scale)")
+        ax.set_ylabel("confidence")
+        self._thr_lines = (ax.axvline(self.thresholds["min_support"], color=GREY, lw=1, ls="--"),
+                           ax.axhline(self.thresholds["min_confidence"], color=GREY, lw=1,
+                                      ls="--"))
+        self._scatter_title = ax.text(0, 1.03, "", transform=ax.transAxes, ha="left",
+                                      va="bottom", fontweight="bold", fontsize="large")
+
+    def _redraw(self):
+        import io
+
+        from PIL import Image
+
+        sel = self.selected
+        t = self.thresholds
+        idx = self.rules.index.get_indexer(sel.index)[:MAX_POINTS]  # highest lift first
+        self._sel_points.set_offsets(np.column_stack([self._support[idx],
+                                                      self._confidence[idx]]))
+        self._sel_points.set_array(np.clip(self._lift[idx], self._norm.vmin, self._norm.vmax))
+        self._thr_lines[0].set_xdata([t["min_support"]] * 2)
+        self._thr_lines[1].set_ydata([t["min_confidence"]] * 2)
+        self._scatter_title.set_text(f"{len(sel)} of {len(self.rules)} rules pass")
+        self._draw_graph(sel)
+        canvas = self._canvas
+        canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            artist.axes.draw_artist(artist)
+        for artist in self._graph_artists:
+            self._ax_graph.draw_artist(artist)
+        buf = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png",
+                                                               compress_level=1)
+        self.image.value = buf.getvalue()
+        table = self._table.loc[sel.index[:TABLE_ROWS]]
+        self.table.value = table.to_html(index=False, float_format=lambda x: f"{x:.3f}",
+                                         border=0)
+        more = f" (the {TABLE_ROWS} with the highest lift shown)" if len(sel) > TABLE_ROWS else ""
+        item = "" if self.involving is None else f" involving <i>{self.involving}</i>"
+        verb = "passes" if len(sel) == 1 else "pass"
+        self.summary.value = f"<b>{_rules(len(sel))}</b>{item} {verb}{more}."
+
+    def _draw_graph(self, sel):
+        """Items as dots on a circle, an arrow antecedent item → consequent per rule."""
+        from casekit.plots import GREY, PALETTE
+
+        ax = self._ax_graph
+        for artist in self._graph_artists:
+            artist.remove()
+        top = sel.head(GRAPH_RULES)
+        title = (f"The {len(top)} rules with the highest lift" if len(top) > 1 else
+                 "The rule that passes" if len(top) == 1 else "No rule passes")
+        new = [ax.text(-1.9, 1.3, title, ha="left", va="bottom", fontweight="bold",
+                       fontsize="large")]
+        items = sorted({x for s in list(top.antecedent) + list(top.consequent) for x in s},
+                       key=str)
+        if not items:
+            new.append(ax.text(0, 0, "lower the thresholds", ha="center", va="center",
+                               color=GREY))
+        angle = {x: 2 * math.pi * i / len(items) + math.pi / 2 for i, x in enumerate(items)}
+        pos = {x: (math.cos(a), math.sin(a)) for x, a in angle.items()}
+        top_lift = float(top["lift"].max()) if len(top) else 1.0
+        for a_set, c_set, lift in zip(top.antecedent, top.consequent, top["lift"]):
+            for a in a_set:
+                for c in c_set:
+                    new.append(ax.annotate(
+                        "", xy=pos[c], xytext=pos[a], annotation_clip=False,
+                        arrowprops=dict(arrowstyle="-|>", color=PALETTE[0],
+                                        lw=0.8 + 2.5 * float(lift) / top_lift,
+                                        shrinkA=8, shrinkB=8, alpha=0.7,
+                                        # curved, so a => b and b => a stay apart
+                                        connectionstyle="arc3,rad=0.12")))
+        if pos:
+            xy = np.array(list(pos.values()))
+            new.append(ax.scatter(xy[:, 0], xy[:, 1], s=64, color=PALETTE[1], zorder=3))
+        for x, (px, py) in pos.items():
+            new.append(ax.text(px * 1.12, py * 1.12, str(x), fontsize=9, va="center",
+                               ha="left" if px > 0.01 else "right" if px < -0.01 else "center"))
+        for artist in new:
+            artist.set_animated(True)
+        self._graph_artists = new
+
+
+def rule_explorer(rules: pd.DataFrame, min_support: float | None = None,
+                  min_confidence: float = 0.3, min_lift: float = 1.0) -> RuleExplorer:
+    """An explorer over precomputed association rules (display it in a notebook).
+
+    Parameters
+    ----------
+    rules : DataFrame
+        From :func:`casekit.baskets.association_rules`, mined once at the loosest
+        thresholds the sliders should reach.
+    min_support, min_confidence, min_lift : float
+        Where the sliders start (support defaults to the support the rules were mined at).
+
+    Returns
+    -------
+    RuleExplorer
+        Display it for the sliders and views; call ``.update(...)`` to filter in code.
+    """
+    return RuleExplorer(rules, min_support=min_support, min_confidence=min_confidence,
+                        min_lift=min_lift)

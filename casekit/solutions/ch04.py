@@ -1,0 +1,442 @@
+"""Reference solutions for chapter 4's computed exercises (``exercises/04-walmart-data-mining.toml``).
+
+Each public function takes a simulated retailer (``casekit.data.simulate_retailer`` or
+``casekit.exercises.my_retailer()``) and returns the answer to one exercise, using plain
+pandas on its ``lines``, ``transactions`` and ``customers`` tables (and
+:mod:`casekit.baskets` / :mod:`casekit.replenish` where the chapter uses them). Functions
+whose names start with ``mistake_`` compute a *typical wrong* answer, so the checker can
+recognise it and say what went wrong.
+
+Two helpers are also used by the chapter notebook: :func:`young_father_evening` marks the
+trips of the folklore segment, and :func:`rule_by_context` measures one rule inside and
+outside it; :func:`compare_with_truth` lines mined rules up against the planted ones.
+
+The examples run on a tiny retailer of ten trips:
+
+>>> shop = tiny_retailer()
+>>> shop.lines.groupby("trip")["item"].apply(", ".join).tolist()
+['diapers, beer', 'diapers, beer', 'diapers', 'beer, milk', 'milk', 'milk, cereal', 'diapers, milk', 'beer', 'diapers, beer, milk', 'cereal']
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "compare_with_truth", "diaper_stockout_days", "diapers_beer_confidence", "lift_ranking",
+    "diapers_beer_lift", "diapers_beer_support", "frequent_pairs", "planted_rules",
+    "rule_by_context", "segment_confidence", "stock_policy", "tiny_retailer",
+    "young_father_evening",
+]
+
+#: The segment of the folklore: young fathers on Thursday–Saturday evenings.
+SEGMENT_DAYS = (3, 4, 5)          # Monday = 0, so Thursday, Friday, Saturday
+SEGMENT_HOURS = (17, 21)          # from 17:00 up to (not including) 21:00
+#: basket.frequent-pairs: the minimum support of a frequent pair.
+PAIR_SUPPORT = 0.05
+#: basket.planted-rules: the rules of the table, as (antecedent, consequent).
+PLANTED_TABLE = (("pasta", "pasta sauce"), ("tortilla chips", "salsa"), ("cereal", "milk"),
+                 ("tea", "biscuits"))
+PLANTED_COLUMNS = ["support", "confidence", "lift"]
+#: basket.stockout-days: a reorder-point policy without safety stock on daily diaper sales:
+#: reorder point = demand over the lead time, order quantity = COVER_DAYS of demand.
+STOCK_ITEM, STOCK_YEAR, LEAD_TIME_DAYS, COVER_DAYS = "diapers", 2024, 7, 14
+
+
+def tiny_retailer() -> SimpleNamespace:
+    """Ten trips by three customers in January 2024, with the simulated retailer's columns.
+
+    Customer 1 is a young father; trips 1–3 are his Thursday-evening trips.
+    """
+    customers = pd.DataFrame({
+        "customer": [1, 2, 3],
+        "household": pd.Categorical(["young family", "young family", "single"]),
+        "sex": pd.Categorical(["M", "F", "M"]),
+    })
+    transactions = pd.DataFrame({
+        "trip": range(1, 11),
+        "customer": [1, 1, 1, 2, 2, 3, 3, 3, 1, 2],
+        "timestamp": pd.to_datetime([
+            "2024-01-04 18:00", "2024-01-11 19:30", "2024-01-18 20:15",   # Thursdays
+            "2024-01-04 18:00", "2024-01-06 10:00", "2024-01-02 09:00",
+            "2024-01-05 18:30", "2024-01-05 19:00", "2024-01-08 18:00",   # 8 Jan: Monday
+            "2024-01-09 12:00"]),
+        "store": pd.Categorical(["S01"] * 10),
+        "total": [120.0, 115.0, 90.0, 40.0, 7.0, 25.0, 100.0, 25.0, 130.0, 18.0],
+    })
+    items = [["diapers", "beer"], ["diapers", "beer"], ["diapers"], ["beer", "milk"],
+             ["milk"], ["milk", "cereal"], ["diapers", "milk"], ["beer"],
+             ["diapers", "beer", "milk"], ["cereal"]]
+    lines = pd.DataFrame([(trip, item) for trip, basket in enumerate(items, start=1)
+                          for item in basket], columns=["trip", "item"])
+    lines["quantity"] = 1
+    return SimpleNamespace(customers=customers, transactions=transactions, lines=lines,
+                           start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2024-02-01"))
+
+
+# --------------------------------------------------------------------------- helpers
+def _has(retailer, item: str) -> np.ndarray:
+    """One boolean per trip of ``transactions`` (in its order): does the basket hold ``item``?"""
+    lines = retailer.lines
+    with_item = lines.loc[lines["item"] == item, "trip"].unique()
+    return np.isin(retailer.transactions["trip"].to_numpy(), with_item)
+
+
+def _rule(has_a: np.ndarray, has_c: np.ndarray) -> dict:
+    """Counts and metrics of the rule a => c over the baskets marked by the two arrays."""
+    n, n_a, n_c = len(has_a), int(has_a.sum()), int(has_c.sum())
+    n_ac = int((has_a & has_c).sum())
+    confidence = n_ac / n_a if n_a else float("nan")
+    share_c = n_c / n if n else float("nan")
+    return {"trips": n, "antecedent trips": n_a, "both": n_ac,
+            "support": n_ac / n if n else float("nan"), "confidence": confidence,
+            "consequent share": share_c,
+            "lift": confidence / share_c if n_a and n_c else float("nan")}
+
+
+def young_father_evening(retailer, days=SEGMENT_DAYS) -> np.ndarray:
+    """One boolean per trip of ``transactions``: a young father's Thu–Sat evening trip?
+
+    A young father is a customer with ``household == "young family"`` and ``sex == "M"``;
+    the evening runs from 17:00 to 20:59 (the folklore's "after work"), on the days of
+    the week in ``days`` (Monday = 0; default Thursday, Friday and Saturday).
+
+    >>> young_father_evening(tiny_retailer()).astype(int).tolist()
+    [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+    """
+    t = retailer.transactions
+    c = retailer.customers.set_index("customer")
+    father = ((c["household"] == "young family") & (c["sex"] == "M")).reindex(t["customer"])
+    stamp = t["timestamp"]
+    evening = stamp.dt.hour.between(SEGMENT_HOURS[0], SEGMENT_HOURS[1] - 1)
+    return father.to_numpy(dtype=bool) & stamp.dt.day_of_week.isin(days).to_numpy() \
+        & evening.to_numpy()
+
+
+def _young_fathers(retailer) -> np.ndarray:
+    t = retailer.transactions
+    c = retailer.customers.set_index("customer")
+    father = (c["household"] == "young family") & (c["sex"] == "M")
+    return father.reindex(t["customer"]).to_numpy(dtype=bool)
+
+
+def rule_by_context(retailer, antecedent: str = "diapers", consequent: str = "beer"
+                    ) -> pd.DataFrame:
+    """One rule measured in four groups of trips: all, the segment, outside it, and
+    young fathers at other times.
+
+    Confidence and lift are computed *within* each group: lift compares the rule's
+    confidence with the consequent's share of that group's baskets.
+
+    >>> rule_by_context(tiny_retailer())[["trips", "both", "confidence", "lift"]].round(2)
+                                         trips  both  confidence  lift
+    context
+    all trips                               10     3        0.60  1.20
+    young fathers, Thu–Sat 17:00–21:00       3     2        0.67  1.00
+    outside that segment                     7     1        0.50  1.17
+    young fathers at other times             1     1        1.00  1.00
+    """
+    has_a, has_c = _has(retailer, antecedent), _has(retailer, consequent)
+    segment = young_father_evening(retailer)
+    fathers = _young_fathers(retailer)
+    groups = {
+        "all trips": np.ones(len(segment), dtype=bool),
+        "young fathers, Thu–Sat 17:00–21:00": segment,
+        "outside that segment": ~segment,
+        "young fathers at other times": fathers & ~segment,
+    }
+    rows = {name: _rule(has_a[m], has_c[m]) for name, m in groups.items()}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "context"
+    return out
+
+
+def compare_with_truth(rules: pd.DataFrame, associations: pd.DataFrame) -> pd.DataFrame:
+    """The planted rules next to what the miner found for them.
+
+    ``rules`` comes from :func:`casekit.baskets.association_rules` (single-item rules);
+    ``associations`` is ``retailer.truth.associations``. Each planted rule gets its mined
+    support, confidence and lift, and its **rank** by lift among all mined rules (1 = the
+    highest; a rule and its reverse share a lift, so ranks go in steps of two). A planted
+    rule the miner did not report (below its thresholds) has missing metrics.
+    """
+    from casekit.baskets import Itemset
+
+    key = {(a, c): i for i, (a, c) in enumerate(zip(rules["antecedent"], rules["consequent"]))}
+    rank = rules["lift"].rank(ascending=False, method="min").to_numpy()
+    out = []
+    for row in associations.itertuples(index=False):
+        pos = key.get((Itemset([row.antecedent]), Itemset([row.consequent])))
+        found = rules.iloc[pos] if pos is not None else None
+        out.append({
+            "rule": f"{row.antecedent} => {row.consequent}",
+            "applies to": row.applies_to,
+            "planted probability": row.probability,
+            "support": np.nan if found is None else found["support"],
+            "confidence": np.nan if found is None else found["confidence"],
+            "lift": np.nan if found is None else found["lift"],
+            "lift rank": pd.NA if found is None else int(rank[pos]),
+        })
+    table = pd.DataFrame(out).set_index("rule")
+    table["lift rank"] = table["lift rank"].astype("Int64")
+    return table
+
+
+def lift_ranking(rules: pd.DataFrame, associations: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of items ranked by lift, one row per pair, marked when the pair was planted.
+
+    ``rules`` comes from :func:`casekit.baskets.association_rules` with ``max_len=2`` (a
+    pair appears there twice, A ⇒ C and C ⇒ A, with the same lift and support);
+    ``associations`` is ``retailer.truth.associations``.
+
+    >>> from casekit.baskets import read_baskets, association_rules
+    >>> rules = association_rules(read_baskets(tiny_retailer().lines, basket="trip"),
+    ...                           min_support=0.1, min_confidence=0.1, max_len=2)
+    >>> planted = pd.DataFrame({"antecedent": ["cereal"], "consequent": ["milk"]})
+    >>> lift_ranking(rules, planted).round(2)
+                 pair  support  lift  planted
+    0  beer & diapers      0.3   1.2    False
+    1   cereal & milk      0.1   1.0     True
+    2     beer & milk      0.2   0.8    False
+    3  diapers & milk      0.2   0.8    False
+    """
+    planted_ways = set(zip(associations["antecedent"], associations["consequent"]))
+    planted = {frozenset(way) for way in planted_ways}
+    seen, rows = set(), []
+    for a, c, support, lift in zip(rules["antecedent"], rules["consequent"], rules["support"],
+                                   rules["lift"]):
+        if len(a) != 1 or len(c) != 1:
+            continue
+        (x,), (y,) = a, c
+        key = frozenset((x, y))
+        if key in seen:
+            continue
+        seen.add(key)
+        # name the pair the way it was planted, else in its more confident direction
+        first, second = (y, x) if (y, x) in planted_ways else (x, y)
+        rows.append({"pair": f"{first} & {second}", "support": float(support),
+                     "lift": float(lift), "planted": key in planted})
+    out = pd.DataFrame(rows, columns=["pair", "support", "lift", "planted"])
+    return out.sort_values(["lift", "pair"], ascending=[False, True], kind="stable") \
+        .reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- beer & diapers
+def diapers_beer_support(retailer) -> float:
+    """basket.diapers-beer-support: the share (0–1) of trips whose basket holds both
+    diapers and beer.
+
+    >>> diapers_beer_support(tiny_retailer())    # trips 1, 2 and 9 of 10
+    0.3
+    """
+    return float((_has(retailer, "diapers") & _has(retailer, "beer")).mean())
+
+
+def mistake_support_count(retailer) -> int:
+    """Wrong on purpose: the *number* of trips with both, not their share.
+
+    >>> mistake_support_count(tiny_retailer())
+    3
+    """
+    return int((_has(retailer, "diapers") & _has(retailer, "beer")).sum())
+
+
+def diapers_beer_confidence(retailer) -> float:
+    """basket.diapers-beer-confidence: confidence of {diapers} => {beer}, the share of the
+    trips with diapers that also hold beer.
+
+    >>> diapers_beer_confidence(tiny_retailer())  # 3 of the 5 diaper trips
+    0.6
+    """
+    return _rule(_has(retailer, "diapers"), _has(retailer, "beer"))["confidence"]
+
+
+def mistake_confidence_reversed(retailer) -> float:
+    """Wrong on purpose: confidence of {beer} => {diapers} (the share of beer trips with
+    diapers): the rule read in the wrong direction.
+
+    >>> mistake_confidence_reversed(tiny_retailer())  # 3 of the 5 beer trips ...
+    0.6
+    >>> shop = tiny_retailer()                       # ... which differs once beer is commoner
+    >>> shop.lines.loc[shop.lines.item == "cereal", "item"] = "beer"
+    >>> round(mistake_confidence_reversed(shop), 3)
+    0.429
+    """
+    return _rule(_has(retailer, "beer"), _has(retailer, "diapers"))["confidence"]
+
+
+def diapers_beer_lift(retailer) -> float:
+    """basket.diapers-beer-lift: lift of {diapers} => {beer}: its confidence divided by the
+    share of all trips that hold beer.
+
+    >>> round(diapers_beer_lift(tiny_retailer()), 6)   # 0.6 / 0.5
+    1.2
+    """
+    return _rule(_has(retailer, "diapers"), _has(retailer, "beer"))["lift"]
+
+
+def mistake_lift_is_confidence(retailer) -> float:
+    """Wrong on purpose: the rule's confidence reported as its lift."""
+    return diapers_beer_confidence(retailer)
+
+
+def mistake_lift_over_diapers(retailer) -> float:
+    """Wrong on purpose: confidence divided by the share of trips with *diapers* (the
+    antecedent) instead of beer.
+
+    >>> round(mistake_lift_over_diapers(tiny_retailer()), 6)   # 0.6 / 0.5
+    1.2
+    """
+    r = _rule(_has(retailer, "diapers"), _has(retailer, "beer"))
+    return float(r["confidence"] / _has(retailer, "diapers").mean())
+
+
+def segment_confidence(retailer) -> float:
+    """basket.segment-confidence: confidence of {diapers} => {beer} on young fathers'
+    trips on Thursday, Friday and Saturday between 17:00 and 20:59.
+
+    >>> round(segment_confidence(tiny_retailer()), 4)   # trips 1, 2 of 1, 2, 3
+    0.6667
+    """
+    m = young_father_evening(retailer)
+    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+
+
+def mistake_segment_any_time(retailer) -> float:
+    """Wrong on purpose: all of the young fathers' trips, whatever the day and hour.
+
+    >>> mistake_segment_any_time(tiny_retailer())   # trips 1, 2, 9 of 1, 2, 3, 9
+    0.75
+    """
+    m = _young_fathers(retailer)
+    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+
+
+def mistake_segment_friday_to_sunday(retailer) -> float:
+    """Wrong on purpose: days 4–6 taken as Thursday–Saturday (pandas counts Monday as 0,
+    so 4–6 are Friday to Sunday)."""
+    m = young_father_evening(retailer, days=(4, 5, 6))
+    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+
+
+# --------------------------------------------------------------------------- mining
+def _baskets(retailer):
+    from casekit.baskets import read_baskets
+
+    return read_baskets(retailer.lines, basket="trip", item="item")
+
+
+def frequent_pairs(retailer) -> int:
+    """basket.frequent-pairs: how many pairs of items are bought together in at least 5%
+    of the trips.
+
+    >>> frequent_pairs(tiny_retailer())   # 5% of 10 trips rounds up to 1: every pair seen
+    4
+    """
+    from casekit.baskets import frequent_itemsets
+
+    found = frequent_itemsets(_baskets(retailer), PAIR_SUPPORT, max_len=2)
+    return int((found["length"] == 2).sum())
+
+
+def mistake_pairs_as_rules(retailer) -> int:
+    """Wrong on purpose: rules counted instead of pairs (each pair gives two rules)."""
+    return 2 * frequent_pairs(retailer)
+
+
+def mistake_pairs_all_sizes(retailer) -> int:
+    """Wrong on purpose: every frequent itemset (single items and triples too).
+
+    >>> mistake_pairs_all_sizes(tiny_retailer())   # 4 items, 4 pairs, 1 triple
+    9
+    """
+    from casekit.baskets import frequent_itemsets
+
+    return int(len(frequent_itemsets(_baskets(retailer), PAIR_SUPPORT)))
+
+
+def planted_rules(retailer) -> pd.DataFrame:
+    """basket.planted-rules: support, confidence and lift of four planted rules.
+
+    One row per rule of :data:`PLANTED_TABLE`, labelled as :func:`casekit.explore.rule_table`
+    writes it (``"{pasta} => {pasta sauce}"``); all three metrics over all trips.
+
+    >>> planted_rules(tiny_retailer()).loc[["{cereal} => {milk}"]].round(3)
+                        support  confidence  lift
+    rule
+    {cereal} => {milk}      0.1         0.5   1.0
+    """
+    rows = {}
+    for a, c in PLANTED_TABLE:
+        r = _rule(_has(retailer, a), _has(retailer, c))
+        rows[f"{{{a}}} => {{{c}}}"] = [r[k] for k in PLANTED_COLUMNS]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=PLANTED_COLUMNS)
+    out.index.name = "rule"
+    return out
+
+
+# --------------------------------------------------------------------------- replenishment
+def _stock_demand(retailer, drop_zero_days=False, count_trips=False) -> pd.Series:
+    from casekit.replenish import daily_demand
+
+    start, end = f"{STOCK_YEAR}-01-01", f"{STOCK_YEAR}-12-31"
+    if count_trips:
+        lines = retailer.lines.assign(quantity=1)
+        retailer = SimpleNamespace(lines=lines, transactions=retailer.transactions,
+                                   start=retailer.start, end=retailer.end)
+    demand = daily_demand(retailer, STOCK_ITEM, start=start, end=end)
+    return demand[demand > 0] if drop_zero_days else demand
+
+
+def stock_policy(demand: pd.Series) -> dict:
+    """The exercise's policy for this demand: reorder point = mean daily demand × the
+    7-day lead time, order quantity = 14 days of demand (both rounded up to whole units),
+    and a full order on the shelf on the first day.
+
+    >>> stock_policy(pd.Series([4, 5, 6]))
+    {'reorder_point': 35, 'order_quantity': 70, 'lead_time_days': 7, 'initial_stock': 70}
+    """
+    mean = float(demand.mean())
+    q = math.ceil(round(COVER_DAYS * mean, 9))
+    return {"reorder_point": math.ceil(round(LEAD_TIME_DAYS * mean, 9)), "order_quantity": q,
+            "lead_time_days": LEAD_TIME_DAYS, "initial_stock": q}
+
+
+def _stockouts(demand, column="stockout") -> int:
+    from casekit.replenish import reorder_point_simulation
+
+    sim = reorder_point_simulation(demand, **stock_policy(demand))
+    return int(sim[column].sum())
+
+
+def diaper_stockout_days(retailer) -> int:
+    """basket.stockout-days: days of 2024 on which diapers ran out under a reorder-point
+    policy without safety stock.
+
+    Demand is the units (``quantity``) of diapers sold by the whole chain on each day of
+    2024, days without a sale counting as 0; the policy is :func:`stock_policy` of it
+    (reorder point = 7 days of mean demand, order quantity = 14 days, lead time 7 days).
+
+    >>> diaper_stockout_days(tiny_retailer())   # 5 diapers in 2024: s = 1, Q = 1; 5 Jan
+    1
+    """
+    return _stockouts(_stock_demand(retailer))
+
+
+def mistake_stockout_lost_units(retailer) -> int:
+    """Wrong on purpose: the units of demand lost, not the days with a stockout."""
+    return _stockouts(_stock_demand(retailer), column="lost")
+
+
+def mistake_stockout_sale_days_only(retailer) -> int:
+    """Wrong on purpose: only the days with a sale simulated (days without one dropped,
+    so time runs faster than the lead time assumes)."""
+    return _stockouts(_stock_demand(retailer, drop_zero_days=True))
+
+
+def mistake_stockout_trips(retailer) -> int:
+    """Wrong on purpose: demand counted as trips (basket lines), not units."""
+    return _stockouts(_stock_demand(retailer, count_trips=True))
