@@ -1,0 +1,196 @@
+"""Chapter 4: the reference solutions against the rule miner and plain pandas, the bank's
+computed exercises on a real student's data (right answers accepted, each recognised
+mistake named), the planted rules found where they were planted, and the bank's promises
+(types, hints, sources, terms in the glossary)."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casekit.baskets import Itemset, association_rules, frequent_itemsets, read_baskets
+from casekit.exercises.bank import load_bank
+from casekit.solutions import ch04
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT = "s2026-104"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "04"}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from casekit.data import for_student
+
+    return for_student(STUDENT)
+
+
+@pytest.fixture(scope="module")
+def pair_rules(shop):
+    return association_rules(read_baskets(shop.lines, basket="trip"), min_support=0.001,
+                             min_confidence=0.01, max_len=2)
+
+
+def mined(rules, antecedent, consequent):
+    hit = rules[(rules["antecedent"] == Itemset([antecedent]))
+                & (rules["consequent"] == Itemset([consequent]))]
+    assert len(hit) == 1, (antecedent, consequent)
+    return hit.iloc[0]
+
+
+# --------------------------------------------------------------------------- the solutions
+def test_beer_and_diapers_metrics_agree_with_the_miner(shop, pair_rules):
+    rule = mined(pair_rules, "diapers", "beer")
+    assert ch04.diapers_beer_support(shop) == pytest.approx(rule["support"])
+    assert ch04.diapers_beer_confidence(shop) == pytest.approx(rule["confidence"])
+    assert ch04.diapers_beer_lift(shop) == pytest.approx(rule["lift"])
+    assert ch04.mistake_support_count(shop) == rule["count"]
+    reverse = mined(pair_rules, "beer", "diapers")
+    assert ch04.mistake_confidence_reversed(shop) == pytest.approx(reverse["confidence"])
+
+
+def test_planted_rules_table_agrees_with_the_miner(shop, pair_rules):
+    table = ch04.planted_rules(shop)
+    assert table.columns.tolist() == ["support", "confidence", "lift"]
+    for (a, c), (label, row) in zip(ch04.PLANTED_TABLE, table.iterrows()):
+        assert label == f"{{{a}}} => {{{c}}}"
+        rule = mined(pair_rules, a, c)
+        np.testing.assert_allclose(row.to_numpy(), rule[["support", "confidence", "lift"]]
+                                   .to_numpy(dtype=float))
+
+
+def test_frequent_pairs_match_a_brute_force_count(shop):
+    baskets = shop.lines.groupby("trip")["item"].apply(lambda s: sorted(set(map(str, s))))
+    counts = {}
+    for items in baskets:
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                counts[(a, b)] = counts.get((a, b), 0) + 1
+    need = np.ceil(ch04.PAIR_SUPPORT * len(shop.transactions))
+    assert ch04.frequent_pairs(shop) == sum(c >= need for c in counts.values())
+    assert ch04.mistake_pairs_as_rules(shop) == 2 * ch04.frequent_pairs(shop)
+    every = frequent_itemsets(read_baskets(shop.lines, basket="trip"), ch04.PAIR_SUPPORT)
+    assert ch04.mistake_pairs_all_sizes(shop) == len(every) > ch04.frequent_pairs(shop)
+
+
+def test_segment_is_young_fathers_on_thursday_to_saturday_evenings(shop):
+    seg = ch04.young_father_evening(shop)
+    t = shop.transactions.merge(shop.customers[["customer", "household", "sex"]],
+                                on="customer")
+    picked = t[seg]
+    assert (picked["household"] == "young family").all() and (picked["sex"] == "M").all()
+    assert set(picked["timestamp"].dt.day_name()) == {"Thursday", "Friday", "Saturday"}
+    assert picked["timestamp"].dt.hour.between(17, 20).all()
+    # and nothing that fits was left out
+    fits = ((t["household"] == "young family") & (t["sex"] == "M")
+            & t["timestamp"].dt.day_of_week.isin([3, 4, 5])
+            & t["timestamp"].dt.hour.between(17, 20))
+    assert (fits.to_numpy() == seg).all()
+
+
+def test_the_planted_segment_rule_is_strong_inside_and_below_chance_outside(shop):
+    context = ch04.rule_by_context(shop)
+    inside = context.loc["young fathers, Thu–Sat 17:00–21:00"]
+    outside = context.loc["outside that segment"]
+    overall = context.loc["all trips"]
+    assert inside["confidence"] == pytest.approx(ch04.segment_confidence(shop))
+    assert 0.45 < inside["confidence"] < 0.75 and inside["lift"] > 1.5
+    assert overall["confidence"] < 0.3 and outside["lift"] < 1
+    assert inside["trips"] + outside["trips"] == overall["trips"] == len(shop.transactions)
+    assert ch04.mistake_segment_friday_to_sunday(shop) != pytest.approx(inside["confidence"])
+
+
+def test_lift_recovers_most_planted_rules(pair_rules, shop):
+    found = ch04.compare_with_truth(pair_rules, shop.truth.associations)
+    assert found.index.tolist() == [f"{a} => {c}" for a, c in zip(
+        shop.truth.associations["antecedent"], shop.truth.associations["consequent"])]
+    assert found["lift"].notna().all()
+    ranking = ch04.lift_ranking(pair_rules, shop.truth.associations)
+    assert ranking["pair"].is_unique and ranking["lift"].is_monotonic_decreasing
+    assert len(ranking) == len(pair_rules) // 2
+    # the store-wide rules planted with a strong probability are near the top ...
+    assert ranking.head(12)["planted"].sum() >= 5
+    # ... and the segment-only legend is not
+    top = set(ranking.head(20)["pair"])
+    assert "diapers & beer" not in top
+
+
+def test_stockout_policy_and_its_mistakes(shop):
+    from casekit.replenish import daily_demand, reorder_point_simulation
+
+    demand = daily_demand(shop, "diapers", start="2024-01-01", end="2024-12-31")
+    assert len(demand) == 366 and (demand == 0).any()
+    policy = ch04.stock_policy(demand)
+    assert policy["reorder_point"] >= 7 * demand.mean() > policy["reorder_point"] - 1
+    sim = reorder_point_simulation(demand, **policy)
+    assert ch04.diaper_stockout_days(shop) == sim["stockout"].sum() > 0
+    assert ch04.mistake_stockout_lost_units(shop) == sim["lost"].sum()
+
+
+# --------------------------------------------------------------------------- the bank
+def test_bank_covers_every_type_with_hints_terms_and_sources(bank):
+    from casekit.glossary import lookup
+
+    assert len(bank) >= 20
+    assert {e.kind for e in bank.values()} == {"numeric", "single", "multiple", "matching",
+                                               "ordering", "table", "text"}
+    for e in bank.values():
+        assert e.id.startswith("basket."), e.id
+        assert e.hints and e.explanation and e.source and e.points > 0, e.id
+        assert set(e.term) == {"en", "zh"}, e.id
+        assert lookup(e.term["en"])["zh"] == e.term["zh"], e.id   # the glossary agrees
+    cases = [e for e in bank.values() if e.id.startswith("basket.case-")]
+    assert len(cases) == 4 and all(e.kind == "text" and e.rubric for e in cases)
+
+
+def test_computed_exercises_accept_the_answer_and_name_each_mistake(bank, shop):
+    computed = [e for e in bank.values() if e.computed]
+    assert len(computed) >= 7
+    for e in computed:
+        resolved = e.resolve(shop)
+        if e.kind == "table":
+            assert resolved.check(ch04.planted_rules(shop)).correct, e.id
+            assert resolved.check([list(row) for row in resolved.answer]).correct, e.id
+            continue
+        assert resolved.check(resolved.answer).correct, e.id
+        named, seen = 0, []
+        abs_tol, rel_tol = resolved.tolerances()
+
+        def near(x, y):
+            return abs(x - y) <= max(abs_tol, rel_tol * abs(y))
+
+        for mistake in resolved.mistakes:
+            if near(mistake["value"], resolved.answer) or any(near(mistake["value"], v)
+                                                              for v in seen):
+                continue    # on this student's data the slip gives the right number, or
+                            # the same number as an earlier slip (whose message is shown)
+            seen.append(mistake["value"])
+            fb = resolved.check(mistake["value"])
+            assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake)
+            named += 1
+        assert named >= 1, e.id
+
+
+def test_numeric_answers_in_the_notebook_bank_are_right(bank):
+    lift = bank["basket.lift-from-confidence"]
+    assert lift.answer == pytest.approx(0.60 / 0.40)
+    assert "confidence" in lift.check(0.6).message
+
+
+def test_grading_recomputes_chapter_4_answers_per_student(bank):
+    from casekit.grading.reference import resolve_for
+
+    computed = [e for e in bank.values() if e.computed]
+    one, errors_one = resolve_for("s1", computed)
+    two, errors_two = resolve_for("s2", computed)
+    assert not errors_one and not errors_two
+    assert one["basket.diapers-beer-support"].answer != two["basket.diapers-beer-support"].answer
+
+
+def test_tiny_retailer_needs_no_simulation():
+    tiny = ch04.tiny_retailer()
+    assert isinstance(tiny.lines, pd.DataFrame) and len(tiny.transactions) == 10
+    assert ch04.diapers_beer_support(tiny) == pytest.approx(0.3)
