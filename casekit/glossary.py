@@ -106,7 +106,7 @@ def glossary(chapter: str | int | None = None):
     >>> glossary(42)
     Traceback (most recent call last):
     ...
-    ValueError: No glossary terms for chapter '42'. Chapters with terms: 00.
+    ValueError: No glossary terms for chapter '42'. Chapters with terms: 00, ...
     """
     import pandas as pd
 
@@ -142,7 +142,7 @@ def lookup(term: str) -> dict:
     >>> lookup("apostel")
     Traceback (most recent call last):
     ...
-    ValueError: 'apostel' is not in the glossary. Did you mean: apostle?
+    ValueError: 'apostel' is not in the glossary. Did you mean: apostle...?
     """
     if not isinstance(term, str):
         raise TypeError(f"term must be text, such as 'loyalty', got {type(term).__name__}.")
