@@ -1,0 +1,255 @@
+"""Reference solutions for chapter 3's computed exercises (``exercises/03-defection.toml``).
+
+Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
+``casekit.exercises.my_retailer()``) and returns the answer to one exercise, using plain
+pandas and ``casekit.defection`` on its ``transactions``, ``defections`` and ``truth``.
+The functions whose names start with ``mistake_`` compute a *typical wrong* answer, so
+the checker can recognise it and say what went wrong.
+
+The examples run on a tiny retailer of four customers:
+
+>>> shop = tiny_retailer()
+>>> shop.defections
+   customer       date      kind      cause
+0         1 2023-03-10  complete      price
+1         2 2023-07-25  complete    service
+2         3 2023-09-15   partial      price
+>>> shop.truth.events
+  region                 event       date
+0  North  competitor price cut 2023-03-01
+1  South  competitor price cut 2023-09-01
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from casekit.defection import cohort_retention, partial_defection_flags
+
+__all__ = ["complete_defectors", "price_cause_share", "price_cut_share", "cohort_retention_q4",
+           "partial_flag_precision", "lost_share_low_p_alive", "tiny_retailer"]
+
+EVENT_WINDOW_DAYS = 84          # the 12 weeks after a competitor's price cut
+P_ALIVE_CUT = 0.5
+
+
+def tiny_retailer() -> SimpleNamespace:
+    """Four customers in two regions, three defections and two competitor price cuts."""
+    customers = pd.DataFrame({"customer": [1, 2, 3, 4],
+                              "region": pd.Categorical(["North", "North", "North", "South"])})
+    defections = pd.DataFrame({
+        "customer": [1, 2, 3],
+        "date": pd.to_datetime(["2023-03-10", "2023-07-25", "2023-09-15"]),
+        "kind": pd.Categorical(["complete", "complete", "partial"]),
+        "cause": pd.Categorical(["price", "service", "price"])})
+    events = pd.DataFrame({"region": ["North", "South"],
+                           "event": ["competitor price cut"] * 2,
+                           "date": pd.to_datetime(["2023-03-01", "2023-09-01"])})
+    days = pd.to_datetime(["2023-01-05", "2023-03-01", "2023-02-01", "2023-07-20", "2023-02-10",
+                           "2023-06-15", "2024-03-01", "2024-06-30", "2023-02-14", "2023-08-01",
+                           "2024-02-01", "2024-05-01"])
+    transactions = pd.DataFrame({"customer": [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4],
+                                 "timestamp": days,
+                                 "total": [100.0, 90, 50, 60, 80, 85, 30, 35, 40, 45, 42, 44]})
+    truth = SimpleNamespace(events=events, customers=pd.DataFrame({
+        "customer": [1, 2, 3, 4], "active_at_end": [False, False, True, True],
+        "partial_from": pd.to_datetime([None, None, "2023-10-01", None])}))
+    return SimpleNamespace(customers=customers, transactions=transactions,
+                           defections=defections, truth=truth)
+
+
+# --------------------------------------------------------------------------- counting defections
+def complete_defectors(retailer) -> int:
+    """defect.complete-count: how many customers are **complete** defectors.
+
+    >>> complete_defectors(tiny_retailer())
+    2
+    """
+    return int((retailer.defections["kind"] == "complete").sum())
+
+
+def mistake_all_defections(retailer) -> int:
+    """Wrong on purpose: every row of ``defections``, partial defectors included.
+
+    >>> mistake_all_defections(tiny_retailer())
+    3
+    """
+    return int(len(retailer.defections))
+
+
+def price_cause_share(retailer) -> float:
+    """defect.price-share: the percentage of all defections (complete and partial) caused by price.
+
+    >>> round(price_cause_share(tiny_retailer()), 2)
+    66.67
+    """
+    return float(100 * (retailer.defections["cause"] == "price").mean())
+
+
+def mistake_price_fraction(retailer) -> float:
+    """Wrong on purpose: the right share as a fraction (0.67), not a percentage."""
+    return price_cause_share(retailer) / 100
+
+
+def mistake_price_count(retailer) -> float:
+    """Wrong on purpose: the number of price defections, not a percentage.
+
+    >>> mistake_price_count(tiny_retailer())
+    2.0
+    """
+    return float((retailer.defections["cause"] == "price").sum())
+
+
+# --------------------------------------------------------------------------- price cuts
+def _after_cut(retailer, defections: pd.DataFrame, same_region: bool = True) -> pd.Series:
+    """True for defections dated in the 84 days from a competitor price cut (the customer's region)."""
+    cuts = retailer.truth.events
+    cuts = cuts[cuts["event"] == "competitor price cut"]
+    region = retailer.customers.set_index("customer")["region"].astype(str)
+    d = defections.assign(region=defections["customer"].map(region).to_numpy())
+    hit = pd.Series(False, index=d.index)
+    for _, cut in cuts.iterrows():
+        in_window = (d["date"] >= cut["date"]) & \
+            (d["date"] < cut["date"] + pd.Timedelta(days=EVENT_WINDOW_DAYS))
+        if same_region:
+            in_window &= d["region"] == str(cut["region"])
+        hit |= in_window
+    return hit
+
+
+def price_cut_share(retailer) -> float:
+    """defect.price-cut-window: % of price-caused defections in the 12 weeks after a competitor
+    cut prices in the defector's own region.
+
+    >>> price_cut_share(tiny_retailer())   # customer 1 (North, 9 days after); 3 is North, not South
+    50.0
+    """
+    d = retailer.defections
+    price = d[d["cause"] == "price"]
+    return float(100 * _after_cut(retailer, price).mean())
+
+
+def mistake_cut_any_region(retailer) -> float:
+    """Wrong on purpose: counts a price cut in *any* region, not the customer's own (%).
+
+    >>> mistake_cut_any_region(tiny_retailer())
+    100.0
+    """
+    d = retailer.defections
+    price = d[d["cause"] == "price"]
+    return float(100 * _after_cut(retailer, price, same_region=False).mean())
+
+
+def mistake_cut_all_causes(retailer) -> float:
+    """Wrong on purpose: the share among defections of *every* cause (%).
+
+    >>> round(mistake_cut_all_causes(tiny_retailer()), 2)
+    33.33
+    """
+    return float(100 * _after_cut(retailer, retailer.defections).mean())
+
+
+# --------------------------------------------------------------------------- cohorts
+def cohort_retention_q4(retailer) -> float:
+    """defect.cohort-retention: of the customers whose first trip fell in the first quarter of
+    the data, the share (0–1) who bought in the quarter four quarters later (a year on).
+
+    >>> cohort_retention_q4(tiny_retailer())   # all 4 start in 2023Q1; 3 and 4 buy in 2024Q1
+    0.5
+    """
+    table = cohort_retention(retailer.transactions, freq="Q")
+    return float(table.iloc[0][4]) if 4 in table.columns else 0.0
+
+
+def mistake_retention_next_quarter(retailer) -> float:
+    """Wrong on purpose: the share back in the *next* quarter (column 1), not a year later.
+
+    >>> mistake_retention_next_quarter(tiny_retailer())   # only customer 3 buys in 2023Q2
+    0.25
+    """
+    return float(cohort_retention(retailer.transactions, freq="Q").iloc[0][1])
+
+
+def mistake_retention_count(retailer) -> float:
+    """Wrong on purpose: the number of cohort customers back a year later, not the share.
+
+    >>> mistake_retention_count(tiny_retailer())
+    2.0
+    """
+    table = cohort_retention(retailer.transactions, freq="Q")
+    return float(round(cohort_retention_q4(retailer) * table.iloc[0]["customers"]))
+
+
+# --------------------------------------------------------------------------- partial defection
+def _flags_vs_truth(retailer) -> pd.DataFrame:
+    flags = partial_defection_flags(retailer.transactions)
+    truth = retailer.truth.customers.set_index("customer")["partial_from"].notna()
+    return flags.assign(partial=truth.reindex(flags.index, fill_value=False).to_numpy())
+
+
+def partial_flag_precision(retailer) -> float:
+    """defect.partial-precision: of the customers flagged by ``partial_defection_flags`` (its
+    defaults), the share (0–1) who really are partial defectors (``truth.partial_from`` set).
+
+    >>> partial_flag_precision(tiny_retailer())   # customer 3's basket fell from 82.5 to 32.5
+    1.0
+    """
+    f = _flags_vs_truth(retailer)
+    flagged = f[f["flag"]]
+    return float(flagged["partial"].mean()) if len(flagged) else 0.0
+
+
+def mistake_partial_recall(retailer) -> float:
+    """Wrong on purpose: the share of true partial defectors who were flagged (recall).
+
+    >>> mistake_partial_recall(tiny_retailer())
+    1.0
+    """
+    f = _flags_vs_truth(retailer)
+    n_true = int(retailer.truth.customers["partial_from"].notna().sum())
+    return float((f["flag"] & f["partial"]).sum() / n_true) if n_true else 0.0
+
+
+def mistake_partial_count(retailer) -> float:
+    """Wrong on purpose: the number of flagged customers, not a share.
+
+    >>> mistake_partial_count(tiny_retailer())
+    1.0
+    """
+    return float(_flags_vs_truth(retailer)["flag"].sum())
+
+
+# --------------------------------------------------------------------------- early warning
+def _p_alive_vs_truth(retailer) -> pd.DataFrame:
+    from casekit.clv import BetaGeoModel, summarize_transactions
+
+    tx = retailer.transactions
+    last = tx["timestamp"].max().normalize()
+    summary = summarize_transactions(tx, date="timestamp", observation_end=last)
+    p = BetaGeoModel().fit(summary).p_alive(summary)
+    alive = retailer.truth.customers.set_index("customer")["active_at_end"]
+    return pd.DataFrame({"p_alive": p, "active": alive.reindex(p.index).to_numpy()})
+
+
+def lost_share_low_p_alive(retailer) -> float:
+    """defect.p-alive-lost: fit BG/NBD to all trips; among the customers with P(alive) below 0.5,
+    the share (0–1) who had really dropped out (``truth.customers.active_at_end`` False).
+
+    Needs a realistic retailer (the tiny one is too small to fit a model).
+    """
+    d = _p_alive_vs_truth(retailer)
+    low = d[d["p_alive"] < P_ALIVE_CUT]
+    return float((~low["active"].astype(bool)).mean())
+
+
+def mistake_low_p_alive_active(retailer) -> float:
+    """Wrong on purpose: the share still *active* among those with P(alive) below 0.5."""
+    return 1 - lost_share_low_p_alive(retailer)
+
+
+def mistake_lost_overall(retailer) -> float:
+    """Wrong on purpose: the share of *all* customers who dropped out, ignoring P(alive)."""
+    d = _p_alive_vs_truth(retailer)
+    return float(np.mean(~d["active"].astype(bool)))
