@@ -29,7 +29,7 @@ import pandas as pd
 from casekit.defection import cohort_retention, partial_defection_flags
 
 __all__ = ["complete_defectors", "price_cause_share", "price_cut_share", "cohort_retention_q4",
-           "partial_flag_precision", "lost_share_low_p_alive", "tiny_retailer"]
+           "partial_flag_precision", "lost_share_low_p_alive", "after_price_cut", "tiny_retailer"]
 
 EVENT_WINDOW_DAYS = 84          # the 12 weeks after a competitor's price cut
 P_ALIVE_CUT = 0.5
@@ -103,8 +103,14 @@ def mistake_price_count(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- price cuts
-def _after_cut(retailer, defections: pd.DataFrame, same_region: bool = True) -> pd.Series:
-    """True for defections dated in the 84 days from a competitor price cut (the customer's region)."""
+def after_price_cut(retailer, defections: pd.DataFrame, same_region: bool = True) -> pd.Series:
+    """True for each defection dated in the 84 days from a competitor's price cut in the
+    defector's region (in any region with ``same_region=False``).
+
+    >>> shop = tiny_retailer()
+    >>> after_price_cut(shop, shop.defections).tolist()
+    [True, False, False]
+    """
     cuts = retailer.truth.events
     cuts = cuts[cuts["event"] == "competitor price cut"]
     region = retailer.customers.set_index("customer")["region"].astype(str)
@@ -128,7 +134,7 @@ def price_cut_share(retailer) -> float:
     """
     d = retailer.defections
     price = d[d["cause"] == "price"]
-    return float(100 * _after_cut(retailer, price).mean())
+    return float(100 * after_price_cut(retailer, price).mean())
 
 
 def mistake_cut_any_region(retailer) -> float:
@@ -139,7 +145,7 @@ def mistake_cut_any_region(retailer) -> float:
     """
     d = retailer.defections
     price = d[d["cause"] == "price"]
-    return float(100 * _after_cut(retailer, price, same_region=False).mean())
+    return float(100 * after_price_cut(retailer, price, same_region=False).mean())
 
 
 def mistake_cut_all_causes(retailer) -> float:
@@ -148,7 +154,7 @@ def mistake_cut_all_causes(retailer) -> float:
     >>> round(mistake_cut_all_causes(tiny_retailer()), 2)
     33.33
     """
-    return float(100 * _after_cut(retailer, retailer.defections).mean())
+    return float(100 * after_price_cut(retailer, retailer.defections).mean())
 
 
 # --------------------------------------------------------------------------- cohorts
