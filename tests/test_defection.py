@@ -207,3 +207,70 @@ def test_switching_explorer_widget_follows_sliders_and_code():
     assert "Switching calculator" in ex._repr_mimebundle_()["text/plain"] and box is ex.widget
     with pytest.raises(TypeError, match="unknown setting"):
         ex.update(rate=0.05)
+
+
+# --------------------------------------------------------------------------- the chapter-3 bank
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bank():
+    from casekit.exercises.bank import load_bank
+
+    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "03"}
+
+
+def test_bank_ids_terms_sources_and_notebooks(bank):
+    import json
+
+    from casekit import glossary
+
+    assert len(bank) >= 20 and all(i.startswith("defect.") for i in bank)
+    terms = {n.casefold() for e in glossary.entries() for n in (e["term"], *e["aliases"])}
+    shown = "".join("".join(c["source"]) for nb in ("notebooks/03-defection.ipynb",
+                                                    "exercises/03-defection.ipynb")
+                    for c in json.loads((ROOT / nb).read_text())["cells"])
+    for e in bank.values():
+        assert e.source and e.hints, e.id
+        assert e.term["en"].casefold() in terms, (e.id, e.term)
+        assert f'"{e.id}"' in shown, f"{e.id} is in no notebook"
+
+
+def test_fixed_answers_match_the_data(bank):
+    from casekit.data import load
+
+    telco = load("telco")
+    fiber = d.churn_by(telco, "internet_service").loc["Fiber optic", "churn_rate"]
+    assert bank["defect.telco-fiber"].answer == pytest.approx(fiber, abs=5e-4)
+    curves = d.kaplan_meier(telco["tenure"], telco["churn"], telco["contract"])
+    km12 = d.survival_at(curves, 12)["Month-to-month"]
+    assert bank["defect.telco-km-12"].answer == pytest.approx(km12, abs=5e-4)
+    naive = (telco.loc[telco["contract"] == "Month-to-month", "tenure"] > 12).mean()
+    assert any(m["value"] == pytest.approx(naive, abs=5e-4) for m in bank["defect.telco-km-12"].mistakes)
+    net = d.switching_calculator(200_000, 36, 0.0594, switching_costs=8_000).net_saving
+    assert bank["defect.switching-net"].answer == pytest.approx(net, abs=0.01)
+    assert bank["defect.switching-break-even"].answer == d.switching_calculator(
+        500_000, 240, 0.0594, switching_costs=5_000).break_even_month
+    odds = 0.4 / 0.6 * 0.23
+    assert bank["defect.odds-ratio"].answer == pytest.approx(odds / (1 + odds), abs=1e-4)
+
+
+def test_computed_exercises_on_a_students_data(bank):
+    from casekit.data import for_student
+
+    shop = for_student("s2026-103")
+    computed = [e for e in bank.values() if e.computed]
+    assert len(computed) >= 6
+    for e in computed:
+        resolved = e.resolve(shop)
+        assert resolved.check(resolved.answer).correct, e.id
+        named = 0
+        for mistake in resolved.mistakes:
+            if math.isclose(mistake["value"], resolved.answer, rel_tol=0.01):
+                continue
+            fb = resolved.check(mistake["value"])
+            assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake)
+            named += 1
+        assert named >= 1, e.id
