@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from casekit.widgetview import WidgetView
+
 __all__ = ["annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
            "kaplan_meier", "partial_defection_flags", "survival_at", "switching_calculator",
            "word_of_mouth", "ChurnModel", "SwitchingExplorer", "SwitchingResult"]
@@ -502,7 +504,7 @@ def switching_calculator(principal, months, annual_rate, *, rate_factor: float =
 
 
 # --------------------------------------------------------------------------- the widget
-class SwitchingExplorer:
+class SwitchingExplorer(WidgetView):
     """Sliders over :func:`switching_calculator`: loan, term, rate, discount and costs.
 
     In a notebook it shows as sliders with the result under them; in plain text (and in
@@ -553,18 +555,6 @@ class SwitchingExplorer:
                 f"¥{r.new_payment:,.0f}: saves <b>¥{r.monthly_saving:,.0f}</b> a month.<br>"
                 f"Switching costs ¥{r.switching_costs:,.0f} are paid back in {be}.<br>"
                 f"Net saving over the loan: <b>¥{r.net_saving:,.0f}</b> (not discounted).</p>")
-
-    @property
-    def widget(self):
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
 
     def _build(self):
         import ipywidgets as w

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from casekit.baskets import filter_rules
+from casekit.widgetview import WidgetView
 
 __all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer", "rule_table"]
 
@@ -73,7 +74,7 @@ def _rules(n: int) -> str:
     return f"{n} rule" if n == 1 else f"{n} rules"
 
 
-class RuleExplorer:
+class RuleExplorer(WidgetView):
     """Sliders → filtered rules, a support × confidence scatter and a small rule graph.
 
     Build it with :func:`rule_explorer`. ``update(...)`` is the slider callback; the
@@ -175,18 +176,6 @@ class RuleExplorer:
                 f"{item}.")
 
     # ------------------------------------------------------------------ widget part
-    @property
-    def widget(self):
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
-
     def _build(self):
         import ipywidgets as w
         from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -26,9 +26,9 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pandas as pd
 
 from casekit.value import _TIMINGS, clv_retention, clv_schedule
+from casekit.widgetview import WidgetView
 
 __all__ = ["CLVExplorer", "clv_explorer", "TIMING_LABELS"]
 
@@ -44,7 +44,7 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}".rstrip("0").rstrip(".") + "%"
 
 
-class CLVExplorer:
+class CLVExplorer(WidgetView):
     """Sliders → CLV by the simple retention formula and its cumulative curve.
 
     Build it with :func:`clv_explorer`. ``update(...)`` recomputes (any argument left as
@@ -115,18 +115,6 @@ class CLVExplorer:
                 f"{self.periods} periods bring {self._reached():.0%} of the value.")
 
     # ------------------------------------------------------------------ widget part
-    @property
-    def widget(self):
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
-
     def _build(self):
         import ipywidgets as w
         from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -111,20 +111,26 @@ def _locked(path: Path):
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old or the new file, never half."""
+def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` so that a reader sees the old or the new
+    file, never half: a temporary file in the same folder, fsync, rename, fsync of the
+    folder. ``durable=False`` skips the fsyncs (still atomic, but a power cut may lose it).
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    if os.name != "nt":
+    if durable and os.name != "nt":
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -204,7 +210,7 @@ class AnswerSheet:
             full = {**json_safe(entry), "attempt": previous + 1,
                     "timestamp": stamp.replace("+00:00", "Z")}
             data["attempts"].append(full)
-            atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1,
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1,
                                                     allow_nan=False))
         return full
 

@@ -5,15 +5,15 @@
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from casekit.exercises.sheet import atomic_write as _atomic_write
 
 __all__ = ["Progress", "atomic_write", "check_choice", "check_path", "safe_cell", "write_csv"]
 
@@ -67,21 +67,8 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> Path
         raise TypeError(f"data must be bytes or str, got {type(data).__name__}")
     if not isinstance(durable, bool):
         raise TypeError(f"durable must be True or False, got {durable!r}")
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    _atomic_write(path, data, durable=durable)
     return path
 
 
