@@ -9,13 +9,14 @@ OPEN   ?= notebooks/00-what-is-crm.ipynb
 NB     ?= notebooks/*.ipynb exercises/*.ipynb
 export PYTHONHASHSEED := 0
 
-.PHONY: help lab test execute bench clean
+.PHONY: help lab test execute bench my-exercises clean
 
 help:
 	@echo "make lab      open the workbook in JupyterLab (OPEN=notebooks/<chapter>.ipynb to pick one)"
 	@echo "make test     run every test: unit, doctests, notebooks (nbval), browser"
 	@echo "make execute  re-run notebooks in place and store their outputs (NB=<files> to pick)"
 	@echo "make bench    run the benchmarks in benchmarks/"
+	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (never overwrites)"
 	@echo "make clean    remove .venv"
 
 $(STAMP): pyproject.toml
@@ -37,6 +38,13 @@ execute: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+my-exercises: $(STAMP)
+	@mkdir -p my-exercises
+	@for f in exercises/*.ipynb; do name=$${f##*/}; \
+	  if [ -e "my-exercises/$$name" ]; then echo "kept my-exercises/$$name (your work: delete it for a fresh copy)"; \
+	  else $(BIN)/casekit release "$$f" --out my-exercises >/dev/null && echo "wrote my-exercises/$$name"; fi; \
+	done
 
 clean:
 	rm -rf $(VENV)
