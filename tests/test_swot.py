@@ -1,0 +1,269 @@
+"""casekit.swot and chapter 5: a hand-computed IFE and EFE, the IE matrix's nine cells, TOWS
+pairing, clear errors for weights that do not add up to 1, ratings out of range and bad
+factors; the chapter-5 bank's computed exercises on a student's data (right answers accepted,
+each recognised mistake named) and its promises (terms in the glossary, sources, hints)."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casekit import swot as S
+from casekit.exercises.bank import load_bank
+from casekit.solutions import ch05
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDENT = "s2026-105"
+
+
+def hand_table():
+    return S.swot([
+        ("S", "Low prices", 0.20, 4),
+        ("S", "Card data on every trip", 0.15, 3),
+        ("S", "Large stores", 0.10, 3),
+        ("W", "Poor service in two stores", 0.25, 1),
+        ("W", "Thin online shop", 0.30, 2),
+        ("O", "Rising incomes", 0.40, 3),
+        ("O", "Low share of wallet", 0.20, 2),
+        ("T", "Rival's price cut in the North", 0.25, 2),
+        ("T", "Online grocers", 0.15, 1),
+    ])
+
+
+# --------------------------------------------------------------------------- IFE / EFE
+def test_ife_by_hand():
+    # 0.20·4 + 0.15·3 + 0.10·3 + 0.25·1 + 0.30·2 = 0.80 + 0.45 + 0.30 + 0.25 + 0.60 = 2.40
+    m = S.ife(hand_table())
+    assert m.total == pytest.approx(2.40)
+    assert m.table["score"].tolist() == pytest.approx([0.80, 0.45, 0.30, 0.25, 0.60])
+    assert list(m.table["kind"]) == ["S", "S", "S", "W", "W"]
+    assert "2.40" in repr(m) and "below the midpoint" in repr(m)
+
+
+def test_efe_by_hand():
+    # 0.40·3 + 0.20·2 + 0.25·2 + 0.15·1 = 1.20 + 0.40 + 0.50 + 0.15 = 2.25
+    m = S.efe(hand_table())
+    assert m.total == pytest.approx(2.25)
+    assert set(m.table["kind"]) == {"O", "T"} and len(m.table) == 4
+
+
+def test_david_textbook_extremes():
+    # all factors rated 4 give 4, all rated 1 give 1, whatever the weights
+    best = S.swot([("S", "a", 0.7, 4), ("S", "b", 0.3, 4)])
+    worst = S.swot([("W", "a", 0.7, 1), ("W", "b", 0.3, 1)])
+    assert S.ife(best).total == 4.0 and S.ife(worst).total == 1.0
+
+
+@pytest.mark.parametrize("weights, shown", [((0.5, 0.4), "0.9"), ((0.6, 0.6), "1.2")])
+def test_weights_that_do_not_add_up_to_one_are_explained(weights, shown):
+    t = S.swot([("S", "Low prices", weights[0], 4), ("W", "Thin online shop", weights[1], 2)])
+    with pytest.raises(ValueError, match=rf"must add up to 1.*add up to {shown}\. Divide each by {shown}"):
+        S.ife(t)
+
+
+def test_rounded_weights_are_accepted():
+    t = S.swot([("O", "a", 0.33, 3), ("O", "b", 0.33, 3), ("T", "c", 0.33, 2)])
+    assert S.efe(t).total == pytest.approx(0.99 + 0.99 + 0.66)
+
+
+@pytest.mark.parametrize("rating, message", [
+    (5, "whole numbers from 1 to 4; 'Rising incomes' has 5"),
+    (0, "whole numbers from 1 to 4"),
+    (2.5, "whole numbers from 1 to 4; 'Rising incomes' has 2.5"),
+])
+def test_ratings_out_of_range(rating, message):
+    with pytest.raises(ValueError, match=message):
+        S.efe(S.swot([("O", "Rising incomes", 1.0, rating)]))
+
+
+def test_ife_ratings_must_match_the_kind():
+    with pytest.raises(ValueError, match="a strength is rated 3 .* 'Low prices' has 2"):
+        S.ife(S.swot([("S", "Low prices", 0.5, 2), ("W", "Slow checkout", 0.5, 1)]))
+    with pytest.raises(ValueError, match="weakness 'Slow checkout' has 4"):
+        S.ife(S.swot([("S", "Low prices", 0.5, 4), ("W", "Slow checkout", 0.5, 4)]))
+
+
+def test_missing_weights_or_side_are_explained():
+    with pytest.raises(ValueError, match="'Low prices' has no weight"):
+        S.ife(S.swot([("S", "Low prices")]))
+    with pytest.raises(ValueError, match="no external factors"):
+        S.efe(S.swot([("S", "Low prices", 1.0, 4)]))
+    with pytest.raises(TypeError, match="table must be the DataFrame that swot"):
+        S.ife([("S", "Low prices", 1.0, 4)])
+
+
+# --------------------------------------------------------------------------- the table
+def test_swot_orders_and_normalises():
+    t = S.swot([{"kind": "threats", "factor": "  Online   grocers "},
+                ("Strength", "Low prices", 0.6, 4, "¥3 below rivals")])
+    assert t["kind"].tolist() == ["S", "T"]
+    assert t["factor"].tolist() == ["Low prices", "Online grocers"]
+    assert t["side"].tolist() == ["internal", "external"]
+    assert t.loc[0, "evidence"] == "¥3 below rivals" and t.loc[1, "evidence"] == ""
+    assert np.isnan(t.loc[1, "weight"])
+    # a table from swot() is accepted back, and a DataFrame is read like rows
+    assert S.swot(t).equals(t)
+
+
+@pytest.mark.parametrize("factors, error, message", [
+    ([("X", "Brand")], ValueError, "kind must be 'S', 'W', 'O' or 'T'"),
+    ([("S", "")], ValueError, "factor must be a short non-empty text"),
+    ([("S", "Low prices"), ("W", "low  prices")], ValueError, "listed twice"),
+    ([("S", "Low prices", 1.5, 4)], ValueError, "weight must be a share between 0 and 1"),
+    ([("S", "Low prices", "high", 4)], TypeError, "weight must be a number"),
+    ([("S", "Low prices", 0.5, True)], TypeError, "rating must be a number"),
+    ([("S",)], TypeError, r"give \(kind, factor"),
+    ([], ValueError, "factors is empty"),
+    ("S: low prices", TypeError, "factors must be a DataFrame or a list"),
+    (pd.DataFrame({"type": ["S"]}), ValueError, "needs the columns 'kind' and 'factor'"),
+    ([{"kind": "S", "factor": "a", "colour": "red"}], ValueError, r"unknown field\(s\) \['colour'\]"),
+])
+def test_bad_factors_are_explained(factors, error, message):
+    with pytest.raises(error, match=message):
+        S.swot(factors)
+
+
+def test_swot_grid_places_each_kind():
+    grid = S.swot_grid(hand_table())
+    assert grid.loc["internal", "helpful"].startswith("Strengths: Low prices; Card data")
+    assert grid.loc["internal", "harmful"].startswith("Weaknesses: Poor service")
+    assert grid.loc["external", "helpful"] == "Opportunities: Rising incomes; Low share of wallet"
+    assert grid.loc["external", "harmful"] == "Threats: Rival's price cut in the North; Online grocers"
+    empty = S.swot_grid(S.swot([("S", "Low prices")]))
+    assert empty.loc["external", "harmful"] == "Threats: —"
+
+
+# --------------------------------------------------------------------------- IE matrix
+@pytest.mark.parametrize("ife_total, efe_total, cell, advice", [
+    (3.5, 3.5, "I", "grow and build"), (2.5, 3.2, "II", "grow and build"),
+    (1.5, 3.0, "III", "hold and maintain"), (3.0, 2.5, "IV", "grow and build"),
+    (2.0, 2.0, "V", "hold and maintain"), (1.99, 2.99, "VI", "harvest or divest"),
+    (4.0, 1.0, "VII", "hold and maintain"), (2.5, 1.5, "VIII", "harvest or divest"),
+    (1.0, 1.0, "IX", "harvest or divest"),
+])
+def test_ie_matrix_nine_cells(ife_total, efe_total, cell, advice):
+    assert S.ie_cell(ife_total, efe_total) == (cell, advice)
+
+
+def test_ie_cell_takes_factor_matrices_and_rejects_bad_totals():
+    t = hand_table()
+    assert S.ie_cell(S.ife(t), S.efe(t)) == ("V", "hold and maintain")
+    with pytest.raises(ValueError, match="ife_total must lie between 1 and 4"):
+        S.ie_cell(0.5, 2)
+    with pytest.raises(TypeError, match="efe_total must be a total weighted score"):
+        S.ie_cell(2, "high")
+
+
+def test_plot_ie_marks_the_firm():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = S.plot_ie(2.4, 2.25, label="ValueMart")
+    assert ax.get_xlim() == (4, 1) and ax.get_ylim() == (1, 4)
+    assert [t.get_text() for t in ax.texts].count("ValueMart") == 1
+    assert {"I", "V", "IX"} <= {t.get_text() for t in ax.texts}
+    plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- TOWS
+def test_tows_pairs_each_strategy_into_its_quadrant():
+    t = hand_table()
+    out = S.tows(t, [
+        ("Online grocers", "Thin online shop", "Click-and-collect"),          # W × T, reversed
+        ("Low prices", "Rising incomes", "Discount stores in new suburbs"),    # S × O
+        ("Thin online shop", "Low share of wallet", "Online top-up orders"),   # W × O
+        ("card data on every trip", "Rival's price cut in the North", "Targeted price matching"),
+    ])
+    assert out["quadrant"].tolist() == ["SO", "ST", "WO", "WT"]
+    assert out.loc[0, "internal"] == "Low prices" and out.loc[0, "external"] == "Rising incomes"
+    assert out.loc[3, "internal"] == "Thin online shop" and out.loc[3, "external"] == "Online grocers"
+    grid = S.tows_grid(out)
+    assert grid.loc["strengths", "threats"] == "ST: Targeted price matching"
+    assert grid.loc["weaknesses", "threats"] == "WT: Click-and-collect"
+
+
+@pytest.mark.parametrize("strategies, error, message", [
+    ([("Low prices", "Large stores", "x")], ValueError, "both internal"),
+    ([("Rising incomes", "Online grocers", "x")], ValueError, "both external"),
+    ([("Low prices", "Moon base", "x")], ValueError, "'Moon base' is not a factor"),
+    ([("Low prices", "Rising incomes")], TypeError, "three texts"),
+    ([], ValueError, "strategies is empty"),
+    ("SO: grow", TypeError, "strategies must be a list"),
+])
+def test_bad_tows_strategies_are_explained(strategies, error, message):
+    with pytest.raises(error, match=message):
+        S.tows(hand_table(), strategies)
+
+
+# --------------------------------------------------------------------------- chapter 5 bank
+@pytest.fixture(scope="module")
+def bank():
+    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "05"}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from casekit.data import for_student
+
+    return for_student(STUDENT)
+
+
+def test_bank_promises(bank):
+    from casekit.glossary import lookup
+
+    assert len(bank) >= 16 and all(k.startswith("swot.") for k in bank)
+    kinds = {e.kind for e in bank.values()}
+    assert {"numeric", "single", "multiple", "matching", "ordering", "table", "text"} <= kinds
+    for e in bank.values():
+        assert e.source and e.points > 0 and e.hints, e.id
+        entry = lookup(e.term["en"])
+        assert (entry["term"], entry["zh"]) == (e.term["en"], e.term["zh"]), e.id
+    assert sum(e.computed for e in bank.values()) >= 5
+
+
+def test_fixed_answers_match_their_arithmetic(bank):
+    t = S.swot([("S", "low prices", 0.30, 4), ("S", "card data", 0.20, 3),
+                ("W", "slow checkouts", 0.35, 1), ("W", "thin online shop", 0.15, 2)])
+    assert bank["swot.ife-hand"].answer == pytest.approx(S.ife(t).total)
+    assert bank["swot.beverage-ratio"].answer == pytest.approx(5.54 / 1.85, abs=0.005)
+    cell = S.ie_cell(2.8, 2.4)
+    right = [o["text"] for o in bank["swot.ie-cell"].options if o.get("correct")][0]
+    assert right == f"Cell {cell[0]}: {cell[1]}"
+
+
+def test_computed_exercises_accept_the_reference_and_name_each_mistake(bank, shop):
+    for e in bank.values():
+        if not e.computed:
+            continue
+        resolved = e.resolve(shop)
+        if e.kind == "table":
+            answer = ch05.region_share(shop)
+            assert resolved.check(answer).correct, e.id
+            assert answer["share"].sum() == pytest.approx(1)
+            continue
+        assert resolved.check(resolved.answer).correct, e.id
+        for m in resolved.mistakes:
+            assert not np.isclose(m["value"], resolved.answer, rtol=0.01), (e.id, m)
+            fb = resolved.check(m["value"])
+            assert not fb.correct and m["message"][:40] in fb.message, (e.id, fb.message)
+
+
+def test_reference_solutions_agree_with_plain_pandas(shop):
+    t = shop.transactions.merge(shop.customers[["customer", "region", "household"]], on="customer")
+    spend = t.groupby("customer")["total"].sum().sort_values(ascending=False)
+    assert ch05.top20_share(shop) == pytest.approx(spend.iloc[:1000].sum() / spend.sum())
+    assert 0.5 < ch05.top20_share(shop) < 0.8                 # concentrated, as planted
+    by_region = t.groupby("region", observed=True)["total"].sum() / t["total"].sum()
+    assert ch05.region_share(shop)["share"].to_dict() == pytest.approx(by_region.to_dict())
+    fam = t["household"].isin(["young family", "established family"])
+    assert ch05.family_share(shop) == pytest.approx(t.loc[fam, "total"].sum() / t["total"].sum())
+    assert ch05.mean_share_of_wallet(shop) == pytest.approx(shop.survey["share_of_wallet"].mean())
+
+
+def test_price_cuts_show_up_as_a_threat(shop):
+    # 84 days are under 8% of the three years, yet they hold clearly more of the price defections
+    inside = ch05.price_cut_defections(shop)
+    everywhere = ch05.mistake_price_all_period(shop)
+    assert inside / everywhere > 1.5 * 84 / (shop.end - shop.start).days
+    assert inside < ch05.mistake_price_cut_all_causes(shop)
