@@ -165,3 +165,75 @@ def test_weight_explorer_follows_updates():
 def test_bad_inputs_are_explained(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- the chapter's bank
+STUDENT = "s2026-service"
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bank():
+    from casekit.exercises.bank import load_bank
+
+    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "06"}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from casekit.data import for_student
+
+    return for_student(STUDENT)
+
+
+def test_bank_promises(bank):
+    from casekit.glossary import lookup
+
+    assert len(bank) >= 14 and all(k.startswith("service.") for k in bank)
+    kinds = {e.kind for e in bank.values()}
+    assert kinds == {"numeric", "single", "multiple", "matching", "ordering", "table", "text"}
+    for e in bank.values():
+        assert e.source and e.points > 0 and e.hints, e.id
+        entry = lookup(e.term["en"])
+        assert entry["zh"] == e.term["zh"], e.id
+    assert sum(e.computed for e in bank.values()) >= 5
+
+
+def test_every_exercise_appears_in_a_chapter_6_notebook(bank):
+    text = "".join((ROOT / p).read_text(encoding="utf-8") for p in
+                   ("notebooks/06-service-team.ipynb", "exercises/06-service-team.ipynb"))
+    missing = [i for i in bank if f'\\"{i}\\"' not in text]
+    assert not missing, missing
+
+
+def test_computed_exercises_accept_the_reference_and_name_each_mistake(bank, shop):
+    from casekit.solutions import ch06
+
+    for e in bank.values():
+        if not e.computed:
+            continue
+        resolved = e.resolve(shop)
+        if e.kind == "table":
+            answer = ch06.team_scores(shop)
+            assert resolved.check(answer).correct, e.id
+            assert not resolved.check(ch06.mistake_scores_unweighted(shop)).correct
+            continue
+        assert resolved.check(resolved.answer).correct, e.id
+        for m in resolved.mistakes:
+            assert not np.isclose(m["value"], resolved.answer, rtol=0.01), (e.id, m)
+            fb = resolved.check(m["value"])
+            assert not fb.correct and m["message"][:40] in fb.message, (e.id, fb.message)
+
+
+def test_reference_solutions_agree_with_plain_pandas(shop):
+    from casekit.solutions import ch06
+
+    calls = sv.simulate_calls(600, 6, seed=shop.seed)
+    assert ch06.two_ring_share(shop) == pytest.approx((calls["rings"] <= 2).mean())
+    dropped = calls[calls["dropped"]]
+    assert ch06.callback_rate(shop) == pytest.approx(
+        (dropped["callback_minutes"].fillna(99) <= 5).sum() / len(dropped))
+    bonus = sv.split_bonus(ch06.team_scores(shop)["final"], sv.bonus_pool(ch06.net_collections(shop)))
+    assert round(bonus.sum(), 2) == sv.bonus_pool(ch06.net_collections(shop))
+    assert ch06.top_bonus(shop) == bonus.max()
+    assert ch06.fulfilment_truth_corr(shop) > 0.9 > ch06.mistake_corr_respondents(shop)
