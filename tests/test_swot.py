@@ -267,3 +267,10 @@ def test_price_cuts_show_up_as_a_threat(shop):
     everywhere = ch05.mistake_price_all_period(shop)
     assert inside / everywhere > 1.5 * 84 / (shop.end - shop.start).days
     assert inside < ch05.mistake_price_cut_all_causes(shop)
+
+
+def test_every_chapter_5_exercise_appears_in_a_notebook(bank):
+    text = "".join((ROOT / p).read_text(encoding="utf-8")
+                   for p in ("notebooks/05-swot.ipynb", "exercises/05-swot.ipynb"))
+    missing = [k for k in bank if f'show(\\"{k}\\")' not in text and f'check(\\"{k}\\"' not in text]
+    assert not missing, missing
