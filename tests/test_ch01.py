@@ -1,30 +1,16 @@
 """Chapter 1: the reference solutions against hand counts in plain pandas, the bank's
 computed exercises on a real student's data (right answers accepted, each recognised
 mistake named), and the bank's promises (types, hints, terms in the glossary)."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from casekit.exercises.bank import load_bank
 from casekit.solutions import ch01
 from casekit.value import clv_retention
 
-ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "01"
 STUDENT = "s2026-101"
-
-
-@pytest.fixture(scope="module")
-def bank():
-    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "01"}
-
-
-@pytest.fixture(scope="module")
-def shop():
-    from casekit.data import for_student
-
-    return for_student(STUDENT)
 
 
 # --------------------------------------------------------------------------- hand counts

@@ -2,30 +2,16 @@
 computed exercises on a real student's data (right answers accepted, each recognised
 mistake named), the planted rules found where they were planted, and the bank's promises
 (types, hints, sources, terms in the glossary)."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from casekit.baskets import Itemset, association_rules, frequent_itemsets, read_baskets
-from casekit.exercises.bank import load_bank
 from casekit.solutions import ch04
 
-ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "04"
 STUDENT = "s2026-104"
-
-
-@pytest.fixture(scope="module")
-def bank():
-    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "04"}
-
-
-@pytest.fixture(scope="module")
-def shop():
-    from casekit.data import for_student
-
-    return for_student(STUDENT)
 
 
 @pytest.fixture(scope="module")

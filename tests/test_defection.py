@@ -213,13 +213,7 @@ def test_switching_explorer_widget_follows_sliders_and_code():
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def bank():
-    from casekit.exercises.bank import load_bank
-
-    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "03"}
+CHAPTER = "03"
 
 
 def test_bank_ids_terms_sources_and_notebooks(bank):

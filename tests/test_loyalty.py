@@ -3,17 +3,15 @@ and loyalty-type rules, driver analysis recovering known weights (synthetic data
 survey), clear errors for bad input; the chapter-2 bank's computed exercises on a student's data
 (right answers accepted, each recognised mistake named) and its promises (terms in the glossary,
 sources, hints)."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from casekit import loyalty as L
-from casekit.exercises.bank import load_bank
 from casekit.solutions import ch02
 
-ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "02"
 STUDENT = "s2026-102"
 
 
@@ -200,31 +198,6 @@ def test_driver_analysis_needs_enough_answers_and_numbers():
 
 
 # --------------------------------------------------------------------------- chapter 2 bank
-@pytest.fixture(scope="module")
-def bank():
-    return {k: v for k, v in load_bank(ROOT / "exercises").items() if v.chapter == "02"}
-
-
-@pytest.fixture(scope="module")
-def shop():
-    from casekit.data import for_student
-
-    return for_student(STUDENT)
-
-
-def test_bank_promises(bank):
-    from casekit.glossary import lookup
-
-    assert len(bank) >= 14 and all(k.startswith("loyal.") for k in bank)
-    kinds = {e.kind for e in bank.values()}
-    assert {"numeric", "single", "multiple", "matching", "table", "text"} <= kinds
-    for e in bank.values():
-        assert e.source and e.points > 0 and e.hints, e.id
-        entry = lookup(e.term["en"])
-        assert (entry["term"], entry["zh"]) == (e.term["en"], e.term["zh"]), e.id
-    assert sum(e.computed for e in bank.values()) >= 6
-
-
 def test_computed_exercises_accept_the_reference_and_name_each_mistake(bank, shop):
     for e in bank.values():
         if not e.computed:

@@ -1,0 +1,49 @@
+"""Every chapter's exercise bank keeps the house rules (exercises/README.md): its own id
+prefix, a mix of exercise types, exercises on the student's own data, and for every
+exercise points, hints, a source and a key term that the glossary knows in both languages."""
+import json
+from pathlib import Path
+
+import pytest
+
+from casekit.exercises.bank import load_bank
+from casekit.glossary import lookup
+
+PREFIXES = {"00": "crm.", "01": "value.", "02": "loyal.", "03": "defect.", "04": "basket.",
+            "05": "swot.", "06": "service."}
+BANK = load_bank()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _code(chapter: str) -> str:
+    """The code of the chapter's notebook and problem set."""
+    paths = [*ROOT.glob(f"notebooks/{chapter}-*.ipynb"), *ROOT.glob(f"exercises/{chapter}-*.ipynb")]
+    return "\n".join("".join(c["source"]) for p in paths
+                     for c in json.loads(p.read_text(encoding="utf-8"))["cells"]
+                     if c["cell_type"] == "code")
+
+
+def test_every_bank_belongs_to_a_chapter_with_its_prefix():
+    assert {e.chapter for e in BANK.values()} == set(PREFIXES)
+
+
+@pytest.mark.parametrize("chapter", sorted(PREFIXES))
+def test_chapter_bank_keeps_the_house_rules(chapter):
+    bank = [e for e in BANK.values() if e.chapter == chapter]
+    assert len(bank) >= 14
+    assert all(e.id.startswith(PREFIXES[chapter]) for e in bank)
+    assert len({e.kind for e in bank}) >= 6, "use most of the seven exercise types"
+    assert sum(e.computed for e in bank) >= 3, "some exercises run on the student's own data"
+    for e in bank:
+        assert e.points > 0 and e.hints and e.source, e.id
+        assert e.explanation or e.kind == "text", e.id
+        entry = lookup(e.term["en"])
+        assert (entry["term"], entry["zh"]) == (e.term["en"], e.term["zh"]), e.id
+
+
+@pytest.mark.parametrize("chapter", sorted(PREFIXES))
+def test_every_exercise_is_used_by_its_chapter(chapter):
+    code = _code(chapter)
+    unused = [e.id for e in BANK.values() if e.chapter == chapter
+              and f'show("{e.id}")' not in code and f'check("{e.id}"' not in code]
+    assert not unused, f"no notebook of chapter {chapter} shows or checks {unused}"
