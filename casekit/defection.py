@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from casekit.widgetview import WidgetView
+from casekit.widgetview import SliderView
 
 __all__ = ["annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
            "kaplan_meier", "partial_defection_flags", "survival_at", "switching_calculator",
@@ -504,7 +504,7 @@ def switching_calculator(principal, months, annual_rate, *, rate_factor: float =
 
 
 # --------------------------------------------------------------------------- the widget
-class SwitchingExplorer(WidgetView):
+class SwitchingExplorer(SliderView):
     """Sliders over :func:`switching_calculator`: loan, term, rate, discount and costs.
 
     In a notebook it shows as sliders with the result under them; in plain text (and in
@@ -575,17 +575,3 @@ class SwitchingExplorer(WidgetView):
         self.output = w.HTML(self._html())
         self._widget = w.VBox([*self.sliders.values(), self.output])
 
-    def _on_slider(self, change):
-        if getattr(self, "_syncing", False):
-            return
-        key = next(k for k, s in self.sliders.items() if s is change["owner"])
-        self.update(**{key: change["new"]})
-
-    def _sync(self):
-        self._syncing = True
-        try:
-            for key, slider in self.sliders.items():
-                slider.value = self.settings[key]
-        finally:
-            self._syncing = False
-        self.output.value = self._html()

@@ -40,6 +40,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from casekit.widgetview import SliderView
+
 __all__ = ["WEIGHTS", "PARTS", "TEAM_COLUMNS", "CALL_COLUMNS", "scheme_table",
            "attendance_score", "customer_score", "problem_solving_score", "final_score",
            "appraise", "bonus_pool", "split_bonus", "simulate_team", "simulate_calls",
@@ -565,7 +567,7 @@ def norm_report(calls: pd.DataFrame, by: str | None = "agent", **limits) -> pd.D
 
 
 # --------------------------------------------------------------------------- widget
-class WeightExplorer:
+class WeightExplorer(SliderView):
     """Sliders for the four module weights over :func:`appraise` and :func:`split_bonus`.
 
     The sliders need not add up to 100: the weights used are the sliders divided by their
@@ -617,18 +619,6 @@ class WeightExplorer:
         return (f"<p>Weights used: {w}</p><table><tr><th>rank</th><th>technician</th>"
                 f"<th>final</th><th>bonus</th></tr>{rows}</table>")
 
-    @property
-    def widget(self):
-        """The ipywidgets box (built on first use)."""
-        if self._widget is None:
-            self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
-
     def _build(self):
         import ipywidgets as w
 
@@ -643,20 +633,3 @@ class WeightExplorer:
         self.output = w.HTML(self._html())
         self._widget = w.VBox([*self.sliders.values(), self.output])
 
-    def _on_slider(self, change):
-        if getattr(self, "_syncing", False):
-            return
-        key = next(k for k, s in self.sliders.items() if s is change["owner"])
-        try:
-            self.update(**{key: change["new"]})
-        except ValueError as err:
-            self.output.value = f"<p>⚠ {err}</p>"
-
-    def _sync(self):
-        self._syncing = True
-        try:
-            for key, slider in self.sliders.items():
-                slider.value = self.settings[key]
-        finally:
-            self._syncing = False
-        self.output.value = self._html()

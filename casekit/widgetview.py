@@ -37,3 +37,30 @@ class WidgetView:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+class SliderView(WidgetView):
+    """An explorer made of ``self.sliders`` (setting name → slider) over an HTML
+    ``self.output`` drawn by ``_html()``: a slider move calls ``update(name=value)``; a
+    value ``update`` refuses is shown in the output instead of a traceback."""
+
+    _syncing = False
+
+    def _on_slider(self, change):
+        if self._syncing:
+            return
+        key = next(k for k, s in self.sliders.items() if s is change["owner"])
+        try:
+            self.update(**{key: change["new"]})
+        except ValueError as err:
+            self.output.value = f"<p>⚠ {err}</p>"
+
+    def _sync(self):
+        """Move the sliders to ``self.settings`` (without re-triggering) and redraw."""
+        self._syncing = True
+        try:
+            for key, slider in self.sliders.items():
+                slider.value = self.settings[key]
+        finally:
+            self._syncing = False
+        self.output.value = self._html()
