@@ -156,11 +156,16 @@ def check(exercise_id: str, value: Any) -> Feedback:
     >>> fb = check("no-such-id", 1)
     >>> fb.correct, fb.message.startswith("⚠ No exercise")
     (False, True)
+    >>> check("crm.recent-buyers", ...)       # the placeholder of a fresh problem set
+    ⚠ Not answered yet: replace the ... in the cell above with your calculation, run it, then run this check again.
     """
     try:
         exercise = get(exercise_id)
     except ValueError as err:
         return Feedback(False, 0.0, f"⚠ {err}", valid=False)
+    if value is Ellipsis:   # not saved: there is nothing to grade yet
+        return Feedback(False, 0.0, "⚠ Not answered yet: replace the ... in the cell above with "
+                                    "your calculation, run it, then run this check again.", valid=False)
     return submit(exercise, value)
 
 
