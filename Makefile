@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(OPEN)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(OPEN)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
