@@ -102,6 +102,20 @@ def test_partial_credit():
     assert verdict("test.text", {"text": "An answer", "rubric": [True, False]}).score == 0.5
 
 
+def test_a_table_reads_back_as_the_answer_sheet_stored_it():
+    import pandas as pd
+
+    from casekit.exercises.sheet import json_safe
+
+    answer = pd.DataFrame({"Revenue": [198000, 300000], "Customers": [600, 1000]},
+                          index=["Year 2", "Year 1"])          # any row and column order
+    stored = json_safe(answer)
+    assert set(stored) == {"columns", "index", "data"}
+    assert verdict("test.table", stored).correct
+    stored["data"][0][0] = 1
+    assert verdict("test.table", stored).score == pytest.approx(0.75)
+
+
 ANYTHING = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=80)
     | st.binary(max_size=10) | st.complex_numbers(),

@@ -553,6 +553,8 @@ class TableExercise(Exercise):
 
     def _grid(self, value, name="your table") -> list[list[float]]:
         shape = (len(self.rows), len(self.columns))
+        if isinstance(value, dict) and set(value) == {"columns", "index", "data"}:
+            value = _stored_table(value)    # a DataFrame as an answer sheet stores it
         if hasattr(value, "reindex") and hasattr(value, "columns"):  # DataFrame
             if set(map(str, value.index)) >= set(self.rows) and \
                     set(map(str, value.columns)) >= set(self.columns):
@@ -597,6 +599,23 @@ class TableExercise(Exercise):
         shown = "; ".join(f"{r} / {c}" for r, c in wrong[:5]) + (" …" if len(wrong) > 5 else "")
         return _verdict(False, 1 - len(wrong) / cells,
                         f"{cells - len(wrong)} of {cells} cells are right. Check: {shown}.")
+
+
+def _stored_table(value: dict) -> Any:
+    """``{"columns", "index", "data"}`` (a DataFrame in an answer sheet) as a DataFrame, or
+    as its rows when it does not have that shape.
+
+    >>> _stored_table({"columns": ["c"], "index": ["r"], "data": [[1.0]]})
+         c
+    r  1.0
+    """
+    import pandas as pd
+
+    try:
+        return pd.DataFrame(value["data"], index=[str(i) for i in value["index"]],
+                            columns=[str(c) for c in value["columns"]])
+    except (TypeError, ValueError):
+        return value["data"]
 
 
 # --------------------------------------------------------------------------- free text
