@@ -47,3 +47,29 @@ def test_every_exercise_is_used_by_its_chapter(chapter):
     unused = [e.id for e in BANK.values() if e.chapter == chapter
               and f'show("{e.id}")' not in code and f'check("{e.id}"' not in code]
     assert not unused, f"no notebook of chapter {chapter} shows or checks {unused}"
+
+
+@pytest.mark.parametrize("chapter", sorted(PREFIXES))
+def test_computed_exercises_accept_the_reference_and_name_each_mistake(chapter):
+    """On a student's own data: the reference answer is right, and each recognised mistake
+    that gives a different number from the answer gets its own message."""
+    from casekit.data import for_student
+
+    shop = for_student(f"s2026-bank-{chapter}")
+    for e in (e for e in BANK.values() if e.chapter == chapter and e.computed):
+        resolved = e.resolve(shop)
+        if e.kind == "table":
+            fb = resolved.check([list(row) for row in resolved.answer])
+            assert fb.correct, (e.id, fb.message)
+            continue
+        assert resolved.check(resolved.answer).correct, e.id
+        absolute, relative = resolved.tolerances()
+        seen = []
+        for mistake in resolved.mistakes:
+            value = mistake["value"]
+            if abs(value - resolved.answer) <= max(absolute, relative * abs(resolved.answer)) \
+                    or any(abs(value - v) <= 1e-9 * max(1.0, abs(v)) for v in seen):
+                continue    # on this student's data the slip gives the answer or an earlier slip
+            seen.append(value)
+            fb = resolved.check(value)
+            assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake, fb.message)
