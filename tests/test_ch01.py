@@ -97,24 +97,6 @@ def test_bank_covers_every_type_with_hints_terms_and_sources(bank):
         assert lookup(e.term["en"])["zh"] == e.term["zh"], e.id   # the glossary agrees
 
 
-def test_computed_exercises_accept_the_answer_and_name_each_mistake(bank, shop):
-    computed = [e for e in bank.values() if e.computed]
-    assert len(computed) >= 8
-    for e in computed:
-        resolved = e.resolve(shop)
-        if e.kind == "table":
-            fb = resolved.check([list(row) for row in resolved.answer])
-            assert fb.correct, (e.id, fb.message)
-            continue
-        assert resolved.check(resolved.answer).correct, e.id
-        for mistake in resolved.mistakes:
-            if abs(mistake["value"] - resolved.answer) <= max(
-                    resolved.tolerances()[0], resolved.tolerances()[1] * abs(resolved.answer)):
-                continue    # on this student's data the slip happens to give the right number
-            fb = resolved.check(mistake["value"])
-            assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake)
-
-
 def test_the_reference_table_is_accepted_as_a_dataframe_too(bank, shop):
     for exercise_id, solution in (("value.dwyer-table", ch01.dwyer_cohort),
                                   ("value.abc-30", ch01.abc_thirty),
