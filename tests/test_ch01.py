@@ -84,17 +84,10 @@ def test_cohort_without_later_customers_is_reported():
 
 
 # --------------------------------------------------------------------------- the bank
-def test_bank_covers_every_type_with_hints_terms_and_sources(bank):
-    from casekit.glossary import lookup
-
+def test_bank_covers_every_type(bank):   # the house rules: tests/test_banks.py
     assert len(bank) >= 20
     assert {e.kind for e in bank.values()} == {"numeric", "single", "multiple", "matching",
                                                "ordering", "table", "text"}
-    for e in bank.values():
-        assert e.id.startswith("value."), e.id
-        assert e.hints and e.explanation and e.source and e.points > 0, e.id
-        assert set(e.term) == {"en", "zh"}, e.id
-        assert lookup(e.term["en"])["zh"] == e.term["zh"], e.id   # the glossary agrees
 
 
 def test_the_reference_table_is_accepted_as_a_dataframe_too(bank, shop):

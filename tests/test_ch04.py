@@ -117,17 +117,10 @@ def test_stockout_policy_and_its_mistakes(shop):
 
 
 # --------------------------------------------------------------------------- the bank
-def test_bank_covers_every_type_with_hints_terms_and_sources(bank):
-    from casekit.glossary import lookup
-
+def test_bank_covers_every_type(bank):   # the house rules: tests/test_banks.py
     assert len(bank) >= 20
     assert {e.kind for e in bank.values()} == {"numeric", "single", "multiple", "matching",
                                                "ordering", "table", "text"}
-    for e in bank.values():
-        assert e.id.startswith("basket."), e.id
-        assert e.hints and e.explanation and e.source and e.points > 0, e.id
-        assert set(e.term) == {"en", "zh"}, e.id
-        assert lookup(e.term["en"])["zh"] == e.term["zh"], e.id   # the glossary agrees
     cases = [e for e in bank.values() if e.id.startswith("basket.case-")]
     assert len(cases) == 4 and all(e.kind == "text" and e.rubric for e in cases)
 
