@@ -11,7 +11,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"baskets", "clv", "data", "exercises", "glossary", "grading", "plots", "value"}
+_SUBMODULES = {"baskets", "checks", "clv", "data", "defection", "exercises", "explore", "explore_clv",
+               "glossary", "grading", "loyalty", "plots", "replenish", "service", "swot", "value",
+               "widgetview"}
 
 
 def __getattr__(name):

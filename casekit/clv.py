@@ -41,7 +41,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from casekit.value import _number
+from casekit.checks import check_frame, check_number
 
 __all__ = ["BetaGeoModel", "GammaGammaModel", "lifetime_value", "simulate_summary",
            "summarize_transactions"]
@@ -111,13 +111,7 @@ def summarize_transactions(transactions: pd.DataFrame, customer: str = "customer
     a                         1               4.0                    30.0
     b                         1               4.0                    12.0
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions must be a pandas DataFrame, got "
-                        f"{type(transactions).__name__}")
-    for arg, col in (("customer", customer), ("date", date), ("value", value)):
-        if col is not None and col not in transactions.columns:
-            raise ValueError(f"transactions has no column {col!r} (the {arg} column); its "
-                             f"columns are {list(transactions.columns)}. Pass {arg}='<column>'.")
+    check_frame(transactions, "transactions", customer=customer, date=date, value=value)
     if freq not in _UNITS:
         raise ValueError(f"freq must be 'W' (weeks of 7 days) or 'D' (days), got {freq!r}")
     if len(transactions) == 0:
@@ -240,7 +234,7 @@ def _weights(weights, summary):
             raise ValueError(f"weights={weights!r} is not a column of summary; its columns are "
                              f"{list(summary.columns)}")
         weights = summary[weights]
-    w = _number("weights", weights, 0)
+    w = check_number("weights", weights, 0)
     if w.shape != (len(summary),):
         raise ValueError(f"weights must have one value per summary row ({len(summary)}), got "
                          f"shape {w.shape}")
@@ -306,7 +300,7 @@ def _aggregate(columns, w):
 def _params(name, params, keys):
     if not isinstance(params, dict) or set(params) != set(keys):
         raise ValueError(f"{name} must be a dict with the keys {keys}, got {params!r}")
-    return {k: float(_number(f"{name}[{k!r}]", params[k], 0, low_open=True)) for k in keys}
+    return {k: float(check_number(f"{name}[{k!r}]", params[k], 0, low_open=True)) for k in keys}
 
 
 class _Model:
@@ -513,7 +507,7 @@ class BetaGeoModel(_Model):
         >>> m.expected_purchases(39, s).round(3).tolist()   # finite for heavy buyers too
         [1.226, 3435.849]
         """
-        t = _number("t", t, 0)
+        t = check_number("t", t, 0)
         x, t_x, T = _summary_arrays(summary)
         if t.ndim and t.shape != x.shape:
             raise ValueError(f"t must be one number or one per customer ({len(x)}), got "
@@ -529,7 +523,7 @@ class BetaGeoModel(_Model):
         >>> m.expected_purchases_new([0, 39, 78]).round(3).tolist()
         [0.0, 1.197, 1.861]
         """
-        arr = _number("t", t, 0)
+        arr = check_number("t", t, 0)
         out = self._core(arr, 0.0, 0.0)
         return float(out) if out.ndim == 0 else out
 
@@ -549,9 +543,9 @@ class BetaGeoModel(_Model):
         >>> m.expected_cumulative([0, 10, 49], s).round(3).tolist()   # 2nd joins at week 10
         [0.0, 0.432, 2.588]
         """
-        grid = _number("t", t, 0)
+        grid = check_number("t", t, 0)
         x, t_x, T = _summary_arrays(summary)
-        birth = T.max() - T if birth is None else _number("birth", birth, 0)
+        birth = T.max() - T if birth is None else check_number("birth", birth, 0)
         if birth.shape != T.shape:
             raise ValueError(f"birth must have one value per customer ({len(T)}), got shape "
                              f"{birth.shape}")
@@ -706,9 +700,9 @@ def lifetime_value(bgnbd: BetaGeoModel, gg: GammaGammaModel, summary: pd.DataFra
             raise TypeError(f"{name} must be a {cls.__name__}, got {type(model).__name__}")
     if not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool) or horizon < 1:
         raise ValueError(f"horizon must be a whole number of periods ≥ 1, got {horizon!r}")
-    d = float(_number("discount_rate", discount_rate, -1, low_open=True))
-    step = float(_number("period", period, 0, low_open=True))
-    keep = _number("margin", margin, 0, 1)
+    d = float(check_number("discount_rate", discount_rate, -1, low_open=True))
+    step = float(check_number("period", period, 0, low_open=True))
+    keep = check_number("margin", margin, 0, 1)
     if keep.ndim and keep.shape != (len(summary),):
         raise ValueError(f"margin must be one number or one per customer ({len(summary)}), "
                          f"got shape {keep.shape}")
@@ -747,7 +741,7 @@ def simulate_summary(n_customers: int, T, bgnbd: dict, gg: dict | None = None, *
     if not isinstance(n_customers, numbers.Integral) or isinstance(n_customers, bool) \
             or n_customers < 1:
         raise ValueError(f"n_customers must be a whole number ≥ 1, got {n_customers!r}")
-    ages = _number("T", T, 0, low_open=True)
+    ages = check_number("T", T, 0, low_open=True)
     if ages.ndim and ages.shape != (n_customers,):
         raise ValueError(f"T must be one number or one per customer ({n_customers}), got "
                          f"shape {ages.shape}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_frame
 from casekit.widgetview import SliderView
 
 __all__ = ["annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
@@ -38,16 +39,6 @@ def _real(name, value, low=None, high=None, *, low_open=False, integer=False):
     if high is not None and value > high:
         raise ValueError(f"{name} must be ≤ {high}, got {value!r}")
     return int(value) if integer else float(value)
-
-
-def _frame(frame, name, *columns):
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    for col in columns:
-        if col not in frame.columns:
-            raise ValueError(f"{name} has no column {col!r}; its columns are {list(frame.columns)}")
-    if frame.empty:
-        raise ValueError(f"{name} is empty: there is nothing to analyse")
 
 
 def _binary(name, values) -> np.ndarray:
@@ -90,7 +81,7 @@ def churn_by(frame: pd.DataFrame, by, churn: str = "churn") -> pd.DataFrame:
     yearly            3        1    0.333333
     """
     keys = [by] if isinstance(by, str) else list(by)
-    _frame(frame, "frame", churn, *keys)
+    check_frame(frame, "frame", churn, *keys, nonempty=True)
     flag = pd.Series(_binary(f"frame[{churn!r}]", frame[churn]), index=frame.index)
     g = flag.groupby([frame[k] for k in keys], observed=True)
     out = pd.DataFrame({"customers": g.size(), "churned": g.sum().astype(int)})
@@ -117,7 +108,7 @@ def cohort_retention(transactions: pd.DataFrame, *, customer: str = "customer",
     2024Q1                   2  1.0  0.5  0.5
     2024Q2                   1  1.0  0.0  NaN
     """
-    _frame(transactions, "transactions", customer, date)
+    check_frame(transactions, "transactions", customer, date, nonempty=True)
     if freq not in ("M", "Q", "Y"):
         raise ValueError(f"freq must be 'M', 'Q' or 'Y', got {freq!r}")
     when = pd.to_datetime(transactions[date])
@@ -214,7 +205,7 @@ def survival_at(curve: pd.DataFrame, time) -> float | pd.Series:
     >>> round(survival_at(km, 2.5), 4)
     0.6667
     """
-    _frame(curve, "curve", "time", "survival")
+    check_frame(curve, "curve", "time", "survival", nonempty=True)
     time = _real("time", time, 0)
 
     def read(c):
@@ -297,7 +288,7 @@ def churn_model(frame: pd.DataFrame, outcome: str, predictors, *, reference: dic
     preds = [predictors] if isinstance(predictors, str) else list(predictors)
     if not preds:
         raise ValueError("predictors is empty: name at least one column to explain churn with")
-    _frame(frame, "frame", outcome, *preds)
+    check_frame(frame, "frame", outcome, *preds, nonempty=True)
     alpha = _real("alpha", alpha, 0, 0.5, low_open=True)
     used = frame[[outcome, *preds]]
     if used.isna().any().any():
@@ -353,7 +344,7 @@ def partial_defection_flags(transactions: pd.DataFrame, *, customer: str = "cust
     1                 110.0          45.0  0.409   True
     2                  85.0          90.0  1.059  False
     """
-    _frame(transactions, "transactions", customer, date, value)
+    check_frame(transactions, "transactions", customer, date, value, nonempty=True)
     recent_weeks = _real("recent_weeks", recent_weeks, 1, integer=True)
     earlier_weeks = _real("earlier_weeks", earlier_weeks, 1, integer=True)
     threshold = _real("threshold", threshold, 0, 1, low_open=True)

@@ -21,6 +21,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_frame
+
 __all__ = ["QUADRANTS", "LOYALTY_TYPES", "DICK_BASU", "RELATIONSHIP_LEVELS",
            "satisfaction_loyalty_quadrants", "loyalty_types", "relationship_level",
            "relationship_grid", "driver_analysis", "nps", "nps_groups", "repeat_trips"]
@@ -371,8 +373,7 @@ def driver_analysis(survey: pd.DataFrame, outcome: str = "satisfaction",
     ...
     ValueError: survey has no column 'taste'; its columns are ['price', 'service', 'satisfaction']
     """
-    if not isinstance(survey, pd.DataFrame):
-        raise TypeError(f"survey must be a pandas DataFrame, got {type(survey).__name__}")
+    check_frame(survey, "survey")
     if isinstance(drivers, str):
         drivers = [drivers]
     drivers = list(drivers)
@@ -384,10 +385,7 @@ def driver_analysis(survey: pd.DataFrame, outcome: str = "satisfaction",
         raise TypeError(f"outcome must be a column name, got {outcome!r}")
     if outcome in drivers:
         raise ValueError(f"the outcome {outcome!r} cannot also be a driver")
-    for col in (outcome, *drivers):
-        if col not in survey.columns:
-            raise ValueError(f"survey has no column {col!r}; its columns are "
-                             f"{list(survey.columns)}")
+    check_frame(survey, "survey", outcome, *drivers)
     if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
             or not 0 < confidence < 1:
         raise ValueError(f"confidence must be a number between 0 and 1, e.g. 0.95; "

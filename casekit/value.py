@@ -12,6 +12,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_frame, check_number
+
 __all__ = ["clv_retention", "clv_schedule", "cohort_panel", "dwyer_table", "lifecycle_stage",
            "pareto_table", "rfm_scores", "share_of_wallet", "value_matrix", "VALUE_CLASSES",
            "LIFECYCLE_STAGES"]
@@ -21,35 +23,6 @@ _TIMINGS = ("acquisition", "end_of_period", "residual")
 
 
 # --------------------------------------------------------------------------- checks
-def _number(name, value, low=None, high=None, low_open=False, high_open=False):
-    """``value`` as a float array, or ValueError naming the argument and the allowed range."""
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, str):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    too_low = low is not None and np.any(arr <= low if low_open else arr < low)
-    too_high = high is not None and np.any(arr >= high if high_open else arr > high)
-    if too_low or too_high:
-        lo = "" if low is None else f"{'>' if low_open else '≥'} {low}"
-        hi = "" if high is None else f"{'<' if high_open else '≤'} {high}"
-        raise ValueError(f"{name} must be {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
-    return arr
-
-
-def _columns(frame, name, **cols):
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = {arg: col for arg, col in cols.items() if col is not None and col not in frame.columns}
-    if missing:
-        arg, col = next(iter(missing.items()))
-        raise ValueError(f"{name} has no column {col!r} (the {arg} column); its columns are "
-                         f"{list(frame.columns)}. Pass {arg}='<column name>'.")
-
-
 def _scalar_or_array(x):
     return float(x) if np.ndim(x) == 0 else x
 
@@ -88,9 +61,9 @@ def clv_retention(margin, retention, discount_rate, *, timing: Timing = "acquisi
     >>> round(clv_retention(100, 0.8, 0.1, horizon=1), 2)
     100.0
     """
-    m = _number("margin", margin)
-    r = _number("retention", retention, 0, 1)
-    d = _number("discount_rate", discount_rate, -1, low_open=True)
+    m = check_number("margin", margin)
+    r = check_number("retention", retention, 0, 1)
+    d = check_number("discount_rate", discount_rate, -1, low_open=True)
     if timing not in _TIMINGS:
         raise ValueError(f"timing must be one of {_TIMINGS}, got {timing!r}")
     if horizon is None:
@@ -122,9 +95,9 @@ def clv_schedule(margin, retention, discount_rate, periods: int = 10, *,
     2           0.80             0.91          72.73          172.73
     3           0.64             0.83          52.89          225.62
     """
-    m = float(_number("margin", margin))
-    r = float(_number("retention", retention, 0, 1))
-    d = float(_number("discount_rate", discount_rate, -1, low_open=True))
+    m = float(check_number("margin", margin))
+    r = float(check_number("retention", retention, 0, 1))
+    d = float(check_number("discount_rate", discount_rate, -1, low_open=True))
     if not isinstance(periods, numbers.Integral) or isinstance(periods, bool) or periods < 1:
         raise ValueError(f"periods must be a whole number ≥ 1, got {periods!r}")
     if timing not in _TIMINGS:
@@ -162,13 +135,13 @@ def cohort_panel(transactions: pd.DataFrame, *, customer: str = "customer",
     all   1              3         3   28.0     6.0
           2              3         1   20.0     4.0
     """
-    _columns(transactions, "transactions", customer=customer, date=date, value=value,
+    check_frame(transactions, "transactions", customer=customer, date=date, value=value,
              margin=margin)
     tx = transactions
     if group is not None and group not in tx.columns:
         if customers is None:
             raise ValueError(f"group column {group!r} is not in transactions: pass customers=")
-        _columns(customers, "customers", customer=customer, group=group)
+        check_frame(customers, "customers", customer=customer, group=group)
         tx = tx.merge(customers[[customer, group]], on=customer, how="left")
     when = pd.to_datetime(tx[date]).dt.to_period(period)
     first = when.groupby(tx[customer]).transform("min")
@@ -208,20 +181,20 @@ def dwyer_table(retained, sales, costs, discount_rate: float, acquired=None) -> 
     2          600  49500.0             0.91  45000.00            105.00
     3          420  45360.0             0.83  37487.60            142.49
     """
-    d = float(_number("discount_rate", discount_rate, -1, low_open=True))
+    d = float(check_number("discount_rate", discount_rate, -1, low_open=True))
     if isinstance(retained, pd.DataFrame):
         parts = {}
         for key in retained.index:
             acq = None if acquired is None else (acquired[key] if np.ndim(acquired) else acquired)
             parts[key] = dwyer_table(retained.loc[key], sales.loc[key], costs.loc[key], d, acq)
         return pd.concat(parts, names=["group"])
-    r = _number("retained", list(retained), 0)
-    s = _number("sales", list(sales))
-    c = _number("costs", list(costs))
+    r = check_number("retained", list(retained), 0)
+    s = check_number("sales", list(sales))
+    c = check_number("costs", list(costs))
     if not (len(r) == len(s) == len(c)) or len(r) == 0:
         raise ValueError(f"retained, sales and costs need one value per year, the same number "
                          f"each; got {len(r)}, {len(s)} and {len(c)}")
-    n0 = r[0] if acquired is None else float(_number("acquired", acquired, 0, low_open=True))
+    n0 = r[0] if acquired is None else float(check_number("acquired", acquired, 0, low_open=True))
     if n0 <= 0:
         raise ValueError("no customers acquired in year 1: LTV per customer is undefined")
     years = np.arange(1, len(r) + 1)
@@ -258,7 +231,7 @@ def rfm_scores(transactions: pd.DataFrame, *, customer: str = "customer",
     2                  112          1       5.0  111
     3                    1          3      50.0  333
     """
-    _columns(transactions, "transactions", customer=customer, date=date, value=value)
+    check_frame(transactions, "transactions", customer=customer, date=date, value=value)
     if not isinstance(bins, numbers.Integral) or isinstance(bins, bool) or not 2 <= bins <= 10:
         raise ValueError(f"bins must be a whole number from 2 to 10, got {bins!r}")
     if len(transactions) == 0:
@@ -305,8 +278,8 @@ def pareto_table(values: pd.Series, *, a_share: float = 0.8, b_share: float = 0.
                         f"{type(values).__name__}")
     if len(values) == 0 or values.isna().any():
         raise ValueError("values must be non-empty and have no missing values")
-    _number("a_share", a_share, 0, 1, low_open=True)
-    _number("b_share", b_share, a_share, 1)
+    check_number("a_share", a_share, 0, 1, low_open=True)
+    check_number("b_share", b_share, a_share, 1)
     total = values.sum()
     if total <= 0:
         raise ValueError("the values sum to zero or less: shares of the total are undefined")
@@ -356,8 +329,8 @@ def value_matrix(current: pd.Series, future: pd.Series, *, current_cuts=None,
         if future.isna().any():
             raise ValueError("current and future must cover the same customers")
     c1, c2 = (current.quantile([1 / 3, 2 / 3]).to_numpy() if current_cuts is None
-              else sorted(_number("current_cuts", current_cuts)))
-    fc = float(future.median() if future_cut is None else _number("future_cut", future_cut))
+              else sorted(check_number("current_cuts", current_cuts)))
+    fc = float(future.median() if future_cut is None else check_number("future_cut", future_cut))
     cur = np.where(current > c2, "high", np.where(current > c1, "medium", "low"))
     fut = np.where(future > fc, "high", "low")
     lookup = {(r.current, r.future): k for k, r in VALUE_CLASSES.iterrows()}
@@ -391,11 +364,11 @@ def lifecycle_stage(transactions: pd.DataFrame, *, customer: str = "customer",
     >>> lifecycle_stage(tx, now="2025-12-31")["stage"].to_dict()
     {1: 'maturity', 2: 'growth', 3: 'acquisition', 4: 'departure'}
     """
-    _columns(transactions, "transactions", customer=customer, date=date, value=value)
+    check_frame(transactions, "transactions", customer=customer, date=date, value=value)
     for name, v in (("window_days", window_days), ("lapse_days", lapse_days)):
         if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1):
             raise ValueError(f"{name} must be a whole number of days ≥ 1, got {v!r}")
-    _number("change", change, 0, 1, low_open=True, high_open=True)
+    check_number("change", change, 0, 1, low_open=True, high_open=True)
     when = pd.to_datetime(transactions[date])
     now = when.max() + pd.Timedelta(days=1) if now is None else pd.Timestamp(now)
     lapse = pd.Timedelta(days=lapse_days or 2 * window_days)
@@ -425,8 +398,8 @@ def share_of_wallet(spend, wallet):
     >>> share_of_wallet(pd.Series([30.0, 80.0]), pd.Series([100.0, 100.0])).tolist()
     [0.3, 0.8]
     """
-    s = _number("spend", spend, 0)
-    w = _number("wallet", wallet, 0, low_open=True)
+    s = check_number("spend", spend, 0)
+    w = check_number("wallet", wallet, 0, low_open=True)
     if np.any(s > w * (1 + 1e-9)):
         raise ValueError("spend exceeds wallet for some customers: the wallet is the customer's "
                          "total spend in the category, ours included, so it cannot be smaller")
