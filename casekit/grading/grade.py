@@ -36,7 +36,7 @@ from typing import Any, Callable
 from casekit.exercises.types import TYPES, Exercise
 from casekit.grading.common import Progress, check_choice, check_path, write_csv
 from casekit.grading.gradebook import Gradebook, now
-from casekit.grading.reference import (decode_answer, describe_answer, fingerprint, pack,
+from casekit.grading.reference import (describe_answer, fingerprint, pack,
                                        resolve_for, unpack)
 from casekit.grading.sheets import MAX_SHEET_BYTES, Problem, Sheet, parse_sheet, parse_timestamp, read_limited
 
@@ -498,7 +498,7 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
             out.rows.append((sheet.student, seq, ex_id, answer_json, stamp_text, -1, 0, 0.0,
                              claimed, out.errors[ex_id]))
             continue
-        fb = ex.check(decode_answer(ex, attempt["answer"]))
+        fb = ex.check(attempt["answer"])   # the checker reads stored tables itself
         if claimed is not None and claimed > fb.score + 1e-6 and ex.kind != "text":
             out.inflated += 1
         out.rows.append((sheet.student, seq, ex_id, answer_json, stamp_text, int(fb.valid),

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from casekit.exercises.types import AnswerError, Exercise, letter
 
-__all__ = ["decode_answer", "describe_answer", "describe_expected", "fingerprint", "pack",
+__all__ = ["describe_answer", "describe_expected", "fingerprint", "pack",
            "resolve_for", "student_data", "unpack"]
 
 
@@ -134,14 +134,14 @@ def unpack(exercise: Exercise, text: str) -> Exercise:
         if hasattr(exercise, "mistakes") else replace(exercise, answer=answer)
 
 
-def decode_answer(exercise: Exercise, answer: Any) -> Any:
-    """An answer as stored in a sheet, turned back into what the checker reads: a table
-    saved as ``{"columns", "index", "data"}`` becomes ``{row: {column: value}}`` (or its
-    rows, when the labels differ). Other answers are returned as they are.
+def _readable(exercise: Exercise, answer: Any) -> Any:
+    """A table answer as stored in a sheet (``{"columns", "index", "data"}``) as
+    ``{row: {column: value}}`` (or its rows, when the labels differ), for people to read.
+    Other answers are returned as they are.
 
     >>> from casekit.exercises.types import TableExercise
     >>> t = TableExercise(id="d.t", prompt="?", rows=("r",), columns=("c",), answer=((1.0,),))
-    >>> decode_answer(t, {"columns": ["c"], "index": ["r"], "data": [[1.0]]})
+    >>> _readable(t, {"columns": ["c"], "index": ["r"], "data": [[1.0]]})
     {'r': {'c': 1.0}}
     """
     _check_exercise(exercise)
@@ -208,4 +208,4 @@ def describe_answer(exercise: Exercise, answer: Any) -> str:
         pass
     if isinstance(answer, str):
         return answer
-    return json.dumps(decode_answer(exercise, answer), ensure_ascii=False)
+    return json.dumps(_readable(exercise, answer), ensure_ascii=False)
