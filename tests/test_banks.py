@@ -76,3 +76,15 @@ def test_computed_exercises_accept_the_reference_and_name_each_mistake(chapter):
             seen.append(value)
             fb = resolved.check(value)
             assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake, fb.message)
+
+
+@pytest.mark.parametrize("chapter", sorted(PREFIXES))
+def test_the_grader_works_every_answer_out_per_student(chapter):
+    """Two students get their own expected answers, and no reference solution fails."""
+    from casekit.grading.reference import resolve_for
+
+    computed = [e for e in BANK.values() if e.chapter == chapter and e.computed]
+    one, errors_one = resolve_for("s1", computed)
+    two, errors_two = resolve_for("s2", computed)
+    assert not errors_one and not errors_two
+    assert any(one[e.id].reference() != two[e.id].reference() for e in computed)

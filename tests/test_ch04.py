@@ -136,16 +136,6 @@ def test_numeric_answers_in_the_notebook_bank_are_right(bank):
     assert "confidence" in lift.check(0.6).message
 
 
-def test_grading_recomputes_chapter_4_answers_per_student(bank):
-    from casekit.grading.reference import resolve_for
-
-    computed = [e for e in bank.values() if e.computed]
-    one, errors_one = resolve_for("s1", computed)
-    two, errors_two = resolve_for("s2", computed)
-    assert not errors_one and not errors_two
-    assert one["basket.diapers-beer-support"].answer != two["basket.diapers-beer-support"].answer
-
-
 def test_tiny_retailer_needs_no_simulation():
     tiny = ch04.tiny_retailer()
     assert isinstance(tiny.lines, pd.DataFrame) and len(tiny.transactions) == 10
