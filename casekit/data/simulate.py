@@ -68,7 +68,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaincinv, ndtr
 
 __all__ = ["CATALOGUE", "HOUSEHOLDS", "Retailer", "Truth", "for_student", "simulate_retailer"]
 
@@ -301,6 +300,8 @@ def simulate_retailer(n_customers: int = 5000, seed: int = 0, **knobs) -> Retail
 
 def _world(rng, n, span, k) -> dict:
     """Customers, their hidden traits and the stores."""
+    from scipy.special import betaincinv, ndtr   # only when simulating (load() needs neither)
+
     hh = rng.choice(len(HOUSEHOLDS), n, p=_HOUSEHOLD_SHARE)
     low, high = np.array(_AGE_RANGE).T
     age = low[hh] + (rng.random(n) * (high[hh] - low[hh] + 1)).astype(int)
@@ -433,6 +434,8 @@ def _events(rng, span) -> pd.DataFrame:
 
 def _defections(rng, w, t, span) -> dict:
     """Complete and partial defectors, each with one of six causes that follows traits."""
+    from scipy.special import ndtr
+
     events = _events(rng, span)
     complete = np.flatnonzero(t["dropped"])
     partial = np.flatnonzero(t["partial"])
