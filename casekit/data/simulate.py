@@ -351,7 +351,7 @@ def _trips(rng, w, span, k) -> dict:
     other = w["region"][cust] * 3 + rng.integers(0, 3, len(cust))
     store = np.where(rng.random(len(cust)) < 0.85, w["store"][cust], other)
     value = rng.gamma(k["spend_p"], 1 / w["nu"][cust])
-    # partial defection: among customers active through the last quarter of their time
+    # partial defection: among customers still active at the end, customers for over half a year
     late = ~dropped & (T > 26)
     partial = late & (rng.random(n) < k["partial_share"])
     frac = rng.uniform(0.3, 0.8, n)
@@ -362,7 +362,7 @@ def _trips(rng, w, span, k) -> dict:
     last_day = np.full(n, -1)
     np.maximum.at(last_day, cust, day)
     return dict(cust=cust, day=day, hour=hour, minute=minute, store=store, value=value,
-                x=x, T=T, dropped=dropped, last_day=last_day, partial=partial,
+                dropped=dropped, last_day=last_day, partial=partial,
                 partial_day=partial_day)
 
 
@@ -547,7 +547,6 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
     })
     survey = pd.DataFrame({"customer": ids[s.pop("customer")], "date": to_date(s.pop("day")),
                            **s})
-    partial_from = np.where(t["partial"], t["partial_day"], -1)
     truth_customers = pd.DataFrame({
         "customer": ids,
         "purchase_rate": w["lam"],
@@ -560,7 +559,7 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         "share_of_wallet": w["sow"],
         "active_at_end": ~t["dropped"],
         "dropout_date": pd.Series(to_date(t["last_day"])).where(t["dropped"]).to_numpy(),
-        "partial_from": pd.Series(to_date(partial_from)).where(t["partial"]).to_numpy(),
+        "partial_from": pd.Series(to_date(t["partial_day"])).where(t["partial"]).to_numpy(),
     })
     associations = pd.DataFrame(_ASSOCIATIONS,
                                 columns=["antecedent", "consequent", "probability", "applies_to"])
