@@ -12,7 +12,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {"baskets", "checks", "clv", "data", "defection", "exercises", "explore", "explore_clv",
-               "glossary", "grading", "loyalty", "plots", "replenish", "service", "swot", "value",
+               "glossary", "grading", "loyalty", "markup", "plots", "replenish", "service", "swot", "value",
                "widgetview"}
 
 
