@@ -17,7 +17,7 @@ from casekit.exercises.sheet import atomic_write as _atomic_write
 
 __all__ = ["Progress", "atomic_write", "check_choice", "check_path", "safe_cell", "write_csv"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def check_path(name: str, value: Any, *, must_exist: bool = False, kind: str = "") -> Path:
@@ -74,12 +74,14 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> Path
 
 def safe_cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text, never runs: text starting with = + - @ (or a
-    tab or carriage return) gets a leading apostrophe. Numbers pass unchanged.
+    tab or carriage return, or their full-width forms, or any of them after leading
+    spaces) gets a leading apostrophe. Numbers pass unchanged.
 
-    >>> safe_cell("@SUM(A1)"), safe_cell(-2.5), safe_cell("s-1")
-    ("'@SUM(A1)", -2.5, 's-1')
+    >>> safe_cell("@SUM(A1)"), safe_cell(-2.5), safe_cell("s-1"), safe_cell(" ＝1+1")
+    ("'@SUM(A1)", -2.5, 's-1', "' ＝1+1")
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and (value.startswith(_FORMULA_START)
+                                   or value.lstrip().startswith(_FORMULA_START)):
         return "'" + value
     return value
 
