@@ -1,0 +1,11 @@
+"""The classroom on JupyterHub: a casekit service that holds the keys, knows the student
+from the hub, stamps server time and records every attempt in a database.
+
+- :mod:`casekit.hub.store` — the attempt store (SQLite in WAL mode, or PostgreSQL by URL);
+- :mod:`casekit.hub.service` — the tornado service the hub runs (``casekit serve``);
+- :mod:`casekit.hub.client` — the student side: ``check()`` in a hub session posts here,
+  and keeps an attempt in a local outbox when the service cannot be reached.
+
+Importing this package is cheap: the store and the service import SQLAlchemy, tornado and
+JupyterHub only when used (``pip install 'casekit[hub]'`` installs them).
+"""

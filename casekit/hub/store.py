@@ -1,0 +1,301 @@
+"""The attempt store of the classroom service: every checked answer, with the server's time.
+
+One table, ``casekit_attempts``, on SQLAlchemy Core, so the same code runs on
+
+- **SQLite** (the default: one file, WAL mode, ``synchronous=FULL`` so an acknowledged
+  attempt survives a crash of the service or of the machine), and
+- **PostgreSQL** for a large course: pass a database URL such as
+  ``postgresql+psycopg://casekit@db.example.org/course``.
+
+Columns: ``id``, ``student`` (the hub user), ``exercise``, ``answer`` (JSON text),
+``score``, ``correct``, ``valid``, ``points``, ``message`` (the feedback shown),
+``server_time`` (UTC, stamped here, never by the client), ``client_id`` (chosen by the
+student's kernel for each attempt), ``client_time`` (what the kernel's clock said, for
+information only) and ``casekit`` (the service's version).
+
+``(student, client_id)`` is unique: an attempt that is sent again (after a lost reply, or
+from the outbox of a kernel that could not reach the service) is recorded once, and the
+second call gets the first one back. Every write is one transaction.
+
+>>> import tempfile, pathlib
+>>> store = AttemptStore(pathlib.Path(tempfile.mkdtemp()) / "attempts.sqlite")
+>>> row, new = store.record("alice", "crm.quiz-01", "A", score=1.0, correct=True, valid=True,
+...                         message="✓ Correct.", client_id="a1")
+>>> new, row["attempt"], row["server_time"].tzname()
+(True, 1, 'UTC')
+>>> store.record("alice", "crm.quiz-01", "A", score=1.0, correct=True, valid=True,
+...              message="✓ Correct.", client_id="a1")[1]          # sent again: kept once
+False
+>>> [a["exercise"] for a in store.attempts("alice")], store.attempts("bob")
+(['crm.quiz-01'], [])
+>>> store.close()
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+__all__ = ["AttemptStore", "ClientIdConflict", "database_url", "default_database"]
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+EXERCISE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+MAX_ANSWER_CHARS = 200_000
+MAX_MESSAGE_CHARS = 20_000
+
+metadata = sa.MetaData()
+attempts_table = sa.Table(
+    "casekit_attempts", metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("student", sa.String(64), nullable=False),
+    sa.Column("exercise", sa.String(200), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("correct", sa.Boolean, nullable=False),
+    sa.Column("valid", sa.Boolean, nullable=False),
+    sa.Column("points", sa.Float, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("server_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("client_time", sa.String(40), nullable=True),
+    sa.Column("casekit", sa.String(32), nullable=True),
+    sa.UniqueConstraint("student", "client_id", name="uq_casekit_attempts_client"),
+    sa.Index("ix_casekit_attempts_student_exercise", "student", "exercise"),
+)
+
+
+class ClientIdConflict(ValueError):
+    """A client id already recorded for this student with a different exercise or answer."""
+
+
+def default_database() -> Path:
+    """The default database file: ``$CASEKIT_HUB_DB`` or ``./casekit-attempts.sqlite``."""
+    return Path(os.environ.get("CASEKIT_HUB_DB", "casekit-attempts.sqlite"))
+
+
+def database_url(db: str | os.PathLike) -> str:
+    """A SQLAlchemy URL for ``db``: a URL is kept, a file path becomes a SQLite URL.
+
+    >>> database_url("/srv/casekit/attempts.sqlite")
+    'sqlite+pysqlite:////srv/casekit/attempts.sqlite'
+    >>> database_url("postgresql+psycopg://casekit@localhost/course")
+    'postgresql+psycopg://casekit@localhost/course'
+    >>> database_url("mysql://x")
+    Traceback (most recent call last):
+    ...
+    ValueError: database 'mysql://x' is not supported: give a SQLite file path or a postgresql:// URL
+    """
+    if isinstance(db, os.PathLike):
+        db = os.fspath(db)
+    if not isinstance(db, str) or not db.strip():
+        raise ValueError(f"database must be a file path or a URL, got {db!r}")
+    db = db.strip()
+    if "://" not in db:
+        return "sqlite+pysqlite:///" + str(Path(db).expanduser().resolve())
+    scheme = db.split("://", 1)[0].lower()
+    if scheme == "postgresql" or scheme == "postgres":
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    if scheme.startswith("sqlite") or scheme.startswith("postgresql+"):
+        return db
+    raise ValueError(f"database {db!r} is not supported: give a SQLite file path or a "
+                     "postgresql:// URL")
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None \
+        else value.astimezone(dt.timezone.utc)
+
+
+def _check_text(name: str, value: Any, pattern: re.Pattern) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValueError(f"{name} {value!r} is not allowed: use {pattern.pattern}")
+    return value
+
+
+def _number(name: str, value: Any, low: float | None = None, high: float | None = None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
+    return float(value)
+
+
+class AttemptStore:
+    """Attempts in a SQLite file (WAL) or a PostgreSQL database; safe across threads and
+    processes (every write is one transaction; the database enforces one row per
+    ``(student, client_id)``).
+
+    ``db`` is a file path or a SQLAlchemy URL (``postgresql://…`` uses psycopg 3).
+    The table is created when missing. See the module docstring for an example.
+    """
+
+    def __init__(self, db: str | os.PathLike | None = None, *, echo: bool = False):
+        self.url = database_url(default_database() if db is None else db)
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.url.startswith("sqlite"):
+            path = sa.engine.make_url(self.url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_size=8, max_overflow=8, pool_pre_ping=True)
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def __repr__(self):
+        return f"AttemptStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Release every database connection."""
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """``'sqlite'`` or ``'postgresql'``."""
+        return self.engine.dialect.name
+
+    def record(self, student: str, exercise: str, answer: Any, *, score: float, correct: bool,
+               valid: bool, message: str, client_id: str, points: float | None = None,
+               client_time: str | None = None, casekit: str | None = None
+               ) -> tuple[dict, bool]:
+        """Record one attempt in one transaction; return ``(row, created)``.
+
+        ``answer`` must be plain JSON data (see :func:`casekit.exercises.sheet.json_safe`).
+        If this student already sent ``client_id``, nothing is written and the stored row
+        comes back with ``created=False``; a different exercise or answer under the same
+        client id raises :class:`ClientIdConflict`.
+        """
+        from casekit.exercises.sheet import check_student_id
+
+        student = check_student_id(student)
+        exercise = _check_text("exercise id", exercise, EXERCISE_ID)
+        client_id = _check_text("client id", client_id, CLIENT_ID)
+        score = _number("score", score, 0.0, 1.0)
+        if not isinstance(correct, bool) or not isinstance(valid, bool):
+            raise ValueError(f"correct and valid must be True/False, got {correct!r}, {valid!r}")
+        if not isinstance(message, str):
+            raise ValueError(f"message must be text, got {type(message).__name__}")
+        if points is not None:
+            points = _number("points", points, 0.0)
+        try:
+            answer_text = json.dumps(answer, ensure_ascii=False, allow_nan=False, sort_keys=True)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"answer is not plain JSON data ({err}): pass it through "
+                             "casekit.exercises.sheet.json_safe first") from None
+        if len(answer_text) > MAX_ANSWER_CHARS:
+            raise ValueError(f"answer is too long ({len(answer_text)} characters as JSON, "
+                             f"at most {MAX_ANSWER_CHARS})")
+        row = {"student": student, "exercise": exercise, "answer": answer_text,
+               "score": score, "correct": correct, "valid": valid, "points": points,
+               "message": message[:MAX_MESSAGE_CHARS],
+               "server_time": dt.datetime.now(dt.timezone.utc), "client_id": client_id,
+               "client_time": None if client_time is None else str(client_time)[:40],
+               "casekit": None if casekit is None else str(casekit)[:32]}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(attempts_table.insert().values(**row))
+        except IntegrityError:
+            existing = self.find(student, client_id)
+            if existing is None:        # not our unique key: a real error
+                raise
+            same = json.dumps(existing["answer"], ensure_ascii=False, sort_keys=True)
+            if existing["exercise"] != exercise or same != answer_text:
+                raise ClientIdConflict(
+                    f"client id {client_id!r} was already used by {student} for another "
+                    f"attempt ({existing['exercise']}); send a new id for a new attempt") from None
+            return existing, False
+        return self.find(student, client_id), True
+
+    def find(self, student: str, client_id: str) -> dict | None:
+        """The attempt this student sent with ``client_id``, or None."""
+        t = attempts_table
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(t).where(t.c.student == student,
+                                                    t.c.client_id == client_id)).mappings().first()
+            if found is None:
+                return None
+            earlier = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.student == student, t.c.exercise == found["exercise"],
+                t.c.id <= found["id"])).scalar_one()
+        return self._row(found, earlier)
+
+    def attempts(self, student: str, exercise: str | None = None) -> list[dict]:
+        """This student's attempts (all, or at one exercise) in the order they arrived,
+        each with ``attempt`` = its number among the student's tries at that exercise."""
+        from casekit.exercises.sheet import check_student_id
+
+        student = check_student_id(student)
+        t = attempts_table
+        query = sa.select(t).where(t.c.student == student)
+        if exercise is not None:
+            query = query.where(t.c.exercise == _check_text("exercise id", exercise, EXERCISE_ID))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.c.id)).mappings().all()
+        counts: dict[str, int] = {}
+        out = []
+        for r in rows:
+            counts[r["exercise"]] = counts.get(r["exercise"], 0) + 1
+            out.append(self._row(r, counts[r["exercise"]]))
+        return out
+
+    def count_valid(self, student: str, exercise: str) -> int:
+        """How many readable answers this student gave to this exercise (for revealing the
+        explanation after ``reveal_after`` tries, as the answer sheet does)."""
+        t = attempts_table
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.student == student, t.c.exercise == exercise,
+                t.c.valid.is_(True))).scalar_one()
+
+    def all_attempts(self) -> list[dict]:
+        """Every attempt of every student (for the instructor's gradebook), oldest first."""
+        t = attempts_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t).order_by(t.c.id)).mappings().all()
+        counts: dict[tuple, int] = {}
+        out = []
+        for r in rows:
+            key = (r["student"], r["exercise"])
+            counts[key] = counts.get(key, 0) + 1
+            out.append(self._row(r, counts[key]))
+        return out
+
+    def count(self) -> int:
+        """How many attempts the store holds."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(attempts_table)).scalar_one()
+
+    @staticmethod
+    def _row(r, number: int) -> dict:
+        row = dict(r)
+        row["answer"] = json.loads(row["answer"])
+        row["server_time"] = _utc(row["server_time"])
+        row["attempt"] = number
+        return row
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
