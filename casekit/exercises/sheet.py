@@ -21,15 +21,16 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT", "AnswerSheet", "CorruptSheetError", "json_safe", "workbook_home"]
+from casekit.exercises.sheetformat import (FORMAT, MAX_SHEET_BYTES, VERSION, check_student_id,
+                                           parse_sheet, read_limited)
 
-FORMAT, VERSION = "casekit-answer-sheet", 1
-STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+__all__ = ["FORMAT", "AnswerSheet", "CorruptSheetError", "json_safe", "read_sheet_bytes",
+           "workbook_home"]
+
 _MAX_TEXT = 20_000
 
 
@@ -41,18 +42,6 @@ def workbook_home() -> Path:
     """The workbook folder: ``CASEKIT_HOME`` or ``~/casekit-workbook``."""
     env = os.environ.get("CASEKIT_HOME")
     return Path(env).expanduser() if env else Path.home() / "casekit-workbook"
-
-
-def check_student_id(student: Any) -> str:
-    """Return ``student`` if it is a valid id, else raise ValueError saying what is allowed.
-
-    >>> check_student_id("s123")
-    's123'
-    """
-    if not isinstance(student, str) or not STUDENT_ID.match(student.strip()):
-        raise ValueError(f"student id {student!r} is not allowed: use 1–64 letters, digits "
-                         "or the characters _ . @ - (for example 's2026-017').")
-    return student.strip()
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
@@ -138,18 +127,24 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
             os.close(dir_fd)
 
 
-def parse_sheet(text: str) -> dict:
-    """Parse and validate a sheet's JSON text; raise :class:`CorruptSheetError` if it is bad."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CorruptSheetError(f"not valid JSON ({err})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CorruptSheetError("not a casekit answer sheet (no 'format' field)")
-    if not isinstance(data.get("attempts"), list) or \
-            not all(isinstance(a, dict) and isinstance(a.get("id"), str) for a in data["attempts"]):
-        raise CorruptSheetError("its 'attempts' list is damaged")
-    return data
+def read_sheet_bytes(data: bytes | None, source: str = "sheet") -> dict:
+    """A sheet's contents read with the one sheet reader
+    (:func:`casekit.exercises.sheetformat.parse_sheet`); :class:`CorruptSheetError` if it is
+    unusable or any attempt in it is (saving on top would lose that attempt), or if
+    ``data`` is ``None`` (too large, see :func:`read_limited`).
+
+    >>> read_sheet_bytes(b'{"format": "casekit-answer-sheet", "version": 1, "student": "s1", '
+    ...                  b'"attempts": []}')["student"]
+    's1'
+    """
+    if data is None:
+        raise CorruptSheetError(f"larger than the {MAX_SHEET_BYTES // 2 ** 20} MB limit for a sheet")
+    sheet, problems = parse_sheet(data, source)
+    errors = [p.detail for p in problems if p.severity == "error"]
+    if sheet is None or errors:
+        raise CorruptSheetError("; ".join(errors) or "not usable")
+    return {"format": FORMAT, "version": VERSION, "student": sheet.student,
+            "attempts": sheet.attempts}
 
 
 class AnswerSheet:
@@ -179,7 +174,8 @@ class AnswerSheet:
         """The sheet's contents (an empty sheet if none exists yet)."""
         if not self.path.exists():
             return self._new()
-        return parse_sheet(self.path.read_text(encoding="utf-8", errors="strict"))
+        with open(self.path, "rb") as handle:
+            return read_sheet_bytes(read_limited(handle, MAX_SHEET_BYTES), self.path.name)
 
     def attempts(self, exercise_id: str | None = None) -> list[dict]:
         """All attempts, or those at one exercise; an unreadable sheet counts as empty."""

@@ -1,9 +1,10 @@
-"""Reading handed-in answer sheets without trusting them.
+"""Reading handed-in answer sheets without trusting them (the grader's view of the format).
 
-A sheet (format in ``exercises/README.md``) may arrive truncated, edited by hand, renamed,
-or not be a sheet at all. :func:`parse_sheet` never raises on bad content: it returns
-the usable part and a list of :class:`Problem` saying what was wrong, so a run over a
-class keeps going and reports everything at the end.
+The format, its limits and its one reader live in :mod:`casekit.exercises.sheetformat`
+(the student's notebook reads its own sheet with the same code); this module gives the
+instructor's tools their names for it. :func:`parse_sheet` never raises on bad content:
+it returns the usable part and a list of :class:`Problem` saying what was wrong, so a
+run over a class keeps going and reports everything at the end.
 
 >>> sheet, problems = parse_sheet(b'{"format": "casekit-answer-sheet", "version": 1, '
 ...     b'"student": "s1", "attempts": [{"id": "crm.quiz-01", "answer": "B"}, 7]}', "s1.json")
@@ -12,165 +13,9 @@ class keeps going and reports everything at the end.
 """
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import hashlib
-import json
-import numbers
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from casekit.exercises.sheetformat import (FORMAT, MAX_ANSWER_BYTES, MAX_ATTEMPTS, MAX_DEPTH,
+                                           MAX_SHEET_BYTES, VERSION, Problem, Sheet,
+                                           parse_sheet, parse_timestamp, read_limited)
 
-from casekit.exercises.sheet import FORMAT, VERSION, check_student_id
-
-__all__ = ["MAX_SHEET_BYTES", "Problem", "Sheet", "parse_sheet", "parse_timestamp", "read_limited"]
-
-#: Sheets larger than this are rejected unread (a real sheet is a few hundred kB at most).
-MAX_SHEET_BYTES = 10 * 2 ** 20
-
-_OPTIONAL_TYPES = {"score": "a number from 0 to 1", "correct": "true or false",
-                   "valid": "true or false", "points": "a number", "attempt": "a whole number ≥ 1",
-                   "timestamp": "an ISO time with a time zone", "casekit": "a version string"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a handed-in file: ``severity`` is "error" (the sheet or part
-    of it is not used) or "warning" (used, but look at it)."""
-
-    severity: str
-    problem: str
-    source: str
-    detail: str
-    student: str = ""
-
-    def __str__(self):
-        where = " ".join(x for x in (f"[{self.student}]" if self.student else "", self.source) if x)
-        return f"{self.severity}: {self.problem} {where}: {self.detail}"
-
-
-@dataclass
-class Sheet:
-    """The usable part of one sheet: its student, its well-formed attempts (as written, in
-    order), where it came from and the SHA-256 of its bytes."""
-
-    student: str
-    attempts: list[dict]
-    source: str
-    sha256: str
-
-    def to_json(self) -> str:
-        """The sheet in the standard format (for the collected copy)."""
-        return json.dumps({"format": FORMAT, "version": VERSION, "student": self.student,
-                           "attempts": self.attempts}, ensure_ascii=False)
-
-
-def read_limited(handle: BinaryIO, limit: int = MAX_SHEET_BYTES) -> bytes | None:
-    """Read at most ``limit`` bytes; ``None`` if there is more (the file is too large).
-
-    >>> import io
-    >>> read_limited(io.BytesIO(b"abc"), 2) is None, read_limited(io.BytesIO(b"ab"), 2)
-    (True, b'ab')
-    """
-    if not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive number of bytes, got {limit!r}")
-    data = handle.read(limit + 1)
-    return None if len(data) > limit else data
-
-
-def parse_timestamp(value: Any) -> dt.datetime | None:
-    """An attempt's timestamp as an aware datetime, or ``None`` if it is not a valid ISO
-    time with a time zone.
-
-    >>> parse_timestamp("2026-11-22T10:00:00Z")
-    datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.timezone.utc)
-    >>> parse_timestamp("yesterday") is None
-    True
-    """
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    return _parse_iso(value)
-
-
-@functools.lru_cache(maxsize=65536)
-def _parse_iso(value: str) -> dt.datetime | None:
-    try:
-        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
-
-
-def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
-    """Validate a sheet's bytes: ``(sheet, problems)``; ``sheet`` is ``None`` when nothing
-    in it can be used (not JSON, not a sheet, no valid student id)."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError(f"data must be the file's bytes, got {type(data).__name__}")
-    if not isinstance(source, str):
-        raise TypeError(f"source must be a str naming the file, got {type(source).__name__}")
-
-    def error(problem, detail, student=""):
-        return None, [Problem("error", problem, source, detail, student)]
-
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return error("unreadable", "not UTF-8 text (is it an answer sheet at all?)")
-    except RecursionError:
-        return error("unreadable", "nested too deeply to be an answer sheet")
-    except ValueError as err:
-        return error("unreadable", f"not valid JSON, e.g. cut off while being written ({err})")
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        return error("not-a-sheet", f"valid JSON but not a casekit answer sheet (its 'format' "
-                                    f"is not {FORMAT!r})")
-    try:
-        student = check_student_id(doc.get("student"))
-    except ValueError as err:
-        return error("bad-student", str(err))
-    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
-        return error("bad-version", f"sheet version {doc.get('version')!r} is not supported "
-                                    f"(this casekit reads version {VERSION})", student)
-    raw = doc.get("attempts")
-    if not isinstance(raw, list):
-        return error("bad-attempts", f"'attempts' must be a list, got {type(raw).__name__}",
-                     student)
-    attempts, skipped, odd = [], [], []
-    for n, attempt in enumerate(raw, 1):
-        if not isinstance(attempt, dict):
-            skipped.append(f"#{n} is not an object")
-        elif not isinstance(attempt.get("id"), str) or not 0 < len(attempt["id"]) <= 200:
-            skipped.append(f"#{n} has no exercise id")
-        elif "answer" not in attempt:
-            skipped.append(f"#{n} ({attempt['id']}) has no answer")
-        else:
-            attempts.append(attempt)
-            odd.extend(f"#{n} {key}" for key in _OPTIONAL_TYPES
-                       if key in attempt and not _well_typed(key, attempt[key]))
-    problems = []
-    if skipped:
-        problems.append(Problem("error", "bad-attempts", source,
-                                f"{len(skipped)} attempt(s) skipped: {_few(skipped)}", student))
-    if odd:
-        problems.append(Problem("warning", "bad-fields", source,
-                                f"{len(odd)} field(s) of the wrong type (ignored; the grader "
-                                f"re-checks every answer): {_few(odd)}", student))
-    digest = hashlib.sha256(data).hexdigest()
-    return Sheet(student, attempts, source, digest), problems
-
-
-def _well_typed(key: str, value: Any) -> bool:
-    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if key == "score":
-        return number and 0.0 <= value <= 1.0
-    if key in ("correct", "valid"):
-        return isinstance(value, bool)
-    if key == "points":
-        return number
-    if key == "attempt":
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    if key == "timestamp":
-        return parse_timestamp(value) is not None
-    return isinstance(value, str)
-
-
-def _few(items: list[str], n: int = 4) -> str:
-    return "; ".join(items[:n]) + (f"; … {len(items) - n} more" if len(items) > n else "")
+__all__ = ["FORMAT", "MAX_ANSWER_BYTES", "MAX_ATTEMPTS", "MAX_DEPTH", "MAX_SHEET_BYTES",
+           "VERSION", "Problem", "Sheet", "parse_sheet", "parse_timestamp", "read_limited"]

@@ -1,0 +1,251 @@
+"""The answer-sheet format, in one place: what a sheet is, its limits, and THE reader.
+
+A sheet is one JSON document (documented in ``exercises/README.md``)::
+
+    {"format": "casekit-answer-sheet", "version": 1, "student": "s123",
+     "attempts": [{"id": "crm.quiz-01", "answer": "B", "score": 1.0, "correct": true,
+                   "points": 1.0, "attempt": 1, "timestamp": "2026-11-22T10:00:00Z",
+                   "casekit": "0.1.0"}]}
+
+Both sides read it with :func:`parse_sheet`: the student's own notebook
+(:meth:`casekit.exercises.sheet.AnswerSheet.read`, which raises when nothing is usable)
+and the instructor's tools (:mod:`casekit.grading.sheets` re-exports this module's
+reader for ``collect`` and ``grade``). The format lives under ``casekit.exercises`` and
+not under ``casekit.grading`` because the student side needs it without the grading
+tools (and ``casekit.grading`` already imports ``casekit.exercises``).
+
+:func:`parse_sheet` never raises on bad content: it returns the usable part and a list of
+:class:`Problem` saying what was wrong, so a run over a class keeps going. It bounds what
+a sheet may hold, far above anything the notebook writes (``json_safe`` keeps answers
+at most 8 levels deep and cuts text at 20,000 characters):
+
+- ``MAX_SHEET_BYTES`` (10 MB) for the whole file, checked by the readers before reading
+  (``casekit collect --max-sheet-mb`` raises it for a genuine large sheet);
+- ``MAX_DEPTH`` (32) levels of nesting in the whole document: deeper sheets are refused
+  (they would later crash grading's worker processes, which pickle every answer);
+- ``MAX_ANSWER_BYTES`` (1 MB) per answer as JSON: a larger attempt is skipped;
+- ``MAX_ATTEMPTS`` (50,000) attempts per sheet: a sheet with more is refused.
+
+>>> sheet, problems = parse_sheet(b'{"format": "casekit-answer-sheet", "version": 1, '
+...     b'"student": "s1", "attempts": [{"id": "crm.quiz-01", "answer": "B"}, 7]}', "s1.json")
+>>> sheet.student, len(sheet.attempts), problems[0].problem
+('s1', 1, 'bad-attempts')
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import numbers
+import re
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+__all__ = ["FORMAT", "MAX_ANSWER_BYTES", "MAX_ATTEMPTS", "MAX_DEPTH", "MAX_SHEET_BYTES",
+           "STUDENT_ID", "VERSION", "Problem", "Sheet", "check_student_id", "parse_sheet",
+           "parse_timestamp", "read_limited"]
+
+FORMAT, VERSION = "casekit-answer-sheet", 1
+STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+#: Sheets larger than this are rejected unread (a real sheet is a few hundred kB at most).
+MAX_SHEET_BYTES = 10 * 2 ** 20
+#: Nesting levels of the whole document (sheet → attempts → attempt → answer …).
+MAX_DEPTH = 32
+#: One answer, as compact JSON (a 200 × 50 table of numbers is about 200 kB).
+MAX_ANSWER_BYTES = 2 ** 20
+#: Attempts in one sheet (a term of clicking Check is a few thousand).
+MAX_ATTEMPTS = 50_000
+
+_OPTIONAL_TYPES = {"score": "a number from 0 to 1", "correct": "true or false",
+                   "valid": "true or false", "points": "a number", "attempt": "a whole number ≥ 1",
+                   "timestamp": "an ISO time with a time zone", "casekit": "a version string"}
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def check_student_id(student: Any) -> str:
+    """Return ``student`` if it is a valid id, else raise ValueError saying what is allowed.
+
+    >>> check_student_id("s123")
+    's123'
+    """
+    if not isinstance(student, str) or not STUDENT_ID.match(student.strip()):
+        raise ValueError(f"student id {student!r} is not allowed: use 1–64 letters, digits "
+                         "or the characters _ . @ - (for example 's2026-017').")
+    return student.strip()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a handed-in file: ``severity`` is "error" (the sheet or part
+    of it is not used) or "warning" (used, but look at it)."""
+
+    severity: str
+    problem: str
+    source: str
+    detail: str
+    student: str = ""
+
+    def __str__(self):
+        where = " ".join(x for x in (f"[{self.student}]" if self.student else "", self.source) if x)
+        return f"{self.severity}: {self.problem} {where}: {self.detail}"
+
+
+@dataclass
+class Sheet:
+    """The usable part of one sheet: its student, its well-formed attempts (as written, in
+    order), where it came from and the SHA-256 of its bytes."""
+
+    student: str
+    attempts: list[dict]
+    source: str
+    sha256: str
+
+    def to_json(self) -> str:
+        """The sheet in the standard format (for the collected copy)."""
+        return json.dumps({"format": FORMAT, "version": VERSION, "student": self.student,
+                           "attempts": self.attempts}, ensure_ascii=False)
+
+
+def read_limited(handle: BinaryIO, limit: int = MAX_SHEET_BYTES) -> bytes | None:
+    """Read at most ``limit`` bytes; ``None`` if there is more (the file is too large).
+
+    >>> import io
+    >>> read_limited(io.BytesIO(b"abc"), 2) is None, read_limited(io.BytesIO(b"ab"), 2)
+    (True, b'ab')
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive number of bytes, got {limit!r}")
+    data = handle.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """An attempt's timestamp as an aware datetime, or ``None`` if it is not a valid ISO
+    time with a time zone.
+
+    >>> parse_timestamp("2026-11-22T10:00:00Z")
+    datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_timestamp("yesterday") is None
+    True
+    """
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    return _parse_iso(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_iso(value: str) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def nesting_depth_exceeds(data: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON document ``data`` nests lists/objects more than ``limit`` deep,
+    found without walking the parsed document (string contents are ignored).
+
+    >>> nesting_depth_exceeds(b'{"a": [[1], "[[[["]}', 3), nesting_depth_exceeds(b"[[[[]]]]", 3)
+    (False, True)
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number ≥ 1, got {limit!r}")
+    skeleton = _STRING.sub(b"", bytes(data)).translate(None, _NOT_BRACKET)
+    for _ in range(limit):
+        if not skeleton:
+            return False
+        skeleton = _INNERMOST.sub(b"", skeleton)
+    return bool(skeleton)
+
+
+def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
+    """Validate a sheet's bytes: ``(sheet, problems)``; ``sheet`` is ``None`` when nothing
+    in it can be used (not JSON, not a sheet, no valid student id, over a limit)."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"data must be the file's bytes, got {type(data).__name__}")
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str naming the file, got {type(source).__name__}")
+
+    def error(problem, detail, student=""):
+        return None, [Problem("error", problem, source, detail, student)]
+
+    try:
+        doc = json.loads(bytes(data).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return error("unreadable", "not UTF-8 text (is it an answer sheet at all?)")
+    except RecursionError:
+        return error("unreadable", "nested too deeply to be an answer sheet")
+    except ValueError as err:
+        return error("unreadable", f"not valid JSON, e.g. cut off while being written ({err})")
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return error("not-a-sheet", f"valid JSON but not a casekit answer sheet (its 'format' "
+                                    f"is not {FORMAT!r})")
+    try:
+        student = check_student_id(doc.get("student"))
+    except ValueError as err:
+        return error("bad-student", str(err))
+    if nesting_depth_exceeds(data, MAX_DEPTH):
+        return error("too-deep", f"nested more than {MAX_DEPTH} levels deep (the notebook never "
+                                 "writes that); not read", student)
+    if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
+        return error("bad-version", f"sheet version {doc.get('version')!r} is not supported "
+                                    f"(this casekit reads version {VERSION})", student)
+    raw = doc.get("attempts")
+    if not isinstance(raw, list):
+        return error("bad-attempts", f"'attempts' must be a list, got {type(raw).__name__}",
+                     student)
+    if len(raw) > MAX_ATTEMPTS:
+        return error("too-large", f"{len(raw):,} attempts, over the limit of {MAX_ATTEMPTS:,} "
+                                  "for one sheet; not read", student)
+    big = len(data) > MAX_ANSWER_BYTES       # only then can one answer be over the limit
+    attempts, skipped, odd = [], [], []
+    for n, attempt in enumerate(raw, 1):
+        if not isinstance(attempt, dict):
+            skipped.append(f"#{n} is not an object")
+        elif not isinstance(attempt.get("id"), str) or not 0 < len(attempt["id"]) <= 200:
+            skipped.append(f"#{n} has no exercise id")
+        elif "answer" not in attempt:
+            skipped.append(f"#{n} ({attempt['id']}) has no answer")
+        elif big and len(json.dumps(attempt["answer"], ensure_ascii=False)) > MAX_ANSWER_BYTES:
+            skipped.append(f"#{n} ({attempt['id']}) has an answer over the "
+                           f"{MAX_ANSWER_BYTES / 2 ** 20:g} MB limit")
+        else:
+            attempts.append(attempt)
+            odd.extend(f"#{n} {key}" for key in _OPTIONAL_TYPES
+                       if key in attempt and not _well_typed(key, attempt[key]))
+    problems = []
+    if skipped:
+        problems.append(Problem("error", "bad-attempts", source,
+                                f"{len(skipped)} attempt(s) skipped: {_few(skipped)}", student))
+    if odd:
+        problems.append(Problem("warning", "bad-fields", source,
+                                f"{len(odd)} field(s) of the wrong type (ignored; the grader "
+                                f"re-checks every answer): {_few(odd)}", student))
+    digest = hashlib.sha256(data).hexdigest()
+    return Sheet(student, attempts, source, digest), problems
+
+
+def _well_typed(key: str, value: Any) -> bool:
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if key == "score":
+        return number and 0.0 <= value <= 1.0
+    if key in ("correct", "valid"):
+        return isinstance(value, bool)
+    if key == "points":
+        return number
+    if key == "attempt":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if key == "timestamp":
+        return parse_timestamp(value) is not None
+    return isinstance(value, str)
+
+
+def _few(items: list[str], n: int = 4) -> str:
+    return "; ".join(items[:n]) + (f"; … {len(items) - n} more" if len(items) > n else "")
