@@ -32,6 +32,7 @@ A grading cycle, step by step (docs/instructors.md walks through one):
   6. casekit feedback --out feedback/  one HTML page per student
   7. casekit report --out report/      item analysis: which exercises worked
 
+  casekit extend s2026-017 --until TIME  one student's own deadline (kept through re-grades)
   casekit answers s2026-017            that student's expected answers, on their data
   casekit status                       what the gradebook holds
 
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deadline", action="append", metavar="[NN=]TIME",
                    help="ISO time with a time zone, for all chapters or chapter NN (repeatable)")
     p.add_argument("--no-deadline", action="store_true", help="remove every deadline")
+    p.add_argument("--released", action="append", metavar="[NN=]TIME",
+                   help="when a chapter (or all) went out: attempts dated earlier are flagged")
     p.add_argument("--late-penalty", type=_share, metavar="SHARE",
                    help="value lost per started day late: 0.1 or 10%%")
     p.add_argument("--chapter", action="append", metavar="NN", help="grade only this chapter "
@@ -168,6 +171,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "'Exercise', 'Points' (optional 'Comment')")
     p.add_argument("--grader", default="", metavar="NAME", help="your name, kept with each mark")
     p.set_defaults(func=_grade)
+
+    p = command("extend", "Give one student their own deadline (an extension).", """\
+        The student's attempts are scored against their own deadline instead of the class's,
+        for one chapter or all; marks already given are kept, and the feedback page shows
+        them no expected answers before their own deadline. Every change is in the history.
+
+        examples: casekit extend s2026-017 --until 2026-12-08T23:59+08:00 --reason "medical"
+                  casekit extend s2026-017 --until 2026-12-08T23:59+08:00 --chapter 01
+                  casekit extend s2026-017 --remove --chapter 01""", [book])
+    p.add_argument("student", metavar="STUDENT", help="the student id")
+    until = p.add_mutually_exclusive_group(required=True)
+    until.add_argument("--until", metavar="TIME", help="their deadline: ISO time with a time zone")
+    until.add_argument("--remove", action="store_true", help="take the extension away")
+    p.add_argument("--chapter", default="*", metavar="NN", help="only this chapter (default: all)")
+    p.add_argument("--reason", default="", metavar="TEXT", help="kept with the extension")
+    p.set_defaults(func=_extend)
 
     p = command("export", "Write the grades as a CSV for a spreadsheet or an LMS.", """\
         Columns, in this order: Student ID, Name, one per exercise (or per chapter with
@@ -269,29 +288,45 @@ def _collect(args) -> int:
 
 def _grade(args) -> int:
     from casekit.grading import grade as g
+    from casekit.grading import marking as m
 
     marking = args.manual or args.rubric_csv or args.pending_csv
     settings_given = any(x is not None for x in (args.policy, args.deadline, args.late_penalty,
-                                                 args.chapter, args.roster)) or args.no_deadline
+                                                 args.chapter, args.roster, args.released)) \
+        or args.no_deadline
     if args.no_deadline and args.deadline:
         raise ValueError("give --deadline or --no-deadline, not both")
     if args.sheets or settings_given or not marking:
         deadlines = [] if args.no_deadline else args.deadline
         summary = g.grade(args.sheets, args.gradebook, policy=args.policy, deadlines=deadlines,
                           late_penalty=args.late_penalty, chapters=args.chapter,
-                          roster=args.roster, jobs=args.jobs, **_max_bytes(args))
+                          releases=args.released, roster=args.roster, jobs=args.jobs,
+                          **_max_bytes(args))
         print(summary.text())
     if args.rubric_csv:
-        applied, problems = g.import_rubric_csv(args.gradebook, args.rubric_csv, grader=args.grader)
+        applied, problems = m.import_rubric_csv(args.gradebook, args.rubric_csv, grader=args.grader)
         print(f"Imported {applied} mark(s) from {args.rubric_csv}.")
         for problem in problems:
             print(f"  problem: {problem}", file=sys.stderr)
     if args.manual:
-        g.mark_interactively(args.gradebook, grader=args.grader)
+        m.mark_interactively(args.gradebook, grader=args.grader)
     if args.pending_csv:
-        n = g.write_pending_csv(args.gradebook, args.pending_csv)
+        n = m.write_pending_csv(args.gradebook, args.pending_csv)
         print(f"Wrote {n} pending answer(s) to {args.pending_csv}: fill the Points column, then "
               f"`casekit grade --rubric-csv {args.pending_csv}`.")
+    return 0
+
+
+def _extend(args) -> int:
+    from casekit.grading.grade import extend
+
+    changes = extend(args.gradebook, args.student, None if args.remove else args.until,
+                     chapter=args.chapter, reason=args.reason)
+    what = "for every chapter" if args.chapter == "*" else f"for chapter {args.chapter}"
+    print(f"{args.student}: extension {'removed' if args.remove else 'to ' + args.until} {what}; "
+          f"{len(changes)} score(s) changed" + (":" if changes else "."))
+    for line in changes:
+        print(f"  {line}")
     return 0
 
 
@@ -320,7 +355,7 @@ def _report(args) -> int:
 
 
 def _status(args) -> int:
-    from casekit.grading.grade import Settings
+    from casekit.grading.policy import Settings
     from casekit.grading.gradebook import Gradebook
 
     with Gradebook(args.gradebook, create=False) as gb:

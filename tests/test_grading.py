@@ -17,6 +17,7 @@ import pytest
 
 import casekit.exercises
 from casekit.grading import grade as g
+from casekit.grading import marking
 from casekit.grading.collect import collect, read_roster
 from casekit.grading.gradebook import Gradebook
 
@@ -249,18 +250,18 @@ def test_free_text_is_queued_for_marking_and_a_new_text_needs_a_new_mark(course)
                                                                        "rubric": [True, True]})])
     book = course / "gb.sqlite"
     g.grade(course / "sheets", book)
-    [item] = g.pending_answers(book)
+    [item] = marking.pending_answers(book)
     assert (item.student, item.exercise.id, item.text, item.self_assessment) == \
         ("s1", "test.text", RIGHT["test.text"], (True, True))
-    assert g.set_manual_mark(book, "s1", "test.text", 0.5, grader="TA", comment="thin")["points"] == 0.5
-    assert g.pending_answers(book) == []
+    assert marking.set_manual_mark(book, "s1", "test.text", 0.5, grader="TA", comment="thin")["points"] == 0.5
+    assert marking.pending_answers(book) == []
     path.write_text(sheet_text("s1", [attempt("test.text", "A completely different answer.")]))
     g.grade(course / "sheets", book)
     assert scores(book)["s1"]["test.text"] == (0.0, "pending")
     with pytest.raises(ValueError, match="fraction"):
-        g.set_manual_mark(book, "s1", "test.text", 2)
+        marking.set_manual_mark(book, "s1", "test.text", 2)
     with pytest.raises(ValueError, match="no readable answer"):
-        g.set_manual_mark(book, "s1", "test.numeric", 1)
+        marking.set_manual_mark(book, "s1", "test.numeric", 1)
 
 
 def test_marks_round_trip_through_a_spreadsheet_csv(course):
@@ -268,7 +269,7 @@ def test_marks_round_trip_through_a_spreadsheet_csv(course):
         write_sheet(course / "sheets", s, [attempt("test.text", f"Answer of {s}: process first.")])
     book, sheet = course / "gb.sqlite", course / "to-mark.csv"
     g.grade(course / "sheets", book)
-    assert g.write_pending_csv(book, sheet) == 3
+    assert marking.write_pending_csv(book, sheet) == 3
     with open(sheet, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     rows[0]["Points"], rows[0]["Comment"] = "1", "good"
@@ -277,7 +278,7 @@ def test_marks_round_trip_through_a_spreadsheet_csv(course):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    applied, problems = g.import_rubric_csv(book, sheet)
+    applied, problems = marking.import_rubric_csv(book, sheet)
     assert applied == 1 and len(problems) == 1 and "from 0 to 1" in problems[0]
     got = scores(book)
     assert got["s1"]["test.text"] == (1.0, "manual")
@@ -291,7 +292,7 @@ def test_marking_at_the_terminal_saves_each_mark_at_once(course):
     g.grade(course / "sheets", book)
     replies = iter(["y", "maybe", "n", "ok", "q"])
     said = []
-    assert g.mark_interactively(book, ask=lambda prompt: next(replies), say=said.append) == 1
+    assert marking.mark_interactively(book, ask=lambda prompt: next(replies), say=said.append) == 1
     assert scores(book)["s1"]["test.text"] == (0.5, "manual")
     assert scores(book)["s2"]["test.text"] == (0.0, "pending")
     assert any("Answer y or n" in line for line in said)

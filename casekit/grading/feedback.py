@@ -54,7 +54,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
     False never.
     """
     from casekit.exercises.bank import load_bank
-    from casekit.grading.grade import Settings
+    from casekit.grading.policy import Settings
 
     out = check_path("out", out)
     if reveal is not None and not isinstance(reveal, bool):

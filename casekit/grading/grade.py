@@ -1,19 +1,16 @@
-"""Grading: re-check every attempt on the student's own data, score it, mark free text.
+"""Grading: re-check every attempt on the student's own data and store the scores.
 
 The score a sheet stores is never trusted, and student code is never run: each attempt's
 answer (plain JSON data) goes through the exercise's own checker
-(``exercise.check(answer)``), for computed exercises on the student's own data. From the
-re-checked attempts each exercise gets points:
+(``exercise.check(answer)``), for computed exercises on the student's own data. The rules
+that turn re-checked attempts into points (best or last attempt, deadlines, extensions,
+late penalties, the LMS's hand-in times) are in :mod:`casekit.grading.policy`; free-text
+marks in :mod:`casekit.grading.marking`; the tables in :mod:`casekit.grading.gradebook`.
 
-- ``policy`` "best" counts the best attempt, "last" the last readable one; partial credit
-  (a share of the points) comes from the checker (matching, ordering, tables, …);
-- after a ``deadline`` (one for all chapters, or one per chapter) an attempt loses
-  ``late_penalty`` of its value per started day late (0.1 = 10% a day);
-- free-text answers wait for a mark (:func:`mark_interactively`, :func:`import_rubric_csv`).
-
-Results go to the gradebook (:mod:`casekit.grading.gradebook`), one transaction per
-student. Re-running is idempotent: an unchanged sheet is skipped, a changed one replaces
-the student's attempts, and every change of a score is kept in the history table.
+Results go to the gradebook one transaction per student. Re-running is idempotent: an
+unchanged sheet is skipped, a changed one replaces the student's attempts, and every change
+of a score is kept in the history table. A sheet that cannot be graded (unreadable, too
+deep, a worker that died on it) is reported and the rest of the class is graded.
 
 Example::
 
@@ -31,160 +28,20 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from casekit.exercises.types import TYPES, Exercise
-from casekit.grading.common import Progress, check_choice, check_path, write_csv
-from casekit.grading.gradebook import Gradebook, now
-from casekit.grading.reference import (describe_answer, fingerprint, pack,
-                                       resolve_for, unpack)
+from casekit.exercises.types import Exercise
+from casekit.grading.common import Progress, check_choice, check_path
+from casekit.grading.gradebook import Gradebook
+from casekit.grading.policy import (POLICIES, Attempt, Settings, attempt_flags,
+                                    parse_deadline, rescore)
+from casekit.grading.reference import fingerprint, pack, resolve_for, unpack
 from casekit.grading.sheets import MAX_SHEET_BYTES, Problem, Sheet, parse_sheet, parse_timestamp, read_limited
 
-__all__ = ["POLICIES", "GradeSummary", "PendingAnswer", "Settings", "grade", "import_rubric_csv",
-           "mark_interactively", "parse_deadline", "pending_answers", "score_exercise",
-           "set_manual_mark", "write_pending_csv"]
+__all__ = ["GradeSummary", "extend", "grade"]
 
-POLICIES = ("best", "last")
-
-
-# --------------------------------------------------------------------------- settings
-def parse_deadline(text: str) -> tuple[str, str]:
-    """``"2026-12-01T23:59+08:00"`` (all chapters) or ``"00=2026-12-01T23:59Z"`` (chapter
-    00) as ``(chapter or "*", ISO time)``; the time must say its time zone.
-
-    >>> parse_deadline("00=2026-12-01T23:59+08:00")
-    ('00', '2026-12-01T23:59:00+08:00')
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"deadline must be text such as '2026-12-01T23:59+08:00', got {text!r}")
-    chapter, _, when = text.rpartition("=") if "=" in text else ("*", "", text)
-    stamp = parse_timestamp(when.strip())
-    if stamp is None:
-        raise ValueError(f"deadline {text!r} is not an ISO time with a time zone: write e.g. "
-                         "2026-12-01T23:59+08:00 (or ...Z for UTC), optionally preceded by a "
-                         "chapter and '=' (00=2026-12-01T23:59+08:00).")
-    return chapter.strip() or "*", stamp.isoformat()
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How points are given: ``policy`` ("best" or "last" attempt), ``deadlines``
-    (chapter or "*" → ISO time), ``late_penalty`` (share of the value lost per started day
-    late, 0–1) and the ``chapters`` graded (``None``: every chapter of the bank)."""
-
-    policy: str = "best"
-    deadlines: tuple[tuple[str, str], ...] = ()
-    late_penalty: float = 0.0
-    chapters: tuple[str, ...] | None = None
-
-    def __post_init__(self):
-        check_choice("policy", self.policy, POLICIES)
-        if isinstance(self.late_penalty, bool) or not isinstance(self.late_penalty, (int, float)) \
-                or not 0 <= self.late_penalty <= 1:
-            raise ValueError(f"late_penalty must be a share from 0 to 1 lost per day late "
-                             f"(0.1 = 10% a day), got {self.late_penalty!r}")
-        for chapter, when in self.deadlines:
-            if parse_timestamp(when) is None:
-                raise ValueError(f"deadline {when!r} for {chapter!r} is not an ISO time with "
-                                 "a time zone")
-
-    def deadline(self, chapter: str) -> dt.datetime | None:
-        """The deadline of ``chapter`` (its own, else the one for all chapters), or None."""
-        table = dict(self.deadlines)
-        when = table.get(chapter, table.get("*"))
-        return None if when is None else dt.datetime.fromisoformat(when)
-
-    def describe(self) -> str:
-        """The settings in words.
-
-        >>> Settings(deadlines=(("*", "2026-12-01T23:59:00+08:00"),), late_penalty=0.1).describe()
-        'best attempt counts; deadline 2026-12-01T23:59:00+08:00; late penalty 10% per started day; all chapters'
-        """
-        deadlines = "; ".join(f"deadline {when}" if chapter == "*" else
-                              f"chapter {chapter} deadline {when}" for chapter, when in self.deadlines)
-        return "; ".join([f"{self.policy} attempt counts", deadlines or "no deadline",
-                          f"late penalty {self.late_penalty:.0%} per started day",
-                          "all chapters" if self.chapters is None else
-                          "chapters " + ", ".join(self.chapters)])
-
-    def to_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict | None) -> "Settings":
-        if not data:
-            return cls()
-        chapters = data.get("chapters")
-        return cls(data["policy"], tuple(tuple(d) for d in data["deadlines"]),
-                   float(data["late_penalty"]), None if chapters is None else tuple(chapters))
-
-
-def late_days(timestamp: str | None, deadline: dt.datetime | None) -> int:
-    """Started days between ``deadline`` and ``timestamp`` (0 when on time or no deadline).
-
-    >>> import datetime as dt
-    >>> late_days("2026-12-02T00:30:00Z", dt.datetime(2026, 12, 1, 23, 59, tzinfo=dt.timezone.utc))
-    1
-    """
-    if deadline is not None and (not isinstance(deadline, dt.datetime) or deadline.tzinfo is None):
-        raise TypeError(f"deadline must be a datetime with a time zone, got {deadline!r}")
-    stamp = parse_timestamp(timestamp)
-    if deadline is None or stamp is None or stamp <= deadline:
-        return 0
-    return math.ceil((stamp - deadline).total_seconds() / 86400)
-
-
-def _text_sha(answer_json: str) -> str:
-    answer = json.loads(answer_json)
-    text = answer.get("text", "") if isinstance(answer, dict) else answer
-    return hashlib.sha256(str(text).encode()).hexdigest()
-
-
-def score_exercise(kind: str, points: float, attempts: list[dict], *, settings: Settings,
-                   chapter: str = "", manual: dict | None = None) -> dict:
-    """Points for one exercise from its re-checked attempts (dicts with ``seq``, ``valid``,
-    ``score``, ``timestamp``, ``answer``), under ``settings``; ``manual`` is the mark of a
-    free-text answer (``fraction``, ``answer_sha256``).
-
-    >>> s = Settings(policy="last")
-    >>> score_exercise("numeric", 2.0, [{"seq": 1, "valid": 1, "score": 1.0, "timestamp": None,
-    ...     "answer": "3"}, {"seq": 2, "valid": 1, "score": 0.0, "timestamp": None, "answer": "4"}],
-    ...     settings=s)["points"]
-    0.0
-    """
-    check_choice("kind", kind, list(TYPES))
-    if not isinstance(settings, Settings):
-        raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-        raise ValueError(f"points must be a number > 0, got {points!r}")
-    deadline = settings.deadline(chapter)
-    result = {"points": 0.0, "max_points": points, "raw": None, "attempts": len(attempts),
-              "chosen": None, "late_days": 0, "status": "unattempted"}
-    if not attempts:
-        return result
-    if any(a["valid"] == -1 for a in attempts):
-        return {**result, "status": "error"}
-    usable = [a for a in attempts if a["valid"] == 1
-              and (deadline is None or parse_timestamp(a["timestamp"]) is not None)]
-    if not usable:
-        return {**result, "status": "invalid"}
-
-    def factor(a):
-        return max(0.0, 1.0 - settings.late_penalty * late_days(a["timestamp"], deadline))
-
-    if kind == "text":
-        chosen = usable[-1]
-        mark = manual if manual and manual["answer_sha256"] == _text_sha(chosen["answer"]) else None
-        raw = None if mark is None else float(mark["fraction"])
-        status = "pending" if mark is None else "manual"
-    elif settings.policy == "last":
-        chosen, raw, status = usable[-1], usable[-1]["score"], "auto"
-    else:
-        chosen = max(usable, key=lambda a: (a["score"] * factor(a), -a["seq"]))
-        raw, status = chosen["score"], "auto"
-    value = 0.0 if raw is None else round(raw * factor(chosen) * points, 6)
-    return {**result, "points": value, "raw": raw, "chosen": chosen["seq"],
-            "late_days": late_days(chosen["timestamp"], deadline), "status": status}
+#: The file ``casekit collect`` leaves in its folder: only there are LMS times trusted.
+COLLECT_MARKER = ".casekit-collect"
 
 
 # --------------------------------------------------------------------------- grading
@@ -202,6 +59,8 @@ class GradeSummary:
     errors: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flagged: dict[str, int] = field(default_factory=dict)
+    clock_only: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """A few lines for the terminal."""
@@ -223,26 +82,41 @@ class GradeSummary:
         if self.pending:
             lines.append(f"{self.pending} free-text answer(s) wait for a mark: "
                          "`casekit grade --manual` or `--rubric-csv`.")
+        if self.clock_only:
+            lines.append(f"warning: {len(self.clock_only)} sheet(s) have no hand-in time from the "
+                         "LMS, so their attempts are dated by the student's own clock: "
+                         + ", ".join(self.clock_only[:10]) + (" …" if len(self.clock_only) > 10
+                                                              else "")
+                         + " (give `casekit collect --times` the LMS's submission times).")
+        for flag, n in sorted(self.flagged.items()):
+            lines.append(f"{n} attempt(s) flagged {flag}: see `casekit report`.")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
 
-def _settings_from(stored: Settings, policy, deadlines, late_penalty, chapters,
+def _times(name: str, value) -> tuple[tuple[str, str], ...]:
+    """Deadlines or releases as given (a time, a list of ``[NN=]TIME``, a dict) as a table."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, dict):
+        value = [f"{k}={v}" if k != "*" else str(v) for k, v in value.items()]
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list such as ['2026-12-01T23:59+08:00', "
+                        "'01=2026-12-15T23:59+08:00'] or a {chapter: time} dict")
+    return tuple(sorted(dict(parse_deadline(str(d)) for d in value).items()))
+
+
+def _settings_from(stored: Settings, policy, deadlines, late_penalty, chapters, releases,
                    bank: dict[str, Exercise]) -> Settings:
     changes: dict[str, Any] = {}
     if policy is not None:
         changes["policy"] = check_choice("policy", policy, POLICIES)
     if deadlines is not None:
-        if isinstance(deadlines, str):
-            deadlines = [deadlines]
-        if isinstance(deadlines, dict):
-            deadlines = [f"{k}={v}" if k != "*" else str(v) for k, v in deadlines.items()]
-        if not isinstance(deadlines, (list, tuple)):
-            raise TypeError("deadlines must be a list such as ['2026-12-01T23:59+08:00', "
-                            "'01=2026-12-15T23:59+08:00'] or a {chapter: time} dict")
-        changes["deadlines"] = tuple(sorted(dict(parse_deadline(str(d)) for d in deadlines).items()))
+        changes["deadlines"] = _times("deadlines", deadlines)
+    if releases is not None:
+        changes["releases"] = _times("releases", releases)
     if late_penalty is not None:   # checked by Settings; stored as a float
         changes["late_penalty"] = late_penalty if isinstance(late_penalty, bool) or \
             not isinstance(late_penalty, (int, float)) else float(late_penalty)
@@ -256,24 +130,27 @@ def _settings_from(stored: Settings, policy, deadlines, late_penalty, chapters,
         changes["chapters"] = tuple(sorted(set(chapters))) or None
     settings = dataclasses.replace(stored, **changes)
     chapters_in_bank = {ex.chapter for ex in bank.values()}
-    stray = [c for c, _ in settings.deadlines if c != "*" and c not in chapters_in_bank]
+    stray = [c for c, _ in settings.deadlines + settings.releases
+             if c != "*" and c not in chapters_in_bank]
     if stray:
-        raise ValueError(f"deadline for chapter(s) {stray}, which the bank does not have "
-                         f"(it has {sorted(chapters_in_bank)}).")
+        raise ValueError(f"deadline or release for chapter(s) {stray}, which the bank does not "
+                         f"have (it has {sorted(chapters_in_bank)}).")
     return settings
 
 
 def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = None,
-          deadlines=None, late_penalty: float | None = None, chapters=None, roster=None,
-          max_bytes: int = MAX_SHEET_BYTES, jobs: int | None = None,
+          deadlines=None, late_penalty: float | None = None, chapters=None, releases=None,
+          roster=None, max_bytes: int = MAX_SHEET_BYTES, jobs: int | None = None,
           progress: bool = True) -> GradeSummary:
     """Grade the answer sheets in the folder ``sheets`` (``<student>.json`` each, as
     written by :func:`casekit.grading.collect.collect`) into ``gradebook``.
 
     Settings left ``None`` keep the gradebook's earlier ones (first run: best attempt, no
     deadline, no penalty, every chapter). ``sheets=None`` only re-scores what the gradebook
-    holds (after changing settings). ``roster`` (CSV) adds students without a sheet, with 0
-    points. ``jobs`` processes read and re-check sheets in parallel (default: one per CPU
+    holds (after changing settings). ``releases`` (like ``deadlines``) say when chapters
+    went out: attempts dated earlier are flagged. Hand-in times that ``casekit collect
+    --times`` wrote are used only in a folder collect made. ``roster`` (CSV) adds students
+    without a sheet, with 0 points. ``jobs`` processes read and re-check sheets in parallel (default: one per CPU
     core). Example: ``grade("sheets", "gradebook.sqlite", policy="last")``.
     """
     from casekit.exercises.bank import load_bank
@@ -290,7 +167,7 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
     summary = GradeSummary()
     with Gradebook(gradebook) as gb:
         settings = _settings_from(Settings.from_json(gb.meta("settings")), policy, deadlines,
-                                  late_penalty, chapters, bank)
+                                  late_penalty, chapters, releases, bank)
         scope = [ex for ex in bank.values()
                  if settings.chapters is None or ex.chapter in settings.chapters]
         prints = {ex.id: fingerprint(ex) for ex in scope}
@@ -300,19 +177,14 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
             summary.notes.append(f"Run {run['run']} ({run['started']}) did not finish (killed?); "
                                  "its completed students are kept and this run finishes the rest.")
         with gb.transaction():
-            gb.conn.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
+            gb.abandon_unfinished_runs()
             gb.set_meta("settings", settings.to_json())
-            gb.conn.execute("DELETE FROM exercises")
-            gb.conn.executemany("INSERT INTO exercises VALUES(?, ?, ?, ?, ?)",
-                                [(ex.id, i, ex.chapter, ex.kind, ex.points)
-                                 for i, ex in enumerate(scope)])
-            for student, name in class_list.items():
-                gb.conn.execute("INSERT INTO students(student, name, on_roster) VALUES(?, ?, 1) "
-                                "ON CONFLICT(student) DO UPDATE SET name = excluded.name, "
-                                "on_roster = 1", (student, name))
+            gb.set_exercises([(ex.id, ex.chapter, ex.kind, ex.points) for ex in scope])
+            gb.add_to_roster(class_list)
         summary.notes.append(f"Settings: {settings.describe()}.")
         run = gb.start_run("grade " + json.dumps({"sheets": str(folder), **settings.to_json()}))
-        context = _Context(scope, prints, check_key, set(bank), max_bytes)
+        trusted = folder is not None and (folder / COLLECT_MARKER).is_file()
+        context = _Context(scope, prints, check_key, set(bank), max_bytes, settings, trusted)
         writer = _Writer(gb, run, check_key, score_key, settings, summary)
         try:
             files = sorted(folder.glob("*.json")) if folder is not None else []
@@ -335,10 +207,9 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
         except BaseException:
             gb.finish_run(run, "failed", summary.text())
             raise
-        counts = dict(gb.conn.execute("SELECT status, count(*) FROM scores GROUP BY status").fetchall())
+        counts = gb.status_counts()
         summary.pending, summary.errors = counts.get("pending", 0), counts.get("error", 0)
-        summary.inflated = [r[0] for r in gb.conn.execute(
-            "SELECT student FROM students WHERE inflated > 0 ORDER BY student")]
+        summary.inflated = gb.inflated_students()
         gb.finish_run(run, "done", summary.text())
     return summary
 
@@ -359,6 +230,8 @@ class _Context:
     check_key: str
     bank_ids: set[str]
     max_bytes: int
+    settings: Settings
+    trusted_times: bool     # the folder is collect's: its hand-in times come from the LMS
 
 
 @dataclass
@@ -370,11 +243,12 @@ class _Prepared:
     problems: list[Problem] = field(default_factory=list)
     unchanged: bool = False
     sheet: Sheet | None = None
-    rows: list[tuple] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
     expected: list[tuple] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     note: str = ""
     inflated: int = 0
+    clock_only: bool = False
 
 
 _WORKER: dict[str, _Context] = {}
@@ -388,30 +262,55 @@ def _init_pool_worker(context: _Context) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is handled once, by the parent
+    _die_with_parent()
     _init_worker(context)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the grading process dies (kill -9 included), so
+    no orphan keeps re-checking sheets nobody will write."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() == 1:   # the parent died before the call took effect
+            os._exit(1)
+
+
 def _prepare_in_worker(task: tuple) -> _Prepared:
-    return _prepare(_WORKER["context"], *task)
+    try:
+        return _prepare(_WORKER["context"], *task)
+    except RecursionError:
+        return _failed(task[0], "nested too deeply to be checked")
+    except Exception as err:   # one sheet must never stop the class
+        return _failed(task[0], f"{type(err).__name__}: {err}")
+
+
+def _failed(path: str, why: str) -> _Prepared:
+    return _Prepared(path, problems=[Problem("error", "not-graded", Path(path).name,
+                                             f"could not be graded ({why}); the rest of the "
+                                             "class was graded")])
 
 
 def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int):
     """Yield each file :func:`_prepare`-d, in order: read, re-checked and, for computed
     exercises, with expected answers worked out, in ``jobs`` processes when there are
-    enough sheets (this process writes the gradebook meanwhile)."""
+    enough sheets (this process writes the gradebook meanwhile). A sheet whose worker
+    fails or dies is reported and graded nowhere else; the others go on."""
     known = {r["student"]: (r["sheet_sha256"], r["check_key"]) for r in gb.students()}
 
-    def tasks():
-        for path in files:
-            sha, key = known.get(path.stem, (None, None))
-            cached = {r["exercise"]: (r["fingerprint"], r["value"]) for r in gb.conn.execute(
-                "SELECT * FROM expected WHERE student = ?", (path.stem,))} \
-                if path.stem in known else {}
-            yield str(path), sha, key, cached
+    def task(path):
+        sha, key = known.get(path.stem, (None, None))
+        return str(path), sha, key, gb.expected(path.stem) if path.stem in known else {}
 
     if jobs == 1 or len(files) < 2 * jobs:
         _init_worker(context)
-        yield from (_prepare_in_worker(t) for t in tasks())
+        yield from (_prepare_in_worker(task(path)) for path in files)
         return
     import concurrent.futures as cf
     import multiprocessing
@@ -419,20 +318,41 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
     # fork where the platform has it: workers then see the same casekit state as this
     # process (including a replaced casekit.exercises._student_data)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                                initializer=_init_pool_worker, initargs=(context,)) as pool:
+    todo, suspects = list(files), 0
+    while todo:
+        pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                                      initializer=_init_pool_worker, initargs=(context,))
         pending: list = []
         try:
-            for task in tasks():
-                pending.append(pool.submit(_prepare_in_worker, task))
-                if len(pending) >= 4 * jobs:
-                    yield pending.pop(0).result()
-            while pending:
-                yield pending.pop(0).result()
+            while todo or pending:
+                # after a worker died, the sheets that were in flight go one at a time, so
+                # the one that kills a worker is found and only it is reported
+                limit = 1 if suspects else 4 * jobs
+                while todo and len(pending) < limit:
+                    path = todo.pop(0)
+                    pending.append((path, pool.submit(_prepare_in_worker, task(path))))
+                path, future = pending.pop(0)
+                try:
+                    result = future.result()
+                except cf.process.BrokenProcessPool:
+                    if suspects or not pending:
+                        yield _failed(str(path), "the worker process checking it died")
+                        suspects = max(0, suspects - 1)
+                        todo = [p for p, _ in pending] + todo
+                    else:
+                        todo = [path] + [p for p, _ in pending] + todo
+                        suspects = len(pending) + 1
+                    break
+                except Exception as err:   # e.g. a result that cannot be sent back
+                    result = _failed(str(path), f"{type(err).__name__}: {err}")
+                suspects = max(0, suspects - 1)
+                yield result
         except BaseException:
-            for future in pending:
+            for _, future in pending:
                 future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str | None,
@@ -475,10 +395,11 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
                 todo.append(ex)
     fresh, errors = resolve_for(sheet.student, todo) if todo else ({}, {})
     resolved.update(fresh)
-    out.expected = [(sheet.student, i, context.prints[i], pack(ex)) for i, ex in fresh.items()]
+    out.expected = [(i, context.prints[i], pack(ex)) for i, ex in fresh.items()]
     attempted = {a["id"] for a in sheet.attempts}
     out.errors = {k: v for k, v in errors.items() if k in attempted}
     unknown = set()
+    out.clock_only = True
     for seq, attempt in enumerate(sheet.attempts, 1):
         ex_id = attempt["id"]
         if ex_id not in context.bank_ids:
@@ -488,21 +409,25 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
             continue
         ex = resolved.get(ex_id, by_id[ex_id])
         answer_json = json.dumps(attempt["answer"], ensure_ascii=False)
-        stamp = parse_timestamp(attempt.get("timestamp"))
-        stamp_text = None if stamp is None else \
-            stamp.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        stamp = _utc(attempt.get("timestamp"))
+        handed_in = _utc(attempt.get("handed_in")) if context.trusted_times else None
+        lms_late = context.trusted_times and attempt.get("lms_late") is True
+        out.clock_only = out.clock_only and handed_in is None
+        flags = " ".join(attempt_flags(stamp, handed_in, lms_late,
+                                       context.settings.release(ex.chapter)))
         claimed = attempt.get("score")
         claimed = float(claimed) if isinstance(claimed, (int, float)) \
             and not isinstance(claimed, bool) and math.isfinite(claimed) else None
         if ex_id in out.errors:
-            out.rows.append((sheet.student, seq, ex_id, answer_json, stamp_text, -1, 0, 0.0,
-                             claimed, out.errors[ex_id]))
+            out.attempts.append(Attempt(seq, ex_id, answer_json, stamp, -1, 0, 0.0, claimed,
+                                        out.errors[ex_id], handed_in, flags))
             continue
         fb = ex.check(attempt["answer"])   # the checker reads stored tables itself
         if claimed is not None and claimed > fb.score + 1e-6 and ex.kind != "text":
             out.inflated += 1
-        out.rows.append((sheet.student, seq, ex_id, answer_json, stamp_text, int(fb.valid),
-                         int(fb.correct), fb.score, claimed, fb.message))
+        out.attempts.append(Attempt(seq, ex_id, answer_json, stamp, int(fb.valid),
+                                    int(fb.correct), fb.score, claimed, fb.message, handed_in,
+                                    flags))
     notes = []
     if unknown:
         notes.append(f"attempts at unknown exercises ignored: {', '.join(sorted(unknown)[:5])}")
@@ -512,6 +437,13 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
         out.problems.append(Problem("error", "reference-failed", label, first, sheet.student))
     out.note = "; ".join(notes)
     return out
+
+
+def _utc(value) -> str | None:
+    """An ISO time as UTC text ending in Z, or None when it is not a time with a zone."""
+    stamp = parse_timestamp(value)
+    return None if stamp is None else \
+        stamp.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 class _Writer:
@@ -527,33 +459,25 @@ class _Writer:
         self.summary.problems.extend(prepared.problems)
         if prepared.student is None:
             return False
-        row = self.gb.conn.execute("SELECT * FROM students WHERE student = ?",
-                                   (prepared.student,)).fetchone()
+        row = self.gb.student(prepared.student)
         if prepared.unchanged:
             self.rescore_if_needed(row)
             return True
         sheet, ok = prepared.sheet, not prepared.errors
         reason = "sheet changed" if row is not None and row["sheet_sha256"] else "graded"
-        with self.gb.transaction() as conn:
-            conn.execute("DELETE FROM attempts WHERE student = ?", (sheet.student,))
-            conn.executemany("INSERT INTO attempts VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             prepared.rows)
-            conn.executemany("INSERT INTO expected VALUES(?, ?, ?, ?) ON CONFLICT(student, exercise) "
-                             "DO UPDATE SET fingerprint = excluded.fingerprint, "
-                             "value = excluded.value", prepared.expected)
-            conn.execute(
-                "INSERT INTO students(student, sheet_sha256, source, check_key, graded_at, "
-                "inflated, note) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(student) DO UPDATE SET "
-                "sheet_sha256 = excluded.sheet_sha256, source = excluded.source, "
-                "check_key = excluded.check_key, graded_at = excluded.graded_at, "
-                "inflated = excluded.inflated, note = excluded.note",
-                (sheet.student, sheet.sha256, sheet.source,
-                 self.check_key if ok else None, now(), prepared.inflated, prepared.note))
-            _rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason,
-                     exercises=self.exercises)
-            conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
-                         (self.score_key if ok else None, sheet.student))
+        with self.gb.transaction():
+            self.gb.replace_attempts(sheet.student, prepared.attempts, prepared.expected)
+            self.gb.set_sheet(sheet.student, sheet.sha256, sheet.source,
+                              self.check_key if ok else None, prepared.inflated, prepared.note)
+            rescore(self.gb, sheet.student, self.settings, run=self.run, reason=reason,
+                    exercises=self.exercises)
+            self.gb.set_score_key(sheet.student, self.score_key if ok else None)
         self.summary.checked += 1
+        for a in prepared.attempts:
+            for flag in a.flags.split():
+                self.summary.flagged[flag] = self.summary.flagged.get(flag, 0) + 1
+        if prepared.clock_only and prepared.attempts:
+            self.summary.clock_only.append(sheet.student)
         return True
 
     def rescore_if_needed(self, row) -> None:
@@ -562,243 +486,40 @@ class _Writer:
             self.summary.unchanged += 1
             return
         with self.gb.transaction():
-            _rescore(self.gb, row["student"], self.settings, run=self.run,
-                     reason="settings changed" if row["score_key"] else "graded",
-                     exercises=self.exercises)
-            self.gb.conn.execute("UPDATE students SET score_key = ? WHERE student = ?",
-                                 (self.score_key, row["student"]))
+            rescore(self.gb, row["student"], self.settings, run=self.run,
+                    reason="settings changed" if row["score_key"] else "graded",
+                    exercises=self.exercises)
+            self.gb.set_score_key(row["student"], self.score_key)
         self.summary.rescored += 1
 
 
-def _rescore(gb: Gradebook, student: str, settings: Settings, *, run: int | None, reason: str,
-             exercises: list | None = None) -> None:
-    """Recompute ``student``'s points from the gradebook's attempts and marks, recording
-    every change in the history table. Call it inside ``gb.transaction()``."""
-    by_exercise: dict[str, list[dict]] = {}
-    for a in gb.attempts(student):
-        by_exercise.setdefault(a["exercise"], []).append(dict(a))
-    manual = {r["exercise"]: dict(r) for r in gb.conn.execute(
-        "SELECT * FROM manual WHERE student = ?", (student,))}
-    row = gb.conn.execute("SELECT sheet_sha256 FROM students WHERE student = ?", (student,)).fetchone()
-    has_sheet = row is not None and row[0] is not None
-    old = {r["exercise"]: r for r in gb.conn.execute("SELECT * FROM scores WHERE student = ?",
-                                                     (student,))}
-    stamp, history, upserts = now(), [], []
-    exercises = gb.exercises() if exercises is None else exercises
-    for ex in exercises:
-        if has_sheet:
-            new = score_exercise(ex["kind"], ex["points"], by_exercise.get(ex["id"], []),
-                                 settings=settings, chapter=ex["chapter"], manual=manual.get(ex["id"]))
-        else:
-            new = {"points": 0.0, "max_points": ex["points"], "raw": None, "attempts": 0,
-                   "chosen": None, "late_days": 0, "status": "missing"}
-        before = old.get(ex["id"])
-        if before is None or (before["points"], before["status"]) != (new["points"], new["status"]):
-            history.append((stamp, run, student, ex["id"],
-                            None if before is None else before["points"], new["points"],
-                            None if before is None else before["status"], new["status"], reason))
-        upserts.append((student, ex["id"], new["points"], new["max_points"], new["raw"],
-                        new["attempts"], new["chosen"], new["late_days"], new["status"]))
-    gone = set(old) - {ex["id"] for ex in exercises}
-    history += [(stamp, run, student, g, old[g]["points"], None, old[g]["status"], None,
-                 "no longer graded") for g in sorted(gone)]
-    gb.conn.executemany("DELETE FROM scores WHERE student = ? AND exercise = ?",
-                        [(student, g) for g in gone])
-    gb.conn.executemany("INSERT OR REPLACE INTO scores VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", upserts)
-    gb.conn.executemany("INSERT INTO history(at, run, student, exercise, old_points, new_points, "
-                        "old_status, new_status, reason) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", history)
+def extend(gradebook, student: str, until: str | None, *, chapter: str = "*",
+           reason: str = "") -> list[str]:
+    """Give ``student`` their own deadline ``until`` (ISO time with a zone) for ``chapter``
+    (default: every chapter), or remove it (``until=None``), and re-score them at once.
+    Marks already given are kept. Returns a line per score that changed.
 
-
-# --------------------------------------------------------------------------- free text
-@dataclass(frozen=True)
-class PendingAnswer:
-    """A free-text answer waiting for a mark."""
-
-    student: str
-    exercise: Exercise
-    text: str
-    self_assessment: tuple[bool, ...] | None
-    answer_sha256: str
-
-
-def pending_answers(gradebook) -> list[PendingAnswer]:
-    """Every free-text answer whose score is "pending", by student then exercise.
-
-    Example: ``for item in pending_answers("gradebook.sqlite"): print(item.student)``
+    Example: ``extend("gradebook.sqlite", "s2026-017", "2026-12-08T23:59+08:00", chapter="01")``
     """
-    from casekit.exercises.bank import load_bank
+    from casekit.exercises.sheet import check_student_id
 
-    bank = load_bank()
+    check_student_id(student)
+    if not isinstance(chapter, str) or not isinstance(reason, str):
+        raise TypeError("chapter and reason must be text")
+    when = None if until is None else parse_deadline(until)[1]
     with Gradebook(gradebook, create=False) as gb:
-        rows = gb.conn.execute(
-            "SELECT s.student, s.exercise, a.answer FROM scores s JOIN attempts a "
-            "ON a.student = s.student AND a.seq = s.chosen WHERE s.status = 'pending' "
-            "ORDER BY s.student, s.exercise").fetchall()
-    out = []
-    for student, exercise_id, answer_json in rows:
-        ex = bank.get(exercise_id)
-        if ex is None or ex.kind != "text":
-            continue
-        answer = json.loads(answer_json)
-        ticks = answer.get("rubric") if isinstance(answer, dict) else None
-        ticks = tuple(ticks) if isinstance(ticks, list) and all(isinstance(t, bool) for t in ticks) \
-            else None
-        out.append(PendingAnswer(student, ex, describe_answer(ex, answer), ticks,
-                                 _text_sha(answer_json)))
-    return out
-
-
-def set_manual_mark(gradebook, student: str, exercise_id: str, fraction: float, *,
-                    grader: str = "", comment: str = "") -> dict:
-    """Give ``student``'s current answer to the free-text exercise a mark (``fraction``
-    of its points, 0–1) and re-score the student; returns the new score row.
-
-    Example: ``set_manual_mark("gradebook.sqlite", "s1", "crm.shelved", 0.75)``
-    """
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
-        raise ValueError(f"fraction must be a share of the points from 0 to 1, got {fraction!r}")
-    for name, value in (("student", student), ("exercise_id", exercise_id), ("grader", grader),
-                        ("comment", comment)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be text, got {type(value).__name__}")
-    with Gradebook(gradebook, create=False) as gb:
+        if gb.student(student) is None:
+            raise ValueError(f"student {student!r} is not in {gradebook}: grade their sheet or "
+                             "add them with --roster first.")
+        chapters = {ex["chapter"] for ex in gb.exercises()}
+        if chapter != "*" and chapter not in chapters:
+            raise ValueError(f"chapter {chapter!r} is not graded here; graded: {sorted(chapters)}.")
         settings = Settings.from_json(gb.meta("settings"))
-        row = gb.conn.execute(
-            "SELECT a.answer FROM scores s JOIN attempts a ON a.student = s.student AND "
-            "a.seq = s.chosen JOIN exercises e ON e.id = s.exercise WHERE s.student = ? AND "
-            "s.exercise = ? AND e.kind = 'text'", (student, exercise_id)).fetchone()
-        if row is None:
-            raise ValueError(f"student {student!r} has no readable answer to a free-text "
-                             f"exercise {exercise_id!r} in this gradebook.")
-        with gb.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO manual VALUES(?, ?, ?, ?, ?, ?, ?)",
-                         (student, exercise_id, float(fraction), _text_sha(row[0]), grader,
-                          comment, now()))
-            _rescore(gb, student, settings, run=None, reason=f"manual mark{' by ' + grader if grader else ''}")
-        return dict(gb.conn.execute("SELECT * FROM scores WHERE student = ? AND exercise = ?",
-                                    (student, exercise_id)).fetchone())
-
-
-def mark_interactively(gradebook, *, ask: Callable[[str], str] = input,
-                       say: Callable[[str], None] = print, grader: str = "") -> int:
-    """Mark pending free-text answers one by one at the terminal: for each rubric item,
-    y or n (s skips the answer, q stops); every mark is saved at once. Returns how many
-    were marked. Example: ``mark_interactively("gradebook.sqlite")``.
-    """
-    if not callable(ask) or not callable(say):
-        raise TypeError("ask and say must be functions (like input and print)")
-    items = pending_answers(gradebook)
-    if not items:
-        say("Nothing to mark: no free-text answer is pending.")
-        return 0
-    marked = 0
-    for n, item in enumerate(items, 1):
-        ex = item.exercise
-        say(f"\n── {n} of {len(items)} · {item.student} · {ex.id} ({ex.points:g} pt) ──")
-        say(f"Question: {' '.join(ex.prompt.split())}")
-        say(f"Model answer: {' '.join(ex.model_answer.split())}")
-        say(f"Student's answer:\n{item.text}")
-        if item.self_assessment is not None:
-            say(f"(Student's self-assessment: {sum(item.self_assessment)} of "
-                f"{len(item.self_assessment)} rubric items met.)")
-        try:
-            fraction = _ask_mark(ex, ask, say)
-            if fraction == "quit":
-                break
-            if fraction is None:
-                continue
-            comment = ask("Comment (optional, Enter to skip): ").strip()
-        except EOFError:
-            break
-        set_manual_mark(gradebook, item.student, ex.id, fraction, grader=grader, comment=comment)
-        marked += 1
-        say(f"Saved: {fraction * ex.points:g} of {ex.points:g} points.")
-    say(f"\n{marked} answer(s) marked.")
-    return marked
-
-
-def _ask_mark(ex, ask, say):
-    if not ex.rubric:
-        while True:
-            reply = ask(f"Points (0–{ex.points:g}), s to skip, q to quit: ").strip().lower()
-            if reply in ("s", "q"):
-                return None if reply == "s" else "quit"
-            try:
-                value = float(reply)
-            except ValueError:
-                value = -1
-            if 0 <= value <= ex.points:
-                return value / ex.points
-            say(f"Type a number from 0 to {ex.points:g}.")
-    ticks = []
-    for i, item in enumerate(ex.rubric, 1):
-        while True:
-            reply = ask(f"  {i}. {item} — met? [y/n, s skip, q quit] ").strip().lower()
-            if reply in ("y", "n"):
-                ticks.append(reply == "y")
-                break
-            if reply in ("s", "q"):
-                return None if reply == "s" else "quit"
-            say("Answer y or n (or s to skip this answer, q to stop).")
-    return sum(ticks) / len(ticks)
-
-
-def _plain(cell: str) -> str:
-    """A CSV cell back as typed: drop the apostrophe put before = + - @ on export."""
-    cell = cell.strip()
-    return cell[1:] if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@" else cell
-
-
-def write_pending_csv(gradebook, path) -> int:
-    """Write the pending free-text answers as a CSV to mark in a spreadsheet (fill the
-    "Points" column, then :func:`import_rubric_csv`); returns the number of rows."""
-    path = check_path("path", path)
-    items = pending_answers(gradebook)
-    rows = [[i.student, i.exercise.id, i.exercise.points, "", "", i.text,
-             "" if i.self_assessment is None else f"{sum(i.self_assessment)}/{len(i.self_assessment)}",
-             " | ".join(i.exercise.rubric)] for i in items]
-    write_csv(path, ["Student ID", "Exercise", "Max", "Points", "Comment", "Answer",
-                     "Self-assessment", "Rubric"], rows)
-    return len(rows)
-
-
-def import_rubric_csv(gradebook, path, *, grader: str = "") -> tuple[int, list[str]]:
-    """Apply marks from a CSV with columns "Student ID", "Exercise", "Points" (out of the
-    exercise's points) and optionally "Comment"; rows with no points are skipped. Returns
-    ``(marks applied, problems)``; a bad row is reported, never fatal."""
-    import csv
-
-    path = check_path("path", path, must_exist=True, kind="file")
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    needed = {"Student ID", "Exercise", "Points"}
-    if not rows or not needed <= set(rows[0]):
-        raise ValueError(f"{path} needs the columns {sorted(needed)} (and optionally 'Comment'); "
-                         f"`casekit grade --pending-csv FILE` writes a template.")
-    with Gradebook(gradebook, create=False) as gb:
-        points = {r["id"]: r["points"] for r in gb.exercises() if r["kind"] == "text"}
-    applied, problems = 0, []
-    for n, row in enumerate(rows, 2):
-        student, exercise, given = _plain(row["Student ID"]), _plain(row["Exercise"]), row["Points"].strip()
-        if not given:
-            continue
-        where = f"{path.name} row {n} ({student}, {exercise})"
-        if exercise not in points:
-            problems.append(f"{where}: {exercise!r} is not a free-text exercise being graded.")
-            continue
-        try:
-            value = float(given)
-        except ValueError:
-            value = -1.0
-        if not 0 <= value <= points[exercise]:
-            problems.append(f"{where}: points must be a number from 0 to {points[exercise]:g}, "
-                            f"got {given!r}.")
-            continue
-        try:
-            set_manual_mark(gradebook, student, exercise, value / points[exercise], grader=grader,
-                            comment=(row.get("Comment") or "").strip())
-        except ValueError as err:
-            problems.append(f"{where}: {err}")
-            continue
-        applied += 1
-    return applied, problems
+        before = len(gb.history(student))
+        with gb.transaction():
+            gb.set_extension(student, chapter, when, reason)
+            rescore(gb, student, settings, run=None,
+                    reason=f"extension {'removed' if when is None else 'to ' + when}"
+                           + (f" ({reason})" if reason else ""))
+        return [f"{h['exercise']}: {h['old_points']} → {h['new_points']} ({h['new_status']})"
+                for h in gb.history(student)[before:]]

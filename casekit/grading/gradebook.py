@@ -12,6 +12,7 @@ Tables (all keyed by student id and exercise id):
   ``pending`` (free text awaiting marking), ``unattempted``, ``invalid``, ``error``,
   ``missing`` (no sheet handed in);
 - ``manual`` — marks given to free-text answers;
+- ``extensions`` — a student's own deadline, for one chapter or all ("*");
 - ``history`` — every change of a score: when, old and new points and status, and why;
 - ``runs`` and ``meta`` — what ran when, and the grading settings.
 
@@ -35,7 +36,7 @@ from casekit.grading.common import check_path
 
 __all__ = ["Gradebook", "now"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,7 +50,8 @@ CREATE TABLE IF NOT EXISTS students(
 CREATE TABLE IF NOT EXISTS attempts(
     student TEXT NOT NULL, seq INTEGER NOT NULL, exercise TEXT NOT NULL, answer TEXT NOT NULL,
     timestamp TEXT, valid INTEGER NOT NULL, correct INTEGER NOT NULL, score REAL NOT NULL,
-    claimed REAL, message TEXT NOT NULL, PRIMARY KEY(student, seq));
+    claimed REAL, message TEXT NOT NULL, handed_in TEXT, flags TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY(student, seq));
 CREATE INDEX IF NOT EXISTS attempts_by_exercise ON attempts(exercise);
 CREATE TABLE IF NOT EXISTS expected(
     student TEXT NOT NULL, exercise TEXT NOT NULL, fingerprint TEXT NOT NULL, value TEXT NOT NULL,
@@ -63,6 +65,9 @@ CREATE TABLE IF NOT EXISTS manual(
         CHECK(fraction >= 0 AND fraction <= 1),
     answer_sha256 TEXT NOT NULL, grader TEXT NOT NULL DEFAULT '', comment TEXT NOT NULL DEFAULT '',
     at TEXT NOT NULL, PRIMARY KEY(student, exercise));
+CREATE TABLE IF NOT EXISTS extensions(
+    student TEXT NOT NULL, chapter TEXT NOT NULL, until TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL, PRIMARY KEY(student, chapter));
 CREATE TABLE IF NOT EXISTS history(
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, run INTEGER, student TEXT NOT NULL,
     exercise TEXT NOT NULL, old_points REAL, new_points REAL, old_status TEXT, new_status TEXT,
@@ -104,6 +109,11 @@ class Gradebook:
                     if statement.strip():
                         self.conn.execute(statement)
                 version = self.meta("schema", SCHEMA_VERSION)
+                if version == 1:   # v2 keeps the LMS's hand-in time and odd-time flags
+                    self.conn.execute("ALTER TABLE attempts ADD COLUMN handed_in TEXT")
+                    self.conn.execute("ALTER TABLE attempts ADD COLUMN flags TEXT NOT NULL DEFAULT ''")
+                    self.conn.execute("UPDATE students SET check_key = NULL")
+                    version = SCHEMA_VERSION
                 if version != SCHEMA_VERSION:
                     raise ValueError(f"{path} is a version-{version} gradebook; this casekit "
                                      f"reads version {SCHEMA_VERSION}.")
@@ -200,3 +210,120 @@ class Gradebook:
     def unfinished_runs(self) -> list[sqlite3.Row]:
         """Runs that never recorded an end (killed, or still running elsewhere)."""
         return self.conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
+
+    # ------------------------------------------------------------------ per student
+    def has_sheet(self, student: str) -> bool:
+        """True when a sheet of ``student`` has been graded."""
+        row = self.conn.execute("SELECT sheet_sha256 FROM students WHERE student = ?",
+                                (student,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def manual_marks(self, student: str) -> dict[str, dict]:
+        """``{exercise: mark}`` of the free-text marks given to ``student``."""
+        return {r["exercise"]: dict(r) for r in self.conn.execute(
+            "SELECT * FROM manual WHERE student = ?", (student,))}
+
+    def expected(self, student: str) -> dict[str, tuple[str, str]]:
+        """``{exercise: (fingerprint, packed answer)}``: the cached expected answers."""
+        return {r["exercise"]: (r["fingerprint"], r["value"]) for r in self.conn.execute(
+            "SELECT * FROM expected WHERE student = ?", (student,))}
+
+    def extensions(self, student: str) -> dict[str, str]:
+        """``{chapter or "*": ISO time}``: the student's own deadlines."""
+        return {r["chapter"]: r["until"] for r in self.conn.execute(
+            "SELECT chapter, until FROM extensions WHERE student = ?", (student,))}
+
+    def set_extension(self, student: str, chapter: str, until: str | None, reason: str = "") -> None:
+        """Give ``student`` their own deadline ``until`` for ``chapter`` ("*": all); ``None``
+        removes it. Call it inside :meth:`transaction` and re-score the student after."""
+        if until is None:
+            self.conn.execute("DELETE FROM extensions WHERE student = ? AND chapter = ?",
+                              (student, chapter))
+            return
+        self.conn.execute("INSERT INTO extensions VALUES(?, ?, ?, ?, ?) ON CONFLICT(student, "
+                          "chapter) DO UPDATE SET until = excluded.until, reason = excluded.reason, "
+                          "at = excluded.at", (student, chapter, until, reason, now()))
+
+    def replace_attempts(self, student: str, attempts: list, expected: list[tuple]) -> None:
+        """Store ``student``'s re-checked attempts (``policy.Attempt``) in place of the old
+        ones, and cache newly computed expected answers ``(exercise, fingerprint, value)``."""
+        self.conn.execute("DELETE FROM attempts WHERE student = ?", (student,))
+        self.conn.executemany(
+            "INSERT INTO attempts(student, seq, exercise, answer, timestamp, valid, correct, "
+            "score, claimed, message, handed_in, flags) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(student, a.seq, a.exercise, a.answer, a.timestamp, a.valid, a.correct, a.score,
+              a.claimed, a.message, a.handed_in, a.flags) for a in attempts])
+        self.conn.executemany(
+            "INSERT INTO expected VALUES(?, ?, ?, ?) ON CONFLICT(student, exercise) DO UPDATE "
+            "SET fingerprint = excluded.fingerprint, value = excluded.value",
+            [(student, *row) for row in expected])
+
+    def replace_scores(self, student: str, scores: dict, *, run: int | None, reason: str) -> None:
+        """Store ``student``'s ``{exercise: policy.Score}``, dropping exercises no longer
+        graded, and record every change of points or status in the history."""
+        old = {r["exercise"]: r for r in self.conn.execute(
+            "SELECT * FROM scores WHERE student = ?", (student,))}
+        stamp, history = now(), []
+        for exercise, new in scores.items():
+            before = old.get(exercise)
+            if before is None or (before["points"], before["status"]) != (new.points, new.status):
+                history.append((stamp, run, student, exercise,
+                                None if before is None else before["points"], new.points,
+                                None if before is None else before["status"], new.status, reason))
+        gone = sorted(set(old) - set(scores))
+        history += [(stamp, run, student, g, old[g]["points"], None, old[g]["status"], None,
+                     "no longer graded") for g in gone]
+        self.conn.executemany("DELETE FROM scores WHERE student = ? AND exercise = ?",
+                              [(student, g) for g in gone])
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO scores VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(student, e, s.points, s.max_points, s.raw, s.attempts, s.chosen, s.late_days,
+              s.status) for e, s in scores.items()])
+        self.conn.executemany(
+            "INSERT INTO history(at, run, student, exercise, old_points, new_points, old_status, "
+            "new_status, reason) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)", history)
+
+    def student(self, student: str) -> sqlite3.Row | None:
+        """The students-table row of ``student``, or None."""
+        return self.conn.execute("SELECT * FROM students WHERE student = ?", (student,)).fetchone()
+
+    def set_sheet(self, student: str, sha256: str, source: str, check_key: str | None,
+                  inflated: int, note: str) -> None:
+        """Record which sheet of ``student`` was graded, against which keys."""
+        self.conn.execute(
+            "INSERT INTO students(student, sheet_sha256, source, check_key, graded_at, inflated, "
+            "note) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(student) DO UPDATE SET "
+            "sheet_sha256 = excluded.sheet_sha256, source = excluded.source, "
+            "check_key = excluded.check_key, graded_at = excluded.graded_at, "
+            "inflated = excluded.inflated, note = excluded.note",
+            (student, sha256, source, check_key, now(), inflated, note))
+
+    def set_score_key(self, student: str, key: str | None) -> None:
+        """Record the settings ``student`` was last scored under (None: score again)."""
+        self.conn.execute("UPDATE students SET score_key = ? WHERE student = ?", (key, student))
+
+    # ------------------------------------------------------------------ the class
+    def set_exercises(self, exercises: list[tuple[str, str, str, float]]) -> None:
+        """The exercises graded, in order: ``(id, chapter, kind, points)`` each."""
+        self.conn.execute("DELETE FROM exercises")
+        self.conn.executemany("INSERT INTO exercises VALUES(?, ?, ?, ?, ?)",
+                              [(i, n, c, k, p) for n, (i, c, k, p) in enumerate(exercises)])
+
+    def add_to_roster(self, roster: dict[str, str]) -> None:
+        """Add or rename the students of a class list ``{id: name}``."""
+        self.conn.executemany(
+            "INSERT INTO students(student, name, on_roster) VALUES(?, ?, 1) ON CONFLICT(student) "
+            "DO UPDATE SET name = excluded.name, on_roster = 1", list(roster.items()))
+
+    def status_counts(self) -> dict[str, int]:
+        """How many scores have each status."""
+        return dict(self.conn.execute("SELECT status, count(*) FROM scores GROUP BY status"))
+
+    def inflated_students(self) -> list[str]:
+        """Students whose sheet claims more than the re-check gives."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT student FROM students WHERE inflated > 0 ORDER BY student")]
+
+    def abandon_unfinished_runs(self) -> None:
+        """Mark runs that never finished as abandoned (a new run takes over)."""
+        self.conn.execute("UPDATE runs SET status = 'abandoned' WHERE status = 'running'")
