@@ -1,7 +1,10 @@
-"""Helpers shared by the grading tools: argument checks, atomic files, safe CSV, progress.
+"""Helpers shared by the grading tools: argument checks, atomic files, safe CSV, safe
+terminal text, progress.
 
 >>> safe_cell("=1+1")
 "'=1+1"
+>>> print(printable("s1\u202egpj.json"))
+s1\\u202egpj.json
 """
 from __future__ import annotations
 
@@ -10,14 +13,17 @@ import io
 import os
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from casekit.exercises.sheet import atomic_write as _atomic_write
 
-__all__ = ["Progress", "atomic_write", "check_choice", "check_path", "safe_cell", "write_csv"]
+__all__ = ["Progress", "atomic_write", "check_choice", "check_path", "printable", "safe_cell",
+           "write_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_LOOK_ALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
 
 
 def check_path(name: str, value: Any, *, must_exist: bool = False, kind: str = "") -> Path:
@@ -72,6 +78,38 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> Path
     return path
 
 
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:            # a byte of a file name that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def printable(text: Any) -> str:
+    """``text`` safe to show in a terminal or a report: control, format (bidi, zero-width)
+    and unusual space characters, bytes of a file name that is not UTF-8, and letters that
+    only look Latin (Cyrillic or Greek inside a Latin word) are shown as escapes. Other
+    letters of any script are kept.
+
+    >>> print(printable("Ann\x1b[31m Lee"), printable("B\u043eb Chen"), printable("李安 Zoë"))
+    Ann\\x1b[31m Lee B\\u043eb Chen 李安 Zoë
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for word in text.split(" "):
+        latin = any(unicodedata.name(ch, "").startswith("LATIN") for ch in word if ch.isalpha())
+        chars = []
+        for ch in word:
+            odd = unicodedata.category(ch)[0] in "CZ" or (
+                latin and ch.isalpha() and unicodedata.name(ch, "").startswith(_LOOK_ALIKE_SCRIPTS))
+            chars.append(_escape(ch) if odd else ch)
+        out.append("".join(chars))
+    return " ".join(out)
+
+
 def safe_cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text, never runs: text starting with = + - @ (or a
     tab or carriage return, or their full-width forms, or any of them after leading
@@ -80,6 +118,8 @@ def safe_cell(value: Any) -> Any:
     >>> safe_cell("@SUM(A1)"), safe_cell(-2.5), safe_cell("s-1"), safe_cell(" ＝1+1")
     ("'@SUM(A1)", -2.5, 's-1', "' ＝1+1")
     """
+    if isinstance(value, str) and not value.isascii():     # file-name bytes that are not UTF-8
+        value = "".join(_escape(ch) if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in value)
     if isinstance(value, str) and (value.startswith(_FORMULA_START)
                                    or value.lstrip().startswith(_FORMULA_START)):
         return "'" + value
