@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -78,9 +77,20 @@ def _check_exercise(exercise) -> None:
         raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
 
 
+#: Parts of casekit that cannot change an expected answer or a score.
+_NOT_KEYS = ("grading", "hub", "cli.py", "widgets.py", "explore.py", "explore_clv.py",
+             "widgetview.py", "plots.py", "glossary.py")
+#: Libraries whose results the reference solutions and checkers depend on.
+_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels")
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
 def fingerprint(exercise: Exercise) -> str:
-    """A short hash that changes when the exercise, its solution code, the data simulator or
-    casekit's version change: what a cached expected answer depends on.
+    """A short hash of everything that can change an exercise's key or score: the exercise
+    itself, the checker, and for a computed exercise every analysis module, solution and
+    the simulator (the whole package but its grading, hub and display code) and the
+    versions of numpy, pandas, scipy and statsmodels. A cached expected answer or a
+    re-checked attempt is reused only while it is unchanged.
 
     >>> from casekit.exercises.types import NumericExercise
     >>> len(fingerprint(NumericExercise(id="d.n", prompt="?", answer=3.0)))
@@ -89,30 +99,36 @@ def fingerprint(exercise: Exercise) -> str:
     _check_exercise(exercise)
     import casekit
 
-    parts = [repr(exercise), casekit.__version__]
+    parts = [repr(exercise), casekit.__version__, _sources_digest(str(_PACKAGE / "exercises"))]
     if exercise.computed:
-        paths = [exercise.solution] + [m["solution"] for m in getattr(exercise, "mistakes", ())
-                                       if "solution" in m]
-        parts += [_module_digest(p.partition(":")[0]) for p in paths] + [_data_digest()]
+        parts += [_sources_digest(str(_PACKAGE)), _libraries()]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=64)
-def _module_digest(module: str) -> str:
-    try:
-        origin = importlib.util.find_spec(module).origin
-        return hashlib.sha256(Path(origin).read_bytes()).hexdigest()
-    except Exception:  # a missing module shows up when the solution is run
-        return "missing"
+@functools.lru_cache(maxsize=8)
+def _sources_digest(folder: str) -> str:
+    """SHA-256 over the Python sources under ``folder`` that can change a key."""
+    digest = hashlib.sha256()
+    root = Path(folder)
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if any(part in _NOT_KEYS or part == "__pycache__" for part in rel.parts):
+            continue
+        digest.update(str(rel).encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
-def _data_digest() -> str:
-    folder = Path(__file__).resolve().parents[1] / "data"
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
+def _libraries() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return ",".join(f"{name}={installed(name)}" for name in _LIBRARIES)
 
 
 def pack(exercise: Exercise) -> str:
