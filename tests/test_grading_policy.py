@@ -61,13 +61,15 @@ def test_hand_in_times_in_a_sheet_are_ignored_outside_a_collected_folder(course)
     assert summary.clock_only == ["s1"] and "own clock" in summary.text()
 
 
-def test_attempts_dated_before_the_release_are_flagged(course):
+def test_attempts_dated_before_the_release_or_in_the_future_are_flagged(course):
     write_sheet(course / "sheets", "s1", [attempt("test.numeric", "30", "2025-01-01T00:00:00Z"),
-                                          attempt("test.single", "A", "2026-11-20T00:00:00Z")])
+                                          attempt("test.single", "A", "2026-11-20T00:00:00Z"),
+                                          attempt("test.share", "25%", "2999-01-01T00:00:00Z")])
     summary = g.grade(course / "sheets", course / "gb.sqlite", releases=["2026-11-10T09:00Z"])
     with Gradebook(course / "gb.sqlite") as gb:
-        assert [a["flags"] for a in gb.attempts("s1")] == ["dated-before-release", ""]
-    assert summary.flagged == {"dated-before-release": 1}
+        assert [a["flags"] for a in gb.attempts("s1")] == ["dated-before-release", "",
+                                                           "dated-in-the-future"]
+    assert summary.flagged == {"dated-before-release": 1, "dated-in-the-future": 1}
     with pytest.raises(ValueError, match="chapter"):
         g.grade(None, course / "gb.sqlite", releases=["42=2026-11-10T09:00Z"])
 

@@ -232,6 +232,7 @@ class _Context:
     max_bytes: int
     settings: Settings
     trusted_times: bool     # the folder is collect's: its hand-in times come from the LMS
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
 @dataclass
@@ -414,7 +415,7 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
         lms_late = context.trusted_times and attempt.get("lms_late") is True
         out.clock_only = out.clock_only and handed_in is None
         flags = " ".join(attempt_flags(stamp, handed_in, lms_late,
-                                       context.settings.release(ex.chapter)))
+                                       context.settings.release(ex.chapter), context.started))
         claimed = attempt.get("score")
         claimed = float(claimed) if isinstance(claimed, (int, float)) \
             and not isinstance(claimed, bool) and math.isfinite(claimed) else None

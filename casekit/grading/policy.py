@@ -180,9 +180,10 @@ class Score:
 
 
 def attempt_flags(timestamp: str | None, handed_in: str | None, lms_late: bool,
-                  release: dt.datetime | None) -> list[str]:
-    """What is odd about an attempt's times: dated before the chapter's release, dated after
-    the LMS says it was handed in, or handed in late by the LMS's own mark.
+                  release: dt.datetime | None, graded_at: dt.datetime | None = None) -> list[str]:
+    """What is odd about an attempt's times: dated before the chapter's release, after the
+    LMS says it was handed in, or after the grading run itself (a clock running fast), or
+    handed in late by the LMS's own mark.
 
     >>> attempt_flags("2025-01-01T00:00:00Z", "2026-12-01T10:00:00Z", False,
     ...               dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
@@ -194,6 +195,8 @@ def attempt_flags(timestamp: str | None, handed_in: str | None, lms_late: bool,
         flags.append("dated-before-release")
     if stamp is not None and lms is not None and stamp > lms + CLOCK_SLACK:
         flags.append("dated-after-hand-in")
+    elif stamp is not None and graded_at is not None and stamp > graded_at + CLOCK_SLACK:
+        flags.append("dated-in-the-future")
     if lms_late:
         flags.append("lms-late")
     return flags
