@@ -16,6 +16,7 @@ the answer sheet (:mod:`~casekit.exercises.sheet`) and the widgets
 from __future__ import annotations
 
 import difflib
+import errno
 import functools
 import os
 from typing import Any
@@ -132,15 +133,38 @@ def _resolved(exercise: Exercise, student_id: str) -> Exercise:
 
 
 def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Feedback:
-    """Check ``answer``, save the attempt to the sheet, and add the explanation once it is
-    earned (after success, or after ``reveal_after`` tries)."""
+    """Check ``answer`` as ``student_id`` (default: :func:`student`) sees the exercise, save
+    it to the sheet, and add the explanation once it is earned (after success, or after
+    ``reveal_after`` tries). Never raises for any ``answer``.
+
+    The sheet keeps the answer's stored form (``exercise.stored``) and the feedback is that
+    of the stored form, which is what the grader re-checks: the score shown is the score
+    graded. If the sheet cannot be written (disk full, read-only folder) the feedback says
+    the answer was checked but not saved, and what to do; the previous sheet is untouched.
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise (see get()), got {type(exercise).__name__}")
     who = student() if student_id is None else check_student_id(student_id)
-    feedback = _resolved(exercise, who).check(answer)
+    try:
+        resolved = _resolved(exercise, who)
+    except Exception as err:  # the reference failing on this student's data: not their fault
+        resolved, failure = None, f"{type(err).__name__}: {err}"
+    stored = (resolved or exercise).stored(answer, who)
+    if resolved is None:
+        feedback = Feedback(False, 0.0, "⚠ Your answer could not be checked now: working out "
+                                        f"the expected answer on your data failed ({failure}). "
+                                        "It is saved; tell your instructor.", valid=False)
+    else:
+        feedback = resolved.check(stored)
     sheet = AnswerSheet(who)
-    sheet.record({"id": exercise.id, "answer": answer, "score": feedback.score,
-                  "correct": feedback.correct, "valid": feedback.valid,
-                  "points": exercise.points, "casekit": _version()})
-    tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
+    try:
+        sheet.record({"id": exercise.id, "answer": stored, "score": feedback.score,
+                      "correct": feedback.correct, "valid": feedback.valid,
+                      "points": exercise.points, "casekit": _version()})
+        tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
+    except OSError as err:
+        return Feedback(feedback.correct, feedback.score,
+                        f"{_not_saved(err, sheet)}\n\n{feedback.message}", feedback.valid)
     message = feedback.message
     if exercise.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
@@ -148,6 +172,24 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     for notice in sheet.notices:
         message += f"\n\n**Note:** {notice}"
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
+
+
+def _not_saved(err: OSError, sheet: AnswerSheet) -> str:
+    """What to tell a student whose answer could not be written to their sheet."""
+    if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        why = "the disk is full"
+        todo = "Free some space (delete big files you no longer need), then check again."
+    elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = f"you may not write to the folder {sheet.folder}"
+        todo = ("Point CASEKIT_HOME to a folder you can write to (in a cell: "
+                "`import os; os.environ['CASEKIT_HOME'] = os.path.expanduser('~/casekit-work')`), "
+                "then check again.")
+    else:
+        why = err.strerror or str(err) or type(err).__name__
+        todo = "Check again; if it keeps failing, tell your instructor."
+    return (f"⚠ **Checked but NOT saved.** Your answer was checked (below) but could not be "
+            f"saved to your answer sheet {sheet.path.name}: {why}. An answer that is not saved "
+            f"is not graded. {todo} The answers saved before are safe.")
 
 
 def check(exercise_id: str, value: Any) -> Feedback:
@@ -173,7 +215,7 @@ def show(exercise_id: str):
     """The exercise as a widget: prompt, answer input, Check and Hint buttons, feedback."""
     from casekit.exercises.widgets import ExerciseView
 
-    return ExerciseView(get(exercise_id))
+    return ExerciseView(get(exercise_id), student())
 
 
 def _version() -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -45,32 +46,67 @@ def workbook_home() -> Path:
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
-    """``value`` as plain JSON data: numpy/pandas objects unwrapped, NaN/inf as strings,
-    long text cut, anything else as its (short) repr.
+    """``value`` as plain, bounded JSON data: numpy/pandas objects unwrapped, NaN/inf as
+    strings, whole numbers too long for JSON as floats or a summary, long text and long
+    lists cut (marked ``…[cut]``), anything else as its (short) repr. Never raises;
+    plain JSON data within the bounds comes back unchanged.
 
     >>> json_safe({"x": float("nan"), "y": (1, 2)})
     {'x': 'nan', 'y': [1, 2]}
+    >>> json_safe(10 ** 5000)
+    '…[cut] a whole number of 5001 digits'
     """
-    if depth > 6:
-        return repr(value)[:200]
-    if value is None or isinstance(value, (bool, int)):
+    try:
+        return _json_safe(value, depth)
+    except Exception as err:   # an object whose repr, len or iteration raises
+        return f"…[cut] a {type(value).__name__} that could not be read ({type(err).__name__})"
+
+
+def _json_safe(value: Any, depth: int) -> Any:
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        if abs(value) < 2 ** 63:
+            return int(value)
+        if value.bit_length() < 1000:
+            return float(value)
+        return f"…[cut] a whole number of {_digits(value)} digits"
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return float(value) if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + " …[cut]"
+        return str(value) if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + " …[cut]"
+    if depth > 6:
+        return f"…[cut] a {type(value).__name__} nested too deep"
     if hasattr(value, "to_dict") and hasattr(value, "columns"):  # DataFrame
-        return {"columns": [str(c) for c in value.columns][:50],
-                "index": [str(i) for i in value.index][:200],
-                "data": json_safe(value.iloc[:200, :50].to_numpy().tolist(), depth + 1)}
-    if hasattr(value, "tolist"):  # numpy scalars and arrays, pandas Series
-        return json_safe(value.tolist(), depth + 1)
+        return {"columns": [str(c)[:200] for c in value.columns][:50],
+                "index": [str(i)[:200] for i in value.index][:200],
+                "data": _json_safe(value.iloc[:200, :50].to_numpy().tolist(), depth + 1)}
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple, dict)):
+        return _json_safe(value.tolist(), depth + 1)    # numpy scalars and arrays, pandas Series
     if isinstance(value, dict):
-        return {str(k)[:200]: json_safe(v, depth + 1) for k, v in list(value.items())[:500]}
+        out = {str(k)[:200]: _json_safe(v, depth + 1)
+               for k, v in itertools.islice(value.items(), 500)}
+        if len(value) > 500:
+            out["…[cut]"] = f"{len(value) - 500} more entries"
+        return out
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [json_safe(v, depth + 1) for v in list(items)[:1000]]
+        items = list(itertools.islice(value, 1000))
+        if isinstance(value, (set, frozenset)):
+            items.sort(key=repr)
+        out = [_json_safe(v, depth + 1) for v in items]
+        if len(value) > 1000:
+            out.append(f"…[cut] {len(value) - 1000} more values")
+        return out
+    if isinstance(value, (bytes, bytearray)):
+        return repr(bytes(value[:200])) + (" …[cut]" if len(value) > 200 else "")
     return repr(value)[:200]
+
+
+def _digits(n: int) -> int:
+    """The number of decimal digits of ``n`` (without ``str``, which refuses huge ints)."""
+    n = abs(n)
+    digits = max(1, int(n.bit_length() * 0.30102999566398120))
+    return digits + (n >= 10 ** digits)
 
 
 @contextlib.contextmanager
@@ -188,9 +224,15 @@ class AnswerSheet:
     def record(self, entry: dict) -> dict:
         """Append one attempt (numbered and timestamped here) and save atomically.
 
-        If the sheet on disk is unreadable it is moved aside, never overwritten, and a
-        notice is added to ``self.notices``.
+        Each field of ``entry`` is stored as :func:`json_safe` makes it (an answer already
+        in its exercise's stored form is kept exactly). If the sheet on disk is unreadable
+        it is moved aside, never overwritten, and a notice is added to ``self.notices``.
+        A write that fails (disk full, read-only folder) raises OSError and leaves the
+        previous sheet as it was.
         """
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise TypeError("entry must be a dict with an exercise 'id' (str), got "
+                            f"{type(entry).__name__}")
         self.folder.mkdir(parents=True, exist_ok=True)
         with _locked(self.path.with_name(self.path.name + ".lock")):
             try:
@@ -203,7 +245,7 @@ class AnswerSheet:
                 data = self._new()
             previous = sum(1 for a in data["attempts"] if a["id"] == entry["id"])
             stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-            full = {**json_safe(entry), "attempt": previous + 1,
+            full = {**{str(k): json_safe(v) for k, v in entry.items()}, "attempt": previous + 1,
                     "timestamp": stamp.replace("+00:00", "Z")}
             data["attempts"].append(full)
             atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1,

@@ -12,22 +12,40 @@ True
 ✓ Correct.
 >>> print(ex.check("abc").message)
 ⚠ 'abc' is not a number. Type digits only, for example 1234.5 or 12%.
+
+Every answer is first turned into its **stored form** (``exercise.stored(answer)``): plain,
+bounded JSON holding only what checking needs — a number, the chosen option's text, the
+asked rows and columns of a table. Feedback is always computed from that form, and the
+answer sheet keeps exactly that form, so re-checking a sheet (what the grader does) gives
+the score the student saw. An answer that cannot be read is stored as a short summary
+marked as cut, ``{"cut": ..., "problem": ...}``, which checks as the same message.
+
+>>> ex.stored(" 25% ")
+'25%'
+>>> import decimal
+>>> ex.stored(decimal.Decimal("0.25"))
+0.25
+>>> ex.stored([1, 2])["problem"]
+'Expected a single number, got a list of 2 values.'
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
+import json
 import math
 import numbers
 import random
 import re
+import reprlib
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 __all__ = [
     "AnswerError", "ChoiceExercise", "Exercise", "Feedback", "MatchingExercise",
     "MultipleChoiceExercise", "NumericExercise", "OrderingExercise", "TableExercise",
-    "TextExercise", "letter", "parse_number",
+    "TextExercise", "is_cut", "letter", "parse_number",
 ]
 
 TICK, CROSS, HALF, WARN = "✓", "✗", "◐", "⚠"
@@ -69,7 +87,9 @@ def feedback_html(fb: Feedback) -> str:
     """The feedback as a coloured HTML box (green right, amber partial, red wrong)."""
     colour = ("#1b7837" if fb.correct else "#b35806" if fb.score > 0 or not fb.valid
               else "#b2182b")
-    body = markdown_lite(fb.message)
+    from casekit.markup import to_html
+
+    body = to_html(fb.message)
     return (f'<div class="casekit-feedback-box" style="border-left:4px solid {colour};'
             f'padding:4px 10px;margin:4px 0">{body}</div>')
 
@@ -115,6 +135,10 @@ def parse_number(value: Any, what: str = "a number") -> tuple[float, bool]:
     ...
     casekit.exercises.types.AnswerError: Your value is NaN (not a number): usually a missing value or 0/0 earlier in the calculation. Look for NaN with .isna().
     """
+    return _parse_number(value, what, 0)
+
+
+def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
     percent = False
     if value is None:
         raise AnswerError(f"The answer is empty: type {what}.")
@@ -130,8 +154,11 @@ def parse_number(value: Any, what: str = "a number") -> tuple[float, bool]:
         if len(value) != 1:
             raise AnswerError(f"Expected a single number, got a {type(value).__name__} of "
                               f"{len(value)} values.")
+        if depth >= 3:
+            raise AnswerError("Expected a single number, got lists nested inside lists: "
+                              "pick out the one number asked for.")
         value = next(iter(value.values() if isinstance(value, dict) else value))
-        return parse_number(value, what)
+        return _parse_number(value, what, depth + 1)
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -193,22 +220,64 @@ class Exercise:
         """True when the answer depends on the student's own data."""
         return bool(self.solution)
 
-    def check(self, answer: Any) -> Feedback:
-        """Check ``answer``. Never raises: unreadable input gives a Feedback saying what to fix."""
+    expects: ClassVar[str] = "an answer"
+
+    def check(self, answer: Any, student: str | None = None) -> Feedback:
+        """Check ``answer`` (as ``student`` sees the exercise: their option letters; ``None``
+        means bank order). Never raises: unreadable input gives a Feedback saying what to fix.
+
+        The feedback is that of :meth:`stored` ``(answer)``, so checking an answer and
+        checking what the answer sheet keeps of it always agree.
+        """
         if self.solution and self.reference() is None:
             return Feedback(False, 0.0, f"{self.id} is computed on your own data: check it "
                                         f"with casekit.exercises.check({self.id!r}, value).")
+        stored = self.stored(answer, student)
+        if is_cut(stored):
+            return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
         try:
-            return self._check(answer)
+            return self._check(stored)
         except AnswerError as err:
             return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
         except Exception as err:  # a bug of ours must not reach the student as a traceback
             return Feedback(False, 0.0, f"{WARN} This answer could not be checked "
-                                        f"({type(err).__name__}: {err}). Check its format "
-                                        f"and try again; if it persists, tell your instructor.",
+                                        f"({type(err).__name__}). Check its format and try "
+                                        "again; if it persists, tell your instructor.",
                             valid=False)
 
-    def _check(self, answer: Any) -> Feedback:  # pragma: no cover - abstract
+    def stored(self, answer: Any, student: str | None = None) -> Any:
+        """``answer`` as the answer sheet keeps it: plain JSON, at most 50,000 characters,
+        holding only what checking needs. Checking the stored form gives the same feedback
+        as checking ``answer``; storing it again changes nothing. An answer that cannot be
+        read becomes ``{"cut": <short summary>, "problem": <what to fix>}``. Never raises.
+
+        >>> ChoiceExercise(id="d.q", prompt="?", options=({"text": "Yes", "correct": True},
+        ...                                              {"text": "No"})).stored("b")
+        'No'
+        """
+        if student is not None and not isinstance(student, str):
+            raise TypeError(f"student must be a student id (str) or None, got {type(student).__name__}")
+        if is_cut(answer):
+            return {"cut": answer["cut"], "problem": answer["problem"]}
+        try:
+            value = self._read(answer, student)
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except AnswerError as err:
+            return _cut(answer, str(err))
+        except Exception as err:  # RecursionError, an object whose __len__/__float__ raises, ...
+            return _cut(answer, f"This answer could not be read (reading a "
+                                f"{type(answer).__name__} raised {type(err).__name__}). "
+                                f"Give {self.expects}.")
+        if len(text) > _MAX_STORED:
+            return _cut(answer, f"This answer is far too large to save. Give {self.expects}.")
+        return json.loads(text)
+
+    def _read(self, answer: Any, student: str | None) -> Any:  # pragma: no cover - abstract
+        """The stored form of ``answer`` (plain JSON); raises AnswerError saying what to fix."""
+        raise NotImplementedError
+
+    def _check(self, stored: Any) -> Feedback:  # pragma: no cover - abstract
+        """The feedback for an answer in stored form."""
         raise NotImplementedError
 
     def resolve(self, retailer) -> "Exercise":
@@ -229,12 +298,13 @@ class Exercise:
         """The stored answer (``None`` for computed or free-text exercises)."""
         return None
 
-    def as_text(self) -> str:
-        """A plain-text rendering (what a reader without widgets sees)."""
+    def as_text(self, student: str | None = None) -> str:
+        """A plain-text rendering (what a reader without widgets sees), options in the order
+        ``student`` sees them."""
         head = f"[{self.id}] ({self.kind.replace('_', ' ')}, {self.points:g} pt)"
-        return f"{head}\n{self.prompt.strip()}" + self._text_body()
+        return f"{head}\n{self.prompt.strip()}" + self._text_body(student)
 
-    def _text_body(self) -> str:
+    def _text_body(self, student: str | None) -> str:
         return ""
 
 
@@ -249,6 +319,63 @@ def _to_answer(value: Any, exercise: Exercise) -> Any:
     if isinstance(exercise, TableExercise):
         return tuple(tuple(row) for row in exercise._grid(value))
     return parse_number(value)[0]
+
+
+_MAX_STORED, _MAX_TEXT = 50_000, 20_000
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 2, 60, 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = _SHORT.maxdict = 5
+
+
+def _short(value: Any) -> str:
+    """A short repr of anything, never raising (not even for a 5,000-digit int).
+
+    >>> _short(list(range(100)))
+    '[0, 1, 2, 3, 4, ...]'
+    """
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+            return f"a whole number of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return _SHORT.repr(value)
+    except Exception:
+        return f"a {type(value).__name__}"
+
+
+def _describe(value: Any, limit: int = 300) -> str:
+    """What ``value`` is, briefly: its type, its size, its start (never raises).
+
+    >>> _describe([1, 2, 3])
+    'list of 3 values: [1, 2, 3]'
+    """
+    try:
+        size = ""
+        if isinstance(value, (str, bytes)):
+            size = f" of {len(value)} characters"
+        elif isinstance(value, (list, tuple, dict, set, frozenset)):
+            size = f" of {len(value)} values"
+        text = f"{type(value).__name__}{size}: {_short(value)}"
+    except Exception:
+        text = type(value).__name__
+    return text[:limit]
+
+
+def _cut(answer: Any, problem: str) -> dict:
+    """The stored form of an answer that cannot be read: a summary, marked as cut."""
+    return {"cut": _describe(answer), "problem": problem[:600]}
+
+
+def is_cut(value: Any) -> bool:
+    """True for the stored form of an unreadable answer (``{"cut": ..., "problem": ...}``).
+
+    >>> is_cut({"cut": "list of 5000 values: [0, ...]", "problem": "Expected one number."})
+    True
+    """
+    try:
+        return type(value) is dict and set(value) == {"cut", "problem"} \
+            and isinstance(value["cut"], str) and isinstance(value["problem"], str) \
+            and len(value["cut"]) <= 300 and len(value["problem"]) <= 600
+    except Exception:
+        return False
 
 
 def _verdict(correct: bool, score: float, text: str = "") -> Feedback:
@@ -277,6 +404,19 @@ class NumericExercise(Exercise):
         if self.tolerance is None and self.rel_tolerance is None:
             return 0.0, 0.005
         return (self.tolerance or 0.0), (self.rel_tolerance or 0.0)
+
+    expects: ClassVar[str] = "one number, for example 1234.5 or 12%"
+
+    def _read(self, answer, student):
+        if isinstance(answer, str):      # kept as typed (a % sign matters)
+            text = answer.strip()
+            if len(text) > 60:
+                parse_number(text)       # raises: far too long
+            return text
+        if type(answer) is dict and set(answer) == {"columns", "index", "data"}:
+            answer = answer["data"]      # a 1×1 frame as older answer sheets stored it
+        x, percent = parse_number(answer)
+        return f"{x!r}%" if percent else x
 
     def _check(self, answer):
         target = self.answer
@@ -320,41 +460,76 @@ class NumericExercise(Exercise):
 # --------------------------------------------------------------------------- choices
 @dataclass(frozen=True)
 class ChoiceExercise(Exercise):
-    """Pick the one right option (answer by index, letter or option text)."""
+    """Pick the one right option (answer by letter, position or option text).
+
+    Each student sees the options in their own order (:meth:`order`), so a letter means the
+    option at that place *for that student*. The stored form is the option's text, so a
+    stored answer needs no order to be graded.
+
+    >>> ex = ChoiceExercise(id="d.q", prompt="?", options=({"text": "Yes", "correct": True},
+    ...                                                     {"text": "No"}, {"text": "Maybe"}))
+    >>> [ex.options[i]["text"] for i in ex.order("s1")]
+    ['No', 'Yes', 'Maybe']
+    >>> ex.check("B", student="s1").correct, ex.stored("B", student="s1")
+    (True, 'Yes')
+    """
 
     kind: ClassVar[str] = "single"
+    expects: ClassVar[str] = "one option: its letter or its text"
     options: tuple[dict, ...] = ()   # {"text", "correct", "feedback"}
 
     def reference(self):
         return [i for i, o in enumerate(self.options) if o.get("correct")][0]
 
-    def _text_body(self):
-        return "\n" + "\n".join(f"  {letter(i)}. {o['text']}" for i, o in enumerate(self.options))
+    def order(self, student: str | None = None) -> tuple[int, ...]:
+        """The bank positions of the options in the order ``student`` sees them: shuffled,
+        seeded by a hash of the student id and the exercise id (bank order for ``None``)."""
+        if student is None:
+            return tuple(range(len(self.options)))
+        if not isinstance(student, str):
+            raise TypeError(f"student must be a student id (str) or None, got {type(student).__name__}")
+        digest = hashlib.sha256(f"{student}\x1f{self.id}".encode()).digest()
+        order = list(range(len(self.options)))
+        random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
+        return tuple(order)
 
-    def option_index(self, value: Any) -> int:
-        """Turn 2, 'C', 'c' or the option's text into an option index."""
+    def label(self, i: int, student: str | None = None) -> str:
+        """Option ``i`` (bank position) as ``student`` sees it: ``'B. its text'``."""
+        return f"{letter(self.order(student).index(i))}. {self.options[i]['text']}"
+
+    def _text_body(self, student):
+        return "\n" + "\n".join(f"  {self.label(i, student)}" for i in self.order(student))
+
+    def option_index(self, value: Any, student: str | None = None) -> int:
+        """Turn an option's text, or its letter ('C', 'c') or position (2) in the order
+        ``student`` sees, into its bank position. Old answer sheets stored letters and
+        positions in bank order: ``student=None`` reads them so."""
         n = len(self.options)
         allowed = f"one of {letter(0)}–{letter(n - 1)}"
         if value is None or (isinstance(value, str) and not value.strip()):
             raise AnswerError(f"No option chosen: choose {allowed}.")
         if isinstance(value, bool):
             raise AnswerError(f"Choose {allowed}, not {value}.")
+        order = self.order(student)
         if isinstance(value, numbers.Integral):
-            if 0 <= int(value) < n:
-                return int(value)
-            raise AnswerError(f"There is no option {value}: choose {allowed}.")
+            if 0 <= value < n:
+                return order[int(value)]
+            raise AnswerError(f"There is no option {_short(value)}: choose {allowed}.")
         if isinstance(value, str):
             text = value.strip()
+            for i, o in enumerate(self.options):     # an option's text first, then a letter
+                if o["text"].strip().casefold() == text.casefold():
+                    return i
             if len(text) == 1 and text.upper().isalpha():
                 i = ord(text.upper()) - ord("A")
                 if 0 <= i < n:
-                    return i
+                    return order[i]
                 raise AnswerError(f"There is no option {text!r}: choose {allowed}.")
-            for i, o in enumerate(self.options):
-                if o["text"].strip().casefold() == text.casefold():
-                    return i
             raise AnswerError(f"{text[:40]!r} is not one of the options: choose {allowed}.")
         raise AnswerError(f"Choose {allowed} (got a {type(value).__name__}).")
+
+    def _read(self, answer, student):
+        return self.options[self.option_index(answer, student)]["text"]
 
     def _check(self, answer):
         i = self.option_index(answer)
@@ -365,24 +540,41 @@ class ChoiceExercise(Exercise):
 
 @dataclass(frozen=True)
 class MultipleChoiceExercise(ChoiceExercise):
-    """Pick every right option. Score = (right picks − wrong picks) / number right, ≥ 0."""
+    """Pick every right option. Score = (right picks − wrong picks) / number right, ≥ 0.
+
+    The stored form is the list of the ticked options' texts, in bank order.
+    """
 
     kind: ClassVar[str] = "multiple"
+    expects: ClassVar[str] = "the options you tick: a list of their letters or texts"
 
     def reference(self):
         return [i for i, o in enumerate(self.options) if o.get("correct")]
 
-    def _picks(self, value) -> list[int]:
+    def _picks(self, value, student: str | None = None) -> list[int]:
+        """The bank positions of the ticked options, sorted."""
         if isinstance(value, str):
-            value = [v for v in re.split(r"[,;\s]+", value.strip()) if v]
-        if value is None or (hasattr(value, "__len__") and len(value) == 0):
-            raise AnswerError("No option chosen: tick every option you think is right.")
-        if not isinstance(value, (list, tuple, set, frozenset)):
-            if hasattr(value, "tolist"):
-                value = value.tolist()
+            if len(value) > 5000:
+                raise AnswerError("That is far too long: give the letters or texts of the "
+                                  "options you tick.")
+            text = value.strip()
+            if any(o["text"].strip().casefold() == text.casefold() for o in self.options):
+                value = [text]
             else:
-                value = [value]
-        return sorted({self.option_index(v) for v in value})
+                value = [v for v in re.split(r"[,;\s]+", text) if v]
+        elif not isinstance(value, (list, tuple, set, frozenset)) and hasattr(value, "tolist"):
+            value = value.tolist()
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            value = [value] if value is not None else []
+        if len(value) == 0:
+            raise AnswerError("No option chosen: tick every option you think is right.")
+        if len(value) > 2 * len(self.options):
+            raise AnswerError(f"{len(value)} picks, but there are only {len(self.options)} "
+                              "options: tick each at most once.")
+        return sorted({self.option_index(v, student) for v in value})
+
+    def _read(self, answer, student):
+        return [self.options[i]["text"] for i in self._picks(answer, student)]
 
     def _check(self, answer):
         picks = set(self._picks(answer))
@@ -394,7 +586,8 @@ class MultipleChoiceExercise(ChoiceExercise):
         parts = [f"You found {len(hits)} of the {len(right)} right options."]
         for i in sorted(wrong):
             note = self.options[i].get("feedback", "")
-            parts.append(f"{letter(i)} is not one of them" + (f": {note}" if note else "."))
+            parts.append(f"\"{self.options[i]['text']}\" is not one of them"
+                         + (f": {note}" if note else "."))
         if len(hits) < len(right) and not wrong:
             parts.append("At least one right option is still missing.")
         return _verdict(False, score, " ".join(parts))
@@ -412,7 +605,9 @@ class MatchingExercise(Exercise):
     def reference(self):
         return {it["text"]: it["answer"] for it in self.items}
 
-    def _text_body(self):
+    expects: ClassVar[str] = "{item: category}, one entry per item"
+
+    def _text_body(self, student):
         cats = ", ".join(self.categories)
         return f"\nCategories: {cats}\n" + "\n".join(f"  - {it['text']}" for it in self.items)
 
@@ -428,25 +623,33 @@ class MatchingExercise(Exercise):
             value = value.to_dict()
         if not isinstance(value, dict):
             raise AnswerError("Give the answer as {item: category}, one entry per item.")
+        if len(value) > 2 * len(texts):
+            raise AnswerError(f"{len(value)} entries, but there are only {len(texts)} items: "
+                              "give one category per item.")
         by_fold = {t.casefold(): t for t in texts}
         cats = {c.casefold(): c for c in self.categories}
         out = {}
         for key, cat in value.items():
-            item = by_fold.get(str(key).strip().casefold())
+            item = by_fold.get(key.strip().casefold()) if isinstance(key, str) else None
             if item is None:
-                raise AnswerError(f"{str(key)[:40]!r} is not one of the items.")
+                shown = repr(key[:40]) if isinstance(key, str) else _short(key)
+                raise AnswerError(f"{shown} is not one of the items.")
             if cat is None or (isinstance(cat, str) and not cat.strip()):
                 continue
-            c = cats.get(str(cat).strip().casefold())
+            c = cats.get(cat.strip().casefold()) if isinstance(cat, str) else None
             if c is None:
-                raise AnswerError(f"{str(cat)[:40]!r} is not a category: use one of "
+                shown = repr(cat[:40]) if isinstance(cat, str) else _short(cat)
+                raise AnswerError(f"{shown} is not a category: use one of "
                                   + ", ".join(self.categories) + ".")
             out[item] = c
         missing = [t for t in texts if t not in out]
         if missing:
             shown = "; ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
             raise AnswerError(f"{len(missing)} item(s) still have no category: {shown}.")
-        return out
+        return {t: out[t] for t in texts}
+
+    def _read(self, answer, student):
+        return self._assignment(answer)
 
     def _check(self, answer):
         given = self._assignment(answer)
@@ -485,11 +688,15 @@ class OrderingExercise(Exercise):
                 break
         return order
 
-    def _text_body(self):
+    expects: ClassVar[str] = "the items in order, first item first, as a list"
+
+    def _text_body(self, student):
         return "\n" + "\n".join(f"  {letter(i)}. {t}" for i, t in enumerate(self.shuffled()))
 
     def _order(self, value) -> list[str]:
         shown = self.shuffled()
+        if isinstance(value, (str, list, tuple, dict)) and len(value) > 5000:
+            raise AnswerError(f"That is far too long: put the {len(self.items)} items in order.")
         if isinstance(value, dict):   # {item: position}
             try:
                 ranked = sorted(value.items(), key=lambda kv: float(kv[1]))
@@ -503,10 +710,15 @@ class OrderingExercise(Exercise):
             value = [v for v in re.split(r"[,;\s>]+", value.strip()) if v]
         if not isinstance(value, (list, tuple)):
             raise AnswerError("Give the order as a list, first item first (e.g. 'C, A, B').")
+        if len(value) > 2 * len(self.items):
+            raise AnswerError(f"Use every one of the {len(self.items)} items exactly once.")
         by_fold = {t.casefold(): t for t in self.items}
         out = []
         for v in value:
-            s = str(v).strip()
+            if not isinstance(v, str):
+                raise AnswerError(f"{_short(v)} is not one of the items: give each item's "
+                                  "text or letter.")
+            s = v.strip()
             if len(s) == 1 and s.upper().isalpha() and ord(s.upper()) - 65 < len(shown):
                 out.append(shown[ord(s.upper()) - 65])
             elif s.casefold() in by_fold:
@@ -516,6 +728,9 @@ class OrderingExercise(Exercise):
         if sorted(out) != sorted(self.items):
             raise AnswerError(f"Use every one of the {len(self.items)} items exactly once.")
         return out
+
+    def _read(self, answer, student):
+        return self._order(answer)
 
     def _check(self, answer):
         given = self._order(answer)
@@ -548,8 +763,14 @@ class TableExercise(Exercise):
     def reference(self):
         return None if self.answer is None else [list(r) for r in self.answer]
 
-    def _text_body(self):
+    expects: ClassVar[str] = "a table: a DataFrame or a list of rows of numbers"
+
+    def _text_body(self, student):
         return f"\nRows: {', '.join(self.rows)}\nColumns: {', '.join(self.columns)}"
+
+    def _read(self, answer, student):
+        """Only the asked rows and columns, in the stored ``{"columns", "index", "data"}`` form."""
+        return {"columns": list(self.columns), "index": list(self.rows), "data": self._grid(answer)}
 
     def _grid(self, value, name="your table") -> list[list[float]]:
         shape = (len(self.rows), len(self.columns))
@@ -631,25 +852,37 @@ class TextExercise(Exercise):
     model_answer: str = ""
     rubric: tuple[str, ...] = ()
 
-    def _text_body(self):
+    expects: ClassVar[str] = "your answer as text"
+
+    def _text_body(self, student):
         return "\n(Free text; compare with the model answer after you submit.)"
 
-    def _check(self, answer):
+    def _text_and_ticks(self, answer) -> tuple[str, list[bool] | None]:
         ticks = None
-        if isinstance(answer, dict):
+        if type(answer) is dict:
             ticks = answer.get("rubric")
             answer = answer.get("text")
         if not isinstance(answer, str):
             raise AnswerError("Write your answer as text.")
         if len(answer.strip()) < 3:
             raise AnswerError("The answer is empty: write a few sentences first.")
+        if len(answer) > _MAX_TEXT:
+            answer = answer[:_MAX_TEXT] + " …[cut]"
+        if ticks is not None and (not isinstance(ticks, (list, tuple)) or len(ticks) != len(self.rubric)
+                                  or not all(isinstance(t, bool) for t in ticks)):
+            raise AnswerError(f"Tick each of the {len(self.rubric)} rubric items yes or no.")
+        return answer, (None if ticks is None else list(ticks))
+
+    def _read(self, answer, student):
+        text, ticks = self._text_and_ticks(answer)
+        return text if ticks is None else {"text": text, "rubric": ticks}
+
+    def _check(self, answer):
+        answer, ticks = self._text_and_ticks(answer)
         rubric = "\n".join(f"- {r}" for r in self.rubric)
         if ticks is None:
             return Feedback(False, 0.0, "Saved for your instructor to grade. Now compare it "
                             f"with the model answer:\n\n{self.model_answer}\n\nRubric:\n{rubric}")
-        if not isinstance(ticks, (list, tuple)) or len(ticks) != len(self.rubric) \
-                or not all(isinstance(t, bool) for t in ticks):
-            raise AnswerError(f"Tick each of the {len(self.rubric)} rubric items yes or no.")
         score = sum(ticks) / len(ticks) if ticks else 0.0
         return Feedback(score == 1.0, round(score, 6),
                         f"Self-assessed: {sum(ticks)} of {len(ticks)} rubric items met. "

@@ -10,8 +10,10 @@ the solutions or the simulator change) and renders answers for people to read.
 ...                                                     {"text": "No"}))
 >>> describe_expected(ex)
 'A. Yes'
->>> describe_answer(ex, "b")
+>>> describe_answer(ex, "No")
 'B. No'
+>>> describe_answer(ex, "No", student="s1")       # the letter that student saw
+'A. No'
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from casekit.exercises.types import AnswerError, Exercise, letter
+from casekit.exercises.types import AnswerError, Exercise, is_cut
 
 __all__ = ["describe_answer", "describe_expected", "fingerprint", "pack",
            "resolve_for", "student_data", "unpack"]
@@ -174,15 +176,30 @@ def _readable(exercise: Exercise, answer: Any) -> Any:
     return data
 
 
+def _check_student(student: Any) -> None:
+    if student is not None:
+        from casekit.exercises.sheet import check_student_id
+
+        check_student_id(student)
+
+
+def _labels(exercise: Exercise, picks: list[int], student: str | None) -> str:
+    """Options ``picks`` (bank positions) as ``student`` saw them, in that order."""
+    order = exercise.order(student)
+    return "; ".join(exercise.label(i, student) for i in sorted(picks, key=order.index))
+
+
 def _number(x: float) -> str:
     x = float(x)
     return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:,.6g}"
 
 
-def describe_expected(exercise: Exercise) -> str:
-    """The expected answer of a (resolved) exercise, for people: an option letter and its
-    text, a number with units, a table, the model answer of a free-text exercise."""
+def describe_expected(exercise: Exercise, student: str | None = None) -> str:
+    """The expected answer of a (resolved) exercise, for people: an option letter (as
+    ``student`` saw the options; bank order for ``None``) and its text, a number with
+    units, a table, the model answer of a free-text exercise."""
     _check_exercise(exercise)
+    _check_student(student)
     kind = exercise.kind
     if kind == "numeric":
         if exercise.answer is None:
@@ -195,7 +212,7 @@ def describe_expected(exercise: Exercise) -> str:
     if kind in ("single", "multiple"):
         picks = exercise.reference()
         picks = picks if isinstance(picks, list) else [picks]
-        return "; ".join(f"{letter(i)}. {exercise.options[i]['text']}" for i in picks)
+        return _labels(exercise, picks, student)
     if kind == "matching":
         return "; ".join(f"{it['text']} → {it['answer']}" for it in exercise.items)
     if kind == "ordering":
@@ -208,16 +225,19 @@ def describe_expected(exercise: Exercise) -> str:
     return exercise.model_answer
 
 
-def describe_answer(exercise: Exercise, answer: Any) -> str:
-    """A student's answer (as stored in the sheet), for people; falls back to its JSON."""
+def describe_answer(exercise: Exercise, answer: Any, student: str | None = None) -> str:
+    """A student's answer (as stored in the sheet), for people, options lettered as
+    ``student`` saw them (bank order for ``None``); falls back to its JSON. Sheets store the
+    chosen options' texts; older sheets stored letters or positions, read in bank order."""
     _check_exercise(exercise)
+    _check_student(student)
+    if is_cut(answer):
+        return f"(not stored whole: {answer['cut']})"
     try:
         if exercise.kind == "single":
-            i = exercise.option_index(answer)
-            return f"{letter(i)}. {exercise.options[i]['text']}"
+            return _labels(exercise, [exercise.option_index(answer)], student)
         if exercise.kind == "multiple":
-            return "; ".join(f"{letter(i)}. {exercise.options[i]['text']}"
-                             for i in exercise._picks(answer))
+            return _labels(exercise, exercise._picks(answer), student)
         if exercise.kind == "text":
             return str(answer.get("text", "")) if isinstance(answer, dict) else str(answer)
     except (AnswerError, AttributeError, TypeError):
