@@ -89,7 +89,10 @@ def graded(course):
     write_sheet(course / "sheets", "s1", all_right("s1"))
     write_sheet(course / "sheets", "s2", [attempt("test.numeric", "90", score=0.0),
                                           attempt("test.numeric", "30", "2026-12-01T12:00:00Z"),
-                                          attempt("test.computed", 1)])
+                                          attempt("test.computed", 1),
+                                          attempt("test.table", {"columns": ["Customers", "Revenue"],
+                                                                 "index": ["Year 1", "Year 2"],
+                                                                 "data": [[1000, 300000], [600, 1]]})])
     write_sheet(course / "sheets", "-3", [attempt("test.numeric", "<script>alert(1)</script>"),
                                           attempt("test.text", "<img src=x onerror=alert(1)>")])
     (course / "roster.csv").write_text('Student ID,Name\ns1,Ann\ns2,"=HYPERLINK(""http://x"")"\n'
@@ -126,6 +129,12 @@ def test_export_has_fixed_columns_safe_cells_and_empty_cells_for_unmarked_text(g
         export_grades(graded, course / "x.csv", by="week")
 
 
+def card(page, exercise):
+    """The HTML of one exercise's box on a feedback page."""
+    start = page.index(f"<b>{exercise}</b>")
+    return page[start:page.index("</details>", start)]
+
+
 def test_feedback_is_escaped_and_reveals_answers_only_after_the_deadline(graded, course):
     before = dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
     after = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
@@ -133,18 +142,44 @@ def test_feedback_is_escaped_and_reveals_answers_only_after_the_deadline(graded,
     text = page.read_text(encoding="utf-8")
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "Expected answer" not in text and "after the deadline" in text
+    assert "Expected answer" not in text and "after your deadline" in text
     assert "Hints, in order" in text and "Margin = revenue × margin rate." in text
+    early_s2 = write_feedback(graded, course / "early", students=["s2"], when=before)[0].read_text("utf-8")
+    assert "wrong" not in card(early_s2, "test.table") and '<table class="answer">' in early_s2
     pages = write_feedback(graded, course / "late", when=after)
     assert sorted(p.name for p in pages) == ["-3.html", "s1.html", "s2.html", "s4.html"]
     s2 = (course / "late" / "s2.html").read_text(encoding="utf-8")
-    assert f"Expected answer on your data:</div><pre>{n_customers('s2')}</pre>" in s2
-    assert "120 × 0.25 = 30." in s2 and s2.index("Hints, in order") < s2.index("Why:")
+    assert f"Expected answer on your data:</div>\n<pre>{n_customers('s2')}</pre>" in s2
+    numeric = card(s2, "test.numeric")
+    assert "120 × 0.25 = 30." in numeric and numeric.index("Hints, in order") < numeric.index("Why:")
     assert "1 day(s) late" in s2
     assert "no answer sheet handed in" in (course / "late" / "s4.html").read_text(encoding="utf-8")
-    assert 'href="s1.html"' in (course / "late" / "index.html").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="not in the gradebook"):
         write_feedback(graded, course / "x", students=["nobody"])
+
+
+def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, course):
+    after = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
+    write_feedback(graded, course / "fb", when=after)
+    s2 = (course / "fb" / "s2.html").read_text(encoding="utf-8")
+    summary = s2[s2.index('id="summary"'):s2.index("<main>")]
+    assert "1.25 of 9 points" in summary                            # 0.5 late numeric + 0.75 table
+    assert "loses 50% of its points for each started day late" in summary
+    assert '<td class="num">1</td><td class="num">0.5</td>' in summary   # late days, points lost
+    assert "your deadline is 2026-12-01 00:00 UTC" in summary
+    assert "**" not in s2 and "<strong>120</strong>" in s2          # Markdown rendered, not leaked
+    table = card(s2, "test.table")
+    assert '<td class="num wrong">1 ✗</td>' in table and '<td class="num right">1,000</td>' in table
+    assert "<th>Year 2</th>" in table and "<th>Revenue</th>" in table
+    # what to review comes first and open; what was right or not tried is folded
+    order = [s2.index(f"<b>{e}</b>") for e in ("test.computed", "test.numeric", "test.table", "test.single")]
+    assert order == sorted(order)
+    assert '<details class="card none" open>' in s2 and '<details class="card skip">' in s2
+    s1 = (course / "fb" / "s1.html").read_text(encoding="utf-8")
+    assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
+    index = (course / "fb" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index
+    assert '<td class="num">8</td><td class="num">9</td>' in index
 
 
 def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course):
@@ -167,7 +202,7 @@ def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course)
     assert numeric["discrimination"] > 0.5 > 0 > single["discrimination"]
     assert "negative discrimination" in single["flag"]
     assert single["common_wrong_answers"] == "B. Dissatisfied but loyal (×3)"
-    csv_path, png, html_page = write_report(course / "gb.sqlite", course / "report")
+    csv_path, _, png, html_page = write_report(course / "gb.sqlite", course / "report")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert read_csv(csv_path)[0][:3] == ["exercise", "chapter", "type"]
     assert png.name in html_page.read_text(encoding="utf-8")

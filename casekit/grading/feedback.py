@@ -1,10 +1,17 @@
-"""One HTML feedback page per student.
+"""One HTML feedback page per student, and an index of them for the instructor.
 
-Each page shows, per exercise: the points earned, the student's answer (the attempt that
-counted) and the checker's comment on it, the hints in order, and — only once the
-chapter's deadline has passed — the expected answer on the student's own data and the
-explanation. Everything taken from a sheet or the bank is HTML-escaped. ``index.html``
-lists the pages for the instructor.
+A page opens with a summary a student reads in a minute: the total, the points per
+chapter, late days and the points they cost, the late policy in words, the student's own
+deadlines and the free-text answers still waiting for a mark. Below it, one folded
+section per chapter; in each, the exercises to review (wrong, partly right, waiting)
+come first and open. An exercise shows the points, the answer that counted (a table
+answer as a table, its wrong cells marked once the key may be shown) and the checker's
+comment, the instructor's comment, the hints in order and — only after the student's
+OWN deadline (an extension moves it) — the expected answer on the student's data and
+the explanation. Pages come from jinja2 templates with autoescape
+(:mod:`casekit.grading.pages`); Markdown goes through :func:`casekit.markup.to_html`.
+An answer that cannot be shown says so in its box and never stops the page or the class.
+``index.html`` lists every student by name and id with their total.
 
 Example::
 
@@ -13,48 +20,54 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
+import math
 from pathlib import Path
+from urllib.parse import quote
 
-from casekit.exercises.types import markdown_lite
 from casekit.grading.common import atomic_write, check_path
 from casekit.grading.gradebook import Gradebook
-from casekit.grading.reference import describe_answer, describe_expected, unpack
+from casekit.grading.pages import NOT_SHOWN, answer_view, expected_view, markdown, render
 
-__all__ = ["write_feedback"]
-
-_STYLE = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
-color:#222;line-height:1.45}h1{font-size:1.5rem}.ex{border:1px solid #ddd;border-left:5px solid #888;
-border-radius:4px;padding:.6rem 1rem;margin:1rem 0}.full{border-left-color:#1b7837}
-.part{border-left-color:#b35806}.none{border-left-color:#b2182b}.wait{border-left-color:#0072B2}
-.pts{float:right;font-weight:bold}.label{color:#555;font-size:.9rem;margin:.5rem 0 .1rem}
-pre{white-space:pre-wrap;background:#f6f6f6;padding:.4rem;margin:0}table{border-collapse:collapse}
-td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:left}"""
+__all__ = ["late_policy", "write_feedback"]
 
 _STATUS = {"auto": "", "manual": "marked by your instructor",
            "pending": "free text: waiting for your instructor's mark",
            "unattempted": "not attempted", "invalid": "no readable answer",
            "error": "could not be checked yet", "missing": "no answer sheet handed in"}
+_ORDER = {"none": 0, "part": 1, "wait": 2, "skip": 3, "full": 4}   # what to review first
 
 
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-            f"<body>{body}</body></html>\n")
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %Z").replace("UTC+", "UTC +").strip()
+
+
+def late_policy(penalty: float) -> str:
+    """The late policy in words.
+
+    >>> late_policy(0.1)
+    'An answer given after your deadline loses 10% of its points for each started day late (after 10 days it earns nothing).'
+    """
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not 0 <= penalty <= 1:
+        raise ValueError(f"penalty must be a share from 0 to 1, got {penalty!r}")
+    if penalty == 0:
+        return "Answers given after the deadline are marked late but lose no points."
+    days = math.ceil(round(1 / penalty, 9))
+    return (f"An answer given after your deadline loses {penalty:.0%} of its points for each "
+            f"started day late (after {days} day{'s' if days != 1 else ''} it earns nothing).")
 
 
 def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
                    when: dt.datetime | None = None) -> list[Path]:
     """Write ``out/<student>.html`` for every student (or those in ``students``) and
-    ``out/index.html``; return the pages written.
+    ``out/index.html``; return the student pages written.
 
-    ``reveal`` None shows expected answers and explanations for chapters whose deadline
-    (set by ``casekit grade --deadline``) is before ``when`` (default: now); True always,
-    False never.
+    ``reveal`` None shows expected answers and explanations of a chapter once the
+    student's own deadline for it (their extension, else the class deadline) is before
+    ``when`` (default: now); True always, False never.
     """
     from casekit.exercises.bank import load_bank
-    from casekit.grading.policy import Settings
+    from casekit.grading.grade import Settings
 
     out = check_path("out", out)
     if reveal is not None and not isinstance(reveal, bool):
@@ -76,78 +89,114 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
             raise ValueError(f"students {unknown} are not in the gradebook.")
         pages = []
         for student in wanted:
-            attempts = {a["seq"]: a for a in gb.attempts(student)}
-            last = {}
-            for a in attempts.values():
-                last[a["exercise"]] = a
-            expected = {r["exercise"]: r["value"] for r in gb.conn.execute(
-                "SELECT exercise, value FROM expected WHERE student = ?", (student,))}
-            comments = {r["exercise"]: r["comment"] for r in gb.conn.execute(
-                "SELECT exercise, comment FROM manual WHERE student = ?", (student,))}
-            mine = scores.get(student, {})
-            total = sum(r["points"] for r in mine.values())
-            maximum = sum(ex["points"] for ex in exercises)
-            name = roster[student]["name"]
-            parts = [f"<h1>Feedback for {html.escape(student)}"
-                     f"{' (' + html.escape(name) + ')' if name else ''}</h1>",
-                     f"<p><b>Total: {total:.4g} of {maximum:g} points.</b></p>"]
-            for ex_row in exercises:
-                ex = bank.get(ex_row["id"])
-                score = mine.get(ex_row["id"])
-                deadline = settings.deadline(ex_row["chapter"])
-                shown = reveal if reveal is not None else (deadline is not None and when > deadline)
-                parts.append(_card(ex_row, ex, score, attempts, last.get(ex_row["id"]),
-                                   expected.get(ex_row["id"]), comments.get(ex_row["id"], ""),
-                                   shown, deadline))
-            path = atomic_write(out / f"{student}.html", _page(f"Feedback: {student}", "".join(parts)))
-            pages.append(path)
-    links = "".join(f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem)}</a></li>'
-                    for p in pages)
-    atomic_write(out / "index.html", _page("Feedback pages", f"<h1>Feedback pages</h1><ul>{links}</ul>"))
+            deadlines = {ch: settings.deadline(ch) for ch in dict.fromkeys(e["chapter"] for e in exercises)}
+            context = _student_page(gb, bank, exercises, roster[student], scores.get(student, {}),
+                                    settings.late_penalty, deadlines, reveal, when)
+            pages.append(atomic_write(out / f"{student}.html", render("feedback.html", **context)))
+    maximum = sum(ex["points"] for ex in exercises)
+    rows = [{"student": s, "name": roster[s]["name"], "href": quote(f"{s}.html"),
+             "total": sum(r["points"] for r in scores.get(s, {}).values()), "maximum": maximum,
+             "pending": sum(r["status"] == "pending" for r in scores.get(s, {}).values())}
+            for s in sorted(wanted)]
+    atomic_write(out / "index.html", render(
+        "index.html", title="Feedback pages", rows=rows,
+        note=f"{len(rows)} student(s); Pending counts free-text answers waiting for a mark."))
     return pages
 
 
-def _card(ex_row, ex, score, attempts, last_attempt, expected_json, comment, shown, deadline) -> str:
-    esc = html.escape
+def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, when) -> dict:
+    """The template context of one student's page."""
+    from casekit.grading.reference import unpack
+
+    student = who["student"]
+    attempts = {a["seq"]: a for a in gb.attempts(student)}
+    last = {a["exercise"]: a for a in attempts.values()}
+    expected = {r["exercise"]: r["value"] for r in gb.conn.execute(
+        "SELECT exercise, value FROM expected WHERE student = ?", (student,))}
+    comments = {r["exercise"]: r["comment"] for r in gb.conn.execute(
+        "SELECT exercise, comment FROM manual WHERE student = ?", (student,))}
+    chapters: dict[str, dict] = {}
+    for row in exercises:
+        deadline = deadlines[row["chapter"]]
+        shown = reveal if reveal is not None else (deadline is not None and when > deadline)
+        ex = bank.get(row["id"])
+        key = None
+        if shown and ex is not None:
+            try:
+                key = unpack(ex, expected[row["id"]]) if ex.computed and row["id"] in expected \
+                    else None if ex.computed else ex
+            except Exception:  # a damaged cache entry: the page says so, the class goes on
+                key = None
+        card = _card(row, ex, mine.get(row["id"]), attempts, last.get(row["id"]),
+                     comments.get(row["id"], ""), shown, key, deadline)
+        ch = chapters.setdefault(row["chapter"], {"chapter": row["chapter"], "points": 0.0,
+                                                  "maximum": 0.0, "late_days": 0, "lost": 0.0,
+                                                  "cards": []})
+        score = mine.get(row["id"])
+        ch["points"] += card["points"]
+        ch["maximum"] += row["points"]
+        if score is not None and score["late_days"]:
+            ch["late_days"] = max(ch["late_days"], score["late_days"])
+            if score["raw"] is not None:
+                ch["lost"] += max(0.0, score["raw"] * row["points"] - score["points"])
+        ch["cards"].append(card)
+    for ch in chapters.values():
+        ch["cards"].sort(key=lambda c: _ORDER[c["css"]])       # stable: bank order within a group
+        ch["review"] = sum(c["open"] for c in ch["cards"])
+        ch["open"] = ch["review"] > 0
+    lines = []
+    for chapter, deadline in deadlines.items():
+        if deadline is not None:
+            lines.append(f"Chapter {chapter}: your deadline is {_when(deadline)}; the expected "
+                         f"answers are shown {'now' if reveal or (reveal is None and when > deadline) else 'after it'}.")
+    if not lines:
+        lines.append("No deadline is set; the expected answers are shown when your instructor "
+                     "releases them.")
+    return {"title": f"Feedback: {who['name'] or student}", "student": student, "name": who["name"],
+            "handed_in": who["sheet_sha256"] is not None,
+            "total": sum(r["points"] for r in mine.values()),
+            "maximum": sum(ex["points"] for ex in exercises),
+            "chapters": list(chapters.values()), "late_policy": late_policy(penalty),
+            "deadlines": lines,
+            "pending": [e for e, r in mine.items() if r["status"] == "pending"]}
+
+
+def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline) -> dict:
+    """One exercise's box on the page."""
     points = 0.0 if score is None else score["points"]
     status = "unattempted" if score is None else score["status"]
-    share = points / ex_row["points"] if ex_row["points"] else 0.0
+    share = points / row["points"] if row["points"] else 0.0
     css = "wait" if status in ("pending", "error") else "full" if share >= 0.999 else \
-        "part" if share > 0 else "none"
+        "part" if share > 0 else "skip" if status in ("unattempted", "missing") else "none"
     note = _STATUS.get(status, status)
     if score is not None and score["late_days"]:
         note = (note + "; " if note else "") + f"{score['late_days']} day(s) late"
-    head = (f'<div class="ex {css}"><span class="pts">{points:.4g} / {ex_row["points"]:g}</span>'
-            f"<b>{esc(ex_row['id'])}</b>" + (f" — <i>{esc(note)}</i>" if note else ""))
+    card = {"id": row["id"], "css": css, "open": css not in ("full", "skip"), "points": points,
+            "maximum": row["points"], "note": note, "gone": ex is None}
     if ex is None:
-        return head + "<p>(This exercise is no longer in the bank.)</p></div>"
-    body = [head, markdown_lite(ex.prompt)]
+        return card
     chosen = attempts.get(score["chosen"]) if score is not None and score["chosen"] else last_attempt
+    answer = None
     if chosen is not None:
-        answer = describe_answer(ex, json.loads(chosen["answer"]))
-        which = "this one counted" if score is not None and score["chosen"] == chosen["seq"] \
-            else "your last one"
-        body.append(f'<div class="label">Your answer ({score["attempts"] if score else 1} '
-                    f"attempt(s); {which}):</div><pre>{esc(answer)}</pre>")
-        if chosen["message"]:
-            body.append(f'<div class="label">Checker:</div>{markdown_lite(chosen["message"])}')
-    if comment:
-        body.append(f'<div class="label">Your instructor:</div><pre>{esc(comment)}</pre>')
-    if ex.hints:
-        items = "".join(f"<li>{markdown_lite(h)}</li>" for h in ex.hints)
-        body.append(f'<div class="label">Hints, in order:</div><ol>{items}</ol>')
-    if shown:
-        if ex.computed:
-            text = describe_expected(unpack(ex, expected_json)) if expected_json else \
-                "(not computed yet: ask your instructor)"
-            label = "Expected answer on your data:"
+        try:
+            stored = json.loads(chosen["answer"])
+        except (TypeError, ValueError):
+            answer = {"text": NOT_SHOWN}
         else:
-            text, label = describe_expected(ex), "Expected answer:"
-        body.append(f'<div class="label">{label}</div><pre>{esc(text)}</pre>')
-        if ex.explanation:
-            body.append(f'<div class="label">Why:</div>{markdown_lite(ex.explanation)}')
-    else:
-        when = f" ({deadline.isoformat()})" if deadline is not None else ""
-        body.append(f'<p class="label">The expected answer and the explanation appear here after '
-                    f"the deadline{esc(when)}.</p>")
-    return "".join(body) + "</div>"
+            answer = answer_view(ex, stored, key if shown and ex.kind == "table" else None)
+    counted = "this one counted" if score is not None and chosen is not None \
+        and score["chosen"] == chosen["seq"] else "your last one"
+    card.update(
+        prompt=markdown(ex.prompt), answer=answer,
+        attempts=f"{score['attempts'] if score else 1} attempt(s); {counted}",
+        checker=markdown(chosen["message"]) if chosen is not None and chosen["message"] else "",
+        comment=markdown(comment) if comment else "",
+        hints=[markdown(h) for h in ex.hints], expected=None, why=None, expected_label="",
+        hidden="The expected answer and the explanation appear here after your deadline"
+               + (f" ({_when(deadline)})." if deadline is not None else "."))
+    if shown:
+        card["expected"] = expected_view(key) if key is not None else \
+            {"text": "(not computed yet: ask your instructor)"}
+        card["expected_label"] = "Expected answer on your data:" if ex.computed else "Expected answer:"
+        card["why"] = markdown(ex.explanation) if ex.explanation else None
+    return card

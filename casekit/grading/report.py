@@ -11,15 +11,21 @@ Per exercise, over the students who handed in a sheet:
 - **common wrong answers** and **common mistakes** (the checker's diagnosis), counted once
   per student.
 
-:func:`write_report` saves ``items.csv``, a difficulty × discrimination plot and an
-``index.html`` that shows both. Example::
+:func:`copied_keys` lists answers to computed exercises that are wrong on the student's
+own data but right on a classmate's (the ``expected`` table holds everyone's key): a
+sign of a shared answer worth a conversation.
+
+:func:`write_report` saves ``items.csv``, ``copied-keys.csv``, a difficulty ×
+discrimination plot and an ``index.html`` (a jinja2 template, autoescaped) that shows
+them all. An answer that cannot be described is counted as its JSON, never stops the
+report. Example::
 
     write_report("gradebook.sqlite", "report")
 """
 from __future__ import annotations
 
-import html
 import io
+import json
 import math
 import re
 from collections import Counter
@@ -28,11 +34,14 @@ from pathlib import Path
 from casekit.grading.common import atomic_write, check_path, write_csv
 from casekit.grading.gradebook import Gradebook
 
-__all__ = ["item_analysis", "write_report"]
+__all__ = ["COPIED_COLUMNS", "copied_keys", "item_analysis", "write_report"]
 
 COLUMNS = ["exercise", "chapter", "type", "points", "students", "attempted", "success_rate",
            "mean_attempts_to_success", "difficulty", "discrimination", "common_wrong_answers",
            "common_mistakes", "flag"]
+COPIED_COLUMNS = ["student", "name", "exercise", "answer", "matches_key_of"]
+_NUMERIC = {"students", "attempted", "points", "success_rate", "mean_attempts_to_success",
+            "difficulty", "discrimination"}
 _VERDICT = re.compile(r"^\s*[✓✗◐⚠]\s*(Correct\.|Partly right\.|Not yet\.)?\s*")
 
 
@@ -52,17 +61,26 @@ def _top(counter: Counter, n: int = 3) -> str:
     return "; ".join(f"{text[:80]} (×{k})" for text, k in counter.most_common(n))
 
 
+def _describe(exercise, answer_json: str) -> str:
+    """A stored answer for people, at most 200 characters; its JSON when the exercise
+    cannot describe it (an odd shape must not stop the report)."""
+    from casekit.grading.pages import clip
+    from casekit.grading.reference import describe_answer
+
+    try:
+        return clip(describe_answer(exercise, json.loads(answer_json)), 200)
+    except Exception:
+        return clip(answer_json, 200)
+
+
 def item_analysis(gradebook):
     """One row per graded exercise with the statistics above (a pandas DataFrame).
 
     Example: ``item_analysis("gradebook.sqlite").sort_values("discrimination")``
     """
-    import json
-
     import pandas as pd
 
     from casekit.exercises.bank import load_bank
-    from casekit.grading.reference import describe_answer
 
     bank = load_bank()
     with Gradebook(gradebook, create=False) as gb:
@@ -97,8 +115,7 @@ def item_analysis(gradebook):
             for a in readable:
                 if a["correct"]:
                     continue
-                answer = json.loads(a["answer"])
-                answers.add(describe_answer(bank_ex, answer) if bank_ex else a["answer"])
+                answers.add(_describe(bank_ex, a["answer"]) if bank_ex else a["answer"][:200])
                 note = " ".join(_VERDICT.sub("", a["message"]).split())
                 if note:
                     notes.add(note)
@@ -157,28 +174,76 @@ def _plot_png(items) -> bytes:
     return buffer.getvalue()
 
 
+def copied_keys(gradebook) -> list[dict]:
+    """Answers to computed exercises that are wrong on the student's own data but right on
+    a classmate's: one dict per (student, exercise) with the columns of
+    :data:`COPIED_COLUMNS` (``matches_key_of``: the classmates' ids, "; "-separated).
+
+    Example: ``copied_keys("gradebook.sqlite")[0]["matches_key_of"]``
+    """
+    from casekit.exercises.bank import load_bank
+    from casekit.grading.reference import unpack
+
+    bank = load_bank()
+    with Gradebook(gradebook, create=False) as gb:
+        names = {r["student"]: r["name"] for r in gb.students()}
+        graded = {r["id"] for r in gb.exercises()}
+        stored = gb.conn.execute("SELECT student, exercise, value FROM expected").fetchall()
+        wrong = gb.conn.execute("SELECT student, exercise, answer FROM attempts WHERE valid = 1 "
+                                "AND correct = 0 ORDER BY student, seq").fetchall()
+    keys: dict[str, dict[str, object]] = {}
+    for row in stored:
+        ex = bank.get(row["exercise"])
+        if ex is None or not ex.computed or row["exercise"] not in graded:
+            continue
+        try:
+            keys.setdefault(row["exercise"], {})[row["student"]] = unpack(ex, row["value"])
+        except Exception:  # a damaged cache entry is skipped, not fatal
+            continue
+    found: dict[tuple[str, str], dict] = {}
+    seen = set()
+    for a in wrong:
+        mine = keys.get(a["exercise"])
+        if not mine or (a["student"], a["exercise"], a["answer"]) in seen:
+            continue
+        seen.add((a["student"], a["exercise"], a["answer"]))
+        try:
+            answer = json.loads(a["answer"])
+        except ValueError:
+            continue
+        matches = [other for other, key in mine.items()
+                   if other != a["student"] and key.check(answer).correct]
+        if matches:
+            entry = found.setdefault((a["student"], a["exercise"]), {
+                "student": a["student"], "name": names.get(a["student"], ""),
+                "exercise": a["exercise"], "answer": _describe(bank[a["exercise"]], a["answer"]),
+                "matches_key_of": []})
+            entry["matches_key_of"] += [m for m in matches if m not in entry["matches_key_of"]]
+    return [{**e, "matches_key_of": "; ".join(e["matches_key_of"])} for _, e in sorted(found.items())]
+
+
 def write_report(gradebook, out) -> list[Path]:
-    """Write ``items.csv``, ``difficulty-discrimination.png`` and ``index.html`` to the
-    folder ``out``; return their paths."""
+    """Write ``items.csv``, ``copied-keys.csv``, ``difficulty-discrimination.png`` and
+    ``index.html`` to the folder ``out``; return their paths."""
+    from casekit.grading.pages import render
+
     out = check_path("out", out)
     items = item_analysis(gradebook)
+    copied = copied_keys(gradebook)
+    with Gradebook(gradebook, create=False) as gb:
+        present = sum(r["sheet_sha256"] is not None for r in gb.students())
 
     def cell(v):
         return "" if isinstance(v, float) and math.isnan(v) else round(v, 3) if isinstance(v, float) else v
 
-    csv_path = write_csv(out / "items.csv", COLUMNS, ([cell(v) for v in row] for row in
-                                                     items.itertuples(index=False)))
+    rows = [[cell(v) for v in row] for row in items.itertuples(index=False)]
+    csv_path = write_csv(out / "items.csv", COLUMNS, rows)
+    copied_path = write_csv(out / "copied-keys.csv", COPIED_COLUMNS,
+                            ([row[c] for c in COPIED_COLUMNS] for row in copied))
     png = atomic_write(out / "difficulty-discrimination.png", _plot_png(items))
-    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell(v)))}</td>" for v in row) + "</tr>"
-                   for row in items.itertuples(index=False))
-    page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Item analysis'
-            f"</title><style>body{{font-family:system-ui,sans-serif;margin:2rem}}table{{border-"
-            f"collapse:collapse;font-size:.85rem}}td,th{{border-bottom:1px solid #ddd;padding:"
-            f".2rem .4rem;text-align:left;vertical-align:top}}</style></head><body>"
-            f"<h1>Item analysis</h1><p>{len(items)} exercises. Difficulty = mean share of the points "
-            f"earned; discrimination = correlation of the exercise's score with the rest of the "
-            f"total (aim for 0.2 or more).</p><img src=\"{png.name}\" alt=\"difficulty against "
-            f"discrimination\" style=\"max-width:100%\"><table><tr>{head}</tr>{body}</table>"
-            f"</body></html>\n")
-    return [csv_path, png, atomic_write(out / "index.html", page)]
+    css = {c: "num" if c in _NUMERIC else "wide" if c.startswith("common") else "" for c in COLUMNS}
+    page = render("report.html", title="Item analysis", width="80rem", students=present,
+                  plot=png.name, copied=copied,
+                  columns=[(c.replace("_", " "), css[c]) for c in COLUMNS],
+                  items=[[(str(v), css[c]) for c, v in zip(COLUMNS, row)] for row in rows])
+    return [csv_path, copied_path, png, atomic_write(out / "index.html", page)]

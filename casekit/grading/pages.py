@@ -1,0 +1,219 @@
+"""HTML pages of the grading tools, built from jinja2 templates with autoescape on.
+
+Every value a template prints is escaped and scrubbed of control and bidi-override
+characters (they could hide or reorder what a reader sees), unless it is
+:class:`markupsafe.Markup` made by :func:`markdown` — text rendered by
+:func:`casekit.markup.to_html`, which escapes raw HTML itself. Answers are never trusted
+to have the shape their exercise expects: :func:`answer_view` turns whatever a sheet
+stored into something a template can show, and "(could not be shown)" when it cannot.
+
+>>> render("index.html", title="Pages", rows=[], note="")[:15]
+'<!DOCTYPE html>'
+>>> clip("<b>" + "x" * 3000, 10)
+'<b>xxxxxxx … (2,993 more characters)'
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import replace
+from typing import Any
+
+from markupsafe import Markup
+
+from casekit.exercises.types import Exercise
+
+__all__ = ["NOT_SHOWN", "answer_view", "clip", "expected_view", "markdown", "render", "scrub"]
+
+NOT_SHOWN = "(could not be shown)"
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_TEXT = 2000
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with control and bidi-override characters replaced by U+FFFD (text and
+    Markup; anything else unchanged).
+
+    >>> scrub("\\u202eevil")
+    '\\ufffdevil'
+    """
+    if isinstance(value, Markup):
+        return Markup(_HIDDEN.sub("\ufffd", str(value)))
+    if isinstance(value, str):
+        return _HIDDEN.sub("\ufffd", value)
+    return value
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number ≥ 1, got {limit!r}")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text) - limit:,} more characters)"
+
+
+def markdown(text: Any) -> Markup:
+    """``text`` (Markdown) as safe HTML through :func:`casekit.markup.to_html`; anything
+    that is not text is shown as its JSON.
+
+    >>> markdown("**lift** <i>")
+    Markup('<p><strong>lift</strong> &lt;i&gt;</p>')
+    """
+    from casekit.markup import to_html
+
+    if not isinstance(text, str):
+        text = _json(text)
+    return Markup(to_html(clip(text)))
+
+
+@functools.lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    def finalize(value):
+        if value is None:
+            return ""
+        return scrub(value)
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("casekit.grading", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             finalize=finalize, trim_blocks=True, lstrip_blocks=True)
+    env.filters["markdown"] = markdown
+    env.filters["clip"] = clip
+    env.filters["points"] = lambda x: f"{x:.4g}"
+    return env
+
+
+def render(template: str, **context) -> str:
+    """The page ``template`` (a file of ``casekit/grading/templates``) filled with ``context``."""
+    if not isinstance(template, str):
+        raise TypeError(f"template must be a template file name, got {template!r}")
+    return _environment().get_template(template).render(**context)
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _cell(value: Any) -> str:
+    """One table cell as text, at most 200 characters."""
+    if isinstance(value, str):
+        return clip(value, 200)
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:,.6g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return clip(_json(value), 200)
+
+
+def _grid(exercise: Exercise, answer: Any) -> tuple[list[str], list[tuple[str, list[Any]]]] | None:
+    """A table answer as ``(column labels, [(row label, raw cells)])``, or None when it is
+    not a table at all. Labels the sheet left out are taken from the exercise when the
+    shape matches, else left empty."""
+    columns, rows = None, None
+    if isinstance(answer, dict) and set(answer) == {"columns", "index", "data"}:
+        data = answer["data"]
+        if isinstance(data, list) and all(isinstance(r, list) for r in data):
+            index = answer["index"] if isinstance(answer["index"], list) else []
+            columns = answer["columns"] if isinstance(answer["columns"], list) else None
+            rows = [(index[i] if i < len(index) else "", r) for i, r in enumerate(data)]
+    elif isinstance(answer, dict) and answer and all(isinstance(v, dict) for v in answer.values()):
+        columns = list(dict.fromkeys(c for v in answer.values() for c in v))
+        rows = [(r, [v.get(c, "") for c in columns]) for r, v in answer.items()]
+    elif isinstance(answer, list) and answer and all(isinstance(r, list) for r in answer):
+        labels = exercise.rows if len(answer) == len(exercise.rows) else [""] * len(answer)
+        rows = list(zip(labels, answer))
+    if rows is None:
+        return None
+    width = max([len(r) for _, r in rows] + [len(columns or ())])
+    if columns is None:
+        columns = list(exercise.columns) if width == len(exercise.columns) else [""] * width
+    columns = list(columns) + [""] * (width - len(columns))
+    return [_cell(c) for c in columns], [(_cell(label), list(r)) for label, r in rows]
+
+
+def _wrong_cells(exercise: Exercise, columns: list[str], rows: list, expected: Exercise) -> list[list]:
+    """For each cell: True (wrong), False (right) or None (no expected value to compare)."""
+    def position(labels, names):
+        if set(names) <= set(labels):
+            return [names.index(x) if x in names else None for x in labels]
+        return [i if i < len(names) else None for i in range(len(labels))]
+
+    row_at = position([label for label, _ in rows], list(expected.rows))
+    col_at = position(columns, list(expected.columns))
+    marks = []
+    for (_, cells), i in zip(rows, row_at):
+        line = []
+        for cell, j in zip(cells, col_at):
+            if i is None or j is None:
+                line.append(None)
+                continue
+            one = replace(expected, rows=(expected.rows[i],), columns=(expected.columns[j],),
+                          answer=((expected.answer[i][j],),))
+            line.append(not one.check([[cell]]).correct)
+        marks.append(line + [None] * (len(columns) - len(line)))
+    return marks
+
+
+def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = None) -> dict:
+    """What a template shows for a student's stored ``answer``: a table
+    (``{"table": {"columns", "rows": [(label, [(text, wrong)])]}}``, ``wrong`` marked only
+    when ``expected`` (the resolved exercise) is given) or ``{"text": ...}``. Never raises
+    for an odd answer; an answer that cannot be shown gives "(could not be shown)".
+
+    >>> from casekit.exercises.types import TableExercise
+    >>> t = TableExercise(id="d.t", prompt="?", rows=("r",), columns=("c",), answer=((1.0,),))
+    >>> answer_view(t, [[2]], t)["table"]["rows"]
+    [('r', [('2', True)])]
+    >>> answer_view(t, {"columns": [["c"]], "index": [{}], "data": 1})
+    {'text': '{"columns": [["c"]], "index": [{}], "data": 1}'}
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    from casekit.grading.reference import describe_answer
+
+    try:
+        if exercise.kind != "table":
+            return {"text": clip(describe_answer(exercise, answer))}
+        grid = _grid(exercise, answer)
+        if grid is None:      # not a table at all: show what was stored
+            return {"text": clip(answer if isinstance(answer, str) else _json(answer))}
+        columns, rows = grid
+        marks = _wrong_cells(exercise, columns, rows, expected) \
+            if expected is not None and expected.answer is not None else \
+            [[None] * len(columns) for _ in rows]
+        return {"table": {"columns": columns, "rows": [
+            (label, [(_cell(c), m) for c, m in zip(cells + [""] * (len(columns) - len(cells)), mark)])
+            for (label, cells), mark in zip(rows, marks)]}}
+    except Exception:  # one odd answer must never stop a page (or a class's pages)
+        return {"text": NOT_SHOWN}
+
+
+def expected_view(exercise: Exercise) -> dict:
+    """The expected answer of a resolved exercise for a template: a table for table
+    exercises, else ``{"text": ...}``; "(could not be shown)" if it cannot be described.
+
+    >>> from casekit.exercises.types import NumericExercise
+    >>> expected_view(NumericExercise(id="d.n", prompt="?", answer=3.0))
+    {'text': '3'}
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    from casekit.grading.reference import describe_expected
+
+    try:
+        if exercise.kind == "table" and exercise.answer is not None:
+            return {"table": {"columns": [_cell(c) for c in exercise.columns], "rows": [
+                (_cell(r), [(_cell(v), None) for v in row])
+                for r, row in zip(exercise.rows, exercise.answer)]}}
+        return {"text": clip(describe_expected(exercise))}
+    except Exception:  # a key that cannot be described must not stop the page
+        return {"text": NOT_SHOWN}
