@@ -5,33 +5,45 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
 OPEN   ?= notebooks/00-what-is-crm.ipynb
+PORT   ?= 8888
+IP     ?= localhost
 NB     ?= notebooks/*.ipynb exercises/*.ipynb
 export PYTHONHASHSEED := 0
 
 .PHONY: help lab test execute bench my-exercises clean
 
 help:
-	@echo "make lab      open the workbook in JupyterLab (OPEN=notebooks/<chapter>.ipynb to pick one)"
+	@echo "make lab      open the workbook in JupyterLab (OPEN=notebooks/<chapter>.ipynb to pick one;"
+	@echo "              NO_BROWSER=1 for SSH/WSL/headless: open the printed link; PORT=8888 IP=localhost)"
 	@echo "make test     run every test: unit, doctests, notebooks (nbval), browser"
 	@echo "make execute  re-run notebooks in place and store their outputs (NB=<files> to pick)"
 	@echo "make bench    run the benchmarks in benchmarks/"
 	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (never overwrites)"
 	@echo "make clean    remove .venv"
 
-$(STAMP): pyproject.toml
+# students get the workbook only (make lab); the test tools come with make test
+$(LAB_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CRM Casebook needs Python 3.11 or newer, found " + sys.version.split()[0] + ": install one and run  make PYTHON=python3.12 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(LAB_STAMP)
+
+$(STAMP): $(LAB_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(OPEN)
+# Lab serves the whole workbook (chapters reach their problem sets) and opens OPEN; the
+# link it prints opens OPEN too, for a browser on another machine (SSH, WSL, containers)
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(OPEN) \
+	  --port=$(PORT) --ip=$(IP) $(if $(NO_BROWSER),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-execute: $(STAMP)
+execute: $(LAB_STAMP)
 	CASEKIT_HOME=$$(mktemp -d) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(NB)
 
@@ -39,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-my-exercises: $(STAMP)
+my-exercises: $(LAB_STAMP)
 	@mkdir -p my-exercises
 	@for f in exercises/*.ipynb; do name=$${f##*/}; \
 	  if [ -e "my-exercises/$$name" ]; then echo "kept my-exercises/$$name (your work: delete it for a fresh copy)"; \
