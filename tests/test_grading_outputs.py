@@ -11,7 +11,7 @@ from casekit.grading import grade as g
 from casekit.grading.export import export_grades
 from casekit.grading.feedback import write_feedback
 from casekit.grading.release import release
-from casekit.grading.report import item_analysis, write_report
+from casekit.grading.report import copied_keys, item_analysis, write_report
 from tests.test_grading import (ROOT, RIGHT, all_right, attempt, course, n_customers,  # noqa: F401
                                 write_sheet)
 
@@ -180,6 +180,37 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index
     assert '<td class="num">8</td><td class="num">9</td>' in index
+
+
+def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(graded, course):
+    g.extend(graded, "s2", "2026-12-05T00:00Z", reason="ill")
+    between = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)     # class deadline passed, s2's not
+    s1, s2 = (p.read_text("utf-8") for p in write_feedback(graded, course / "fb", students=["s1", "s2"],
+                                                            when=between))
+    assert "Expected answer:" in s1 and "120 × 0.25 = 30." in s1
+    assert "Expected answer" not in s2 and "120 × 0.25 = 30." not in s2
+    assert str(n_customers("s2")) not in s2.replace(f"{n_customers('s2')} attempt", "")
+    assert "wrong" not in card(s2, "test.table")
+    assert "your deadline is 2026-12-05 00:00 UTC (your extension)" in s2
+    [s2_later] = write_feedback(graded, course / "fb", students=["s2"],
+                                when=dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc))
+    assert "Expected answer on your data:" in s2_later.read_text("utf-8")
+
+
+def test_report_flags_an_answer_that_is_a_classmates_key(course):
+    assert n_customers("s1") != n_customers("s2")
+    write_sheet(course / "sheets", "s1", [attempt("test.computed", n_customers("s2"), score=0.0)])
+    write_sheet(course / "sheets", "s2", [attempt("test.computed", n_customers("s2"))])
+    write_sheet(course / "sheets", "s3", [attempt("test.computed", n_customers("s3") + 1000, score=0.0)])
+    g.grade(course / "sheets", course / "gb.sqlite")
+    assert copied_keys(course / "gb.sqlite") == [{
+        "student": "s1", "name": "", "exercise": "test.computed", "answer": str(n_customers("s2")),
+        "matches_key_of": "s2"}]
+    _, copied_csv, _, page = write_report(course / "gb.sqlite", course / "report")
+    assert read_csv(copied_csv) == [["student", "name", "exercise", "answer", "matches_key_of"],
+                                    ["s1", "", "test.computed", str(n_customers("s2")), "s2"]]
+    text = page.read_text("utf-8")
+    assert "<code>s1</code></td><td><code>test.computed</code></td>" in text
 
 
 def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course):

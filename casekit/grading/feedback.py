@@ -25,7 +25,7 @@ import math
 from pathlib import Path
 from urllib.parse import quote
 
-from casekit.grading.common import atomic_write, check_path
+from casekit.grading.common import atomic_write, check_path, printable
 from casekit.grading.gradebook import Gradebook
 from casekit.grading.pages import NOT_SHOWN, answer_view, expected_view, markdown, render
 
@@ -67,7 +67,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
     ``when`` (default: now); True always, False never.
     """
     from casekit.exercises.bank import load_bank
-    from casekit.grading.grade import Settings
+    from casekit.grading.policy import Settings, deadline_for
 
     out = check_path("out", out)
     if reveal is not None and not isinstance(reveal, bool):
@@ -89,12 +89,13 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
             raise ValueError(f"students {unknown} are not in the gradebook.")
         pages = []
         for student in wanted:
-            deadlines = {ch: settings.deadline(ch) for ch in dict.fromkeys(e["chapter"] for e in exercises)}
+            deadlines = {ch: deadline_for(gb, student, ch)
+                         for ch in dict.fromkeys(e["chapter"] for e in exercises)}
             context = _student_page(gb, bank, exercises, roster[student], scores.get(student, {}),
                                     settings.late_penalty, deadlines, reveal, when)
             pages.append(atomic_write(out / f"{student}.html", render("feedback.html", **context)))
     maximum = sum(ex["points"] for ex in exercises)
-    rows = [{"student": s, "name": roster[s]["name"], "href": quote(f"{s}.html"),
+    rows = [{"student": printable(s), "name": printable(roster[s]["name"]), "href": quote(f"{s}.html"),
              "total": sum(r["points"] for r in scores.get(s, {}).values()), "maximum": maximum,
              "pending": sum(r["status"] == "pending" for r in scores.get(s, {}).values())}
             for s in sorted(wanted)]
@@ -144,15 +145,17 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
         ch["cards"].sort(key=lambda c: _ORDER[c["css"]])       # stable: bank order within a group
         ch["review"] = sum(c["open"] for c in ch["cards"])
         ch["open"] = ch["review"] > 0
-    lines = []
+    lines, extended = [], gb.extensions(student)
     for chapter, deadline in deadlines.items():
         if deadline is not None:
-            lines.append(f"Chapter {chapter}: your deadline is {_when(deadline)}; the expected "
+            tag = " (your extension)" if chapter in extended or "*" in extended else ""
+            lines.append(f"Chapter {chapter}: your deadline is {_when(deadline)}{tag}; the expected "
                          f"answers are shown {'now' if reveal or (reveal is None and when > deadline) else 'after it'}.")
     if not lines:
         lines.append("No deadline is set; the expected answers are shown when your instructor "
                      "releases them.")
-    return {"title": f"Feedback: {who['name'] or student}", "student": student, "name": who["name"],
+    return {"title": f"Feedback: {printable(who['name'] or student)}", "student": printable(student),
+            "name": printable(who["name"]),
             "handed_in": who["sheet_sha256"] is not None,
             "total": sum(r["points"] for r in mine.values()),
             "maximum": sum(ex["points"] for ex in exercises),
