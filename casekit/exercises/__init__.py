@@ -162,7 +162,7 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
                       "correct": feedback.correct, "valid": feedback.valid,
                       "points": exercise.points, "casekit": _version()})
         tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
-    except OSError as err:
+    except Exception as err:   # disk full, read-only folder, ...: say so, never raise
         return Feedback(feedback.correct, feedback.score,
                         f"{_not_saved(err, sheet)}\n\n{feedback.message}", feedback.valid)
     message = feedback.message
@@ -174,9 +174,12 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
 
 
-def _not_saved(err: OSError, sheet: AnswerSheet) -> str:
+def _not_saved(err: Exception, sheet: AnswerSheet) -> str:
     """What to tell a student whose answer could not be written to their sheet."""
-    if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+    if not isinstance(err, OSError):
+        why = f"saving failed ({type(err).__name__})"
+        todo = "Check again; if it keeps failing, tell your instructor."
+    elif err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         why = "the disk is full"
         todo = "Free some space (delete big files you no longer need), then check again."
     elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):

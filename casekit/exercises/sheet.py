@@ -74,7 +74,9 @@ def _json_safe(value: Any, depth: int) -> Any:
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return str(value) if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + " …[cut]"
+        text = str(value) if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + " …[cut]"
+        # a lone surrogate (from a broken paste) cannot be written as UTF-8
+        return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
     if depth > 6:
         return f"…[cut] a {type(value).__name__} nested too deep"
     if hasattr(value, "to_dict") and hasattr(value, "columns"):  # DataFrame

@@ -262,6 +262,8 @@ class Exercise:
         try:
             value = self._read(answer, student)
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+            if not text.isascii():   # a lone surrogate cannot be saved as UTF-8: replace it
+                text = text.encode("utf-8", "replace").decode("utf-8")
         except AnswerError as err:
             return _cut(answer, str(err))
         except Exception as err:  # RecursionError, an object whose __len__/__float__ raises, ...
