@@ -1,0 +1,353 @@
+"""The casekit service for JupyterHub: checks answers with the keys it alone holds, for the
+hub user who sent them, and records every attempt with the server's time.
+
+Run by the hub as a managed service (``deploy/jupyterhub_config.py``)::
+
+    c.JupyterHub.services = [{"name": "casekit", "url": "http://127.0.0.1:10101",
+                              "command": ["casekit", "serve", "--db", "/srv/casekit/attempts.sqlite"]}]
+
+The hub gives the service its environment (``JUPYTERHUB_API_TOKEN``, ``JUPYTERHUB_API_URL``,
+``JUPYTERHUB_SERVICE_PREFIX``, ``JUPYTERHUB_SERVICE_URL``, ``JUPYTERHUB_CLIENT_ID``,
+``JUPYTERHUB_OAUTH_CALLBACK_URL``, ...). Who is asking is decided by the hub alone: a
+browser signs in with the hub's OAuth; a kernel sends its user's API token in the
+``Authorization: token …`` header. The request body never names the student.
+
+Endpoints, under the service prefix (``/services/casekit/``):
+
+``POST check``    ``{"exercise": id, "answer": JSON, "client_id": id, "client_time": text}``
+                  → ``{"correct", "score", "message", "valid", "saved": true, "attempt",
+                  "server_time", "client_id", "exercise", "duplicate"}``; the feedback is
+                  what ``check()`` gives (computed exercises worked out on
+                  ``casekit.data.for_student(<hub user>)``), recorded before the reply. An
+                  attempt sent again with the same ``client_id`` is recorded once and
+                  answered with the first reply (``"duplicate": true``).
+``GET attempts``  → ``{"student": name, "attempts": [...]}``: the caller's own, only.
+``GET health``    → ``{"ok": true}`` (no sign-in; says nothing about anyone).
+``GET``           a page for a signed-in browser: who you are and how many attempts.
+
+>>> check_payload({"exercise": "crm.quiz-01", "answer": "A", "client_id": "k-1"})
+('crm.quiz-01', 'A', 'k-1', None)
+>>> check_payload({"exercise": "crm.quiz-01", "answer": "A"})
+Traceback (most recent call last):
+...
+ValueError: client_id is missing: send a new id (letters, digits, _ . : -) with each attempt
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import html
+import json
+import logging
+import os
+import signal
+import sys
+from typing import Any
+from urllib.parse import urlparse
+
+from casekit.hub.store import CLIENT_ID, EXERCISE_ID, AttemptStore, ClientIdConflict, database_url
+
+__all__ = ["CheckError", "build_app", "check_attempt", "check_payload", "main", "public_row"]
+
+log = logging.getLogger("casekit.hub.service")
+DEFAULT_PORT = 10101
+MAX_BODY = 1 << 20
+
+
+class CheckError(ValueError):
+    """A request the service refuses; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def check_payload(body: Any) -> tuple[str, Any, str, str | None]:
+    """``(exercise, answer, client_id, client_time)`` from a decoded ``POST check`` body;
+    ValueError saying what is wrong otherwise. A ``student`` field is ignored: the hub
+    says who is asking."""
+    if not isinstance(body, dict):
+        raise ValueError("the request body must be a JSON object")
+    exercise = body.get("exercise")
+    if not isinstance(exercise, str) or not EXERCISE_ID.match(exercise):
+        raise ValueError(f"exercise {exercise!r} is not an exercise id")
+    if "answer" not in body:
+        raise ValueError("answer is missing")
+    client_id = body.get("client_id")
+    if client_id is None:
+        raise ValueError("client_id is missing: send a new id (letters, digits, _ . : -) with "
+                         "each attempt")
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise ValueError(f"client_id {client_id!r} is not allowed: 1-64 letters, digits, _ . : -")
+    client_time = body.get("client_time")
+    if client_time is not None and not isinstance(client_time, str):
+        raise ValueError("client_time must be text (an ISO time) or absent")
+    return exercise, body["answer"], client_id, client_time
+
+
+def public_row(row: dict, duplicate: bool = False) -> dict:
+    """What a student may see of their own attempt (JSON-ready)."""
+    return {"exercise": row["exercise"], "answer": row["answer"], "correct": row["correct"],
+            "score": row["score"], "valid": row["valid"], "message": row["message"],
+            "points": row["points"], "attempt": row["attempt"], "saved": True,
+            "server_time": row["server_time"].isoformat().replace("+00:00", "Z"),
+            "client_id": row["client_id"], "client_time": row["client_time"],
+            "duplicate": duplicate}
+
+
+def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: Any,
+                  client_id: str, client_time: str | None = None) -> dict:
+    """Check ``answer`` for ``student`` exactly as ``check()`` does, record it, and return
+    the reply (:func:`public_row`). Raises :class:`CheckError` for an unknown exercise or a
+    reused client id.
+
+    >>> import tempfile, pathlib
+    >>> store = AttemptStore(pathlib.Path(tempfile.mkdtemp()) / "a.sqlite")
+    >>> reply = check_attempt(store, "alice", "crm.quiz-01", "A", "c1")
+    >>> reply["correct"], reply["saved"], reply["message"].startswith("✓ Correct.")
+    (True, True, True)
+    >>> check_attempt(store, "alice", "crm.quiz-01", "A", "c1")["duplicate"]
+    True
+    """
+    import casekit
+    from casekit import exercises
+
+    existing = store.find(student, client_id)
+    if existing is not None:
+        if existing["exercise"] != exercise_id:
+            raise CheckError(409, f"client_id {client_id!r} was already used for another attempt")
+        return public_row(existing, duplicate=True)
+    try:
+        exercise = exercises.get(exercise_id)
+    except ValueError as err:
+        raise CheckError(404, str(err)) from None
+    feedback = exercises._resolved(exercise, student).check(answer)
+    tries = store.count_valid(student, exercise.id) + (1 if feedback.valid else 0)
+    message = feedback.message
+    if exercise.explanation and feedback.valid and (
+            feedback.correct or tries >= exercise.reveal_after):
+        message += f"\n\n**Why:** {exercise.explanation}"
+    from casekit.exercises.sheet import json_safe
+
+    try:
+        row, created = store.record(student, exercise.id, json_safe(answer),
+                                    score=feedback.score, correct=feedback.correct,
+                                    valid=feedback.valid, message=message, client_id=client_id,
+                                    points=exercise.points, client_time=client_time,
+                                    casekit=casekit.__version__)
+    except ClientIdConflict as err:
+        raise CheckError(409, str(err)) from None
+    return public_row(row, duplicate=not created)
+
+
+def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executor):
+    from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+    from jupyterhub.utils import url_path_join
+    from tornado import web
+
+    class Base(HubOAuthenticated, web.RequestHandler):
+        """Identifies the hub user before the handler runs (asynchronously)."""
+
+        async def prepare(self):
+            model = None
+            try:
+                model = await self.hub_auth.get_user(self, sync=False)
+            except web.HTTPError:
+                raise
+            except Exception:  # the hub could not be asked: say so, do not guess
+                log.exception("could not ask the hub who is calling")
+                raise web.HTTPError(503, "the hub did not answer; try again") from None
+            if model:
+                try:
+                    model = self.check_hub_user(model)
+                except Exception:
+                    model = None
+            self._hub_auth_user_cache = model
+
+        def student(self) -> str:
+            model = self.current_user
+            if not model:
+                raise web.HTTPError(403, "sign in to the hub first (or send your API token "
+                                         "in the Authorization header)")
+            if model.get("kind", "user") != "user":
+                raise web.HTTPError(403, "only hub users have attempts")
+            from casekit.exercises.sheet import check_student_id
+
+            try:
+                return check_student_id(model["name"])
+            except ValueError as err:
+                raise web.HTTPError(403, str(err)) from None
+
+        def write_json(self, data: dict, status: int = 200):
+            self.set_status(status)
+            self.set_header("Content-Type", "application/json; charset=UTF-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(json.dumps(data, ensure_ascii=False))
+
+        def write_error(self, status_code: int, **kwargs):
+            reason = self._reason
+            exc = kwargs.get("exc_info", (None, None, None))[1]
+            if isinstance(exc, web.HTTPError) and exc.log_message:
+                reason = exc.log_message
+            self.write_json({"error": reason, "status": status_code}, status_code)
+
+    class CheckHandler(Base):
+        async def post(self):
+            student = self.student()
+            try:
+                body = json.loads(self.request.body or b"null")
+                exercise, answer, client_id, client_time = check_payload(body)
+            except ValueError as err:
+                return self.write_json({"error": str(err), "status": 400}, 400)
+            loop = asyncio.get_running_loop()
+            try:
+                reply = await loop.run_in_executor(pool, check_attempt, store, student, exercise,
+                                                   answer, client_id, client_time)
+            except CheckError as err:
+                return self.write_json({"error": str(err), "status": err.status,
+                                        "message": f"⚠ {err}"}, err.status)
+            log.info("attempt %s %s %s score=%s%s", student, exercise, client_id,
+                     reply["score"], " (again)" if reply["duplicate"] else "")
+            self.write_json(reply)
+
+    class AttemptsHandler(Base):
+        async def get(self):
+            student = self.student()
+            exercise = self.get_argument("exercise", None)
+            loop = asyncio.get_running_loop()
+            try:
+                rows = await loop.run_in_executor(pool, store.attempts, student, exercise)
+            except ValueError as err:
+                return self.write_json({"error": str(err), "status": 400}, 400)
+            self.write_json({"student": student, "attempts": [public_row(r) for r in rows]})
+
+    class HealthHandler(web.RequestHandler):
+        def get(self):
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"ok": True, "service": "casekit"}))
+
+    class PageHandler(Base):
+        @web.authenticated
+        async def get(self):
+            student = self.student()
+            loop = asyncio.get_running_loop()
+            rows = await loop.run_in_executor(pool, store.attempts, student, None)
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(f"<!doctype html><meta charset=utf-8><title>casekit</title>"
+                        f"<p>Signed in as <b>{html.escape(student)}</b>: "
+                        f"{len(rows)} attempts recorded.</p>")
+
+    return [
+        (prefix, PageHandler),
+        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+        (url_path_join(prefix, "check"), CheckHandler),
+        (url_path_join(prefix, "attempts"), AttemptsHandler),
+        (url_path_join(prefix, "health"), HealthHandler),
+    ]
+
+
+def build_app(store: AttemptStore, prefix: str | None = None, *, workers: int = 4):
+    """The tornado application of the service, its routes under ``prefix`` (default
+    ``$JUPYTERHUB_SERVICE_PREFIX`` or ``/services/casekit/``)."""
+    import secrets
+
+    from tornado import web
+
+    prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/casekit/")
+    if not prefix.startswith("/"):
+        raise ValueError(f"prefix must start with /, got {prefix!r}")
+    if not prefix.endswith("/"):
+        prefix += "/"
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                 thread_name_prefix="casekit-check")
+    app = web.Application(_handlers(prefix, store, pool),
+                          cookie_secret=os.environ.get("CASEKIT_COOKIE_SECRET",
+                                                       secrets.token_hex(32)).encode(),
+                          xsrf_cookies=False)
+    app.casekit_pool = pool
+    return app
+
+
+def _port_from_env() -> int:
+    url = os.environ.get("JUPYTERHUB_SERVICE_URL")
+    if url:
+        port = urlparse(url).port
+        if port:
+            return port
+    return DEFAULT_PORT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of ``casekit serve``."""
+    p = argparse.ArgumentParser(
+        prog="casekit serve",
+        description="Run the casekit service for JupyterHub (normally started by the hub as a "
+                    "managed service): checks answers for the signed-in hub user and records "
+                    "every attempt with the server's time.")
+    p.add_argument("--db", metavar="URL",
+                   default=os.environ.get("CASEKIT_HUB_DB", "casekit-attempts.sqlite"),
+                   help="a SQLite file (default $CASEKIT_HUB_DB or ./casekit-attempts.sqlite) "
+                        "or a postgresql://user@host/db URL")
+    p.add_argument("--port", type=int, default=None,
+                   help="port to listen on (default: the port of $JUPYTERHUB_SERVICE_URL, else "
+                        f"{DEFAULT_PORT})")
+    p.add_argument("--ip", default=None,
+                   help="address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL, "
+                        "else 127.0.0.1)")
+    p.add_argument("--workers", type=int, default=4, help="threads checking answers (default 4)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the service until SIGTERM/SIGINT; return the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.port is not None and not 0 < args.port < 65536:
+        print(f"casekit serve: --port {args.port} is not a port (1-65535)", file=sys.stderr)
+        return 1
+    if args.workers < 1:
+        print("casekit serve: --workers must be at least 1", file=sys.stderr)
+        return 1
+    missing = [v for v in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL") if not os.environ.get(v)]
+    if missing:
+        print(f"casekit serve: {', '.join(missing)} not set: run it as a JupyterHub service "
+              "(see deploy/jupyterhub_config.py)", file=sys.stderr)
+        return 1
+    try:
+        database_url(args.db)
+    except ValueError as err:
+        print(f"casekit serve: {err}", file=sys.stderr)
+        return 1
+    logging.basicConfig(level=logging.WARNING, format="[casekit %(asctime)s] %(message)s")
+    for name in ("casekit.hub.service", "tornado.access"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    return asyncio.run(_serve(args))
+
+
+async def _serve(args) -> int:
+    from tornado.httpserver import HTTPServer
+
+    store = AttemptStore(args.db)
+    app = build_app(store, workers=args.workers)
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", ""))
+    ip = args.ip or url.hostname or "127.0.0.1"
+    port = args.port or _port_from_env()
+    server = HTTPServer(app, xheaders=True, max_body_size=MAX_BODY)
+    server.listen(port, ip)
+    log.info("casekit service on http://%s:%s%s, attempts in %r", ip, port,
+             os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/casekit/"), store)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: no new requests; finishing the ones in progress")
+    server.stop()
+    await server.close_all_connections()
+    app.casekit_pool.shutdown(wait=True)
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
