@@ -122,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         not match the file or folder they came in (or that name another student), duplicates
         (identical copies dropped, diverging copies merged), attempts at unknown exercises,
         and students on the roster with no sheet. --out/collect-report.csv lists every file.
+        Re-running adds to --out (late uploads); nothing collected is ever deleted: every
+        distinct upload is kept in --out/.versions/.
 
         example:  casekit collect canvas-export.zip late-emails/ --out sheets/ --roster roster.csv""")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="folders, .zip or .json files")
@@ -131,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(optional 'Name')")
     p.add_argument("--max-sheet-mb", type=_megabytes, default=None, metavar="MB",
                    help="reject sheets larger than this (default 10)")
+    p.add_argument("--times", metavar="CSV", help="submission times exported by the LMS (an id "
+                   "column and 'Submitted at' or Moodle's 'Last modified (submission)'): every "
+                   "attempt gets handed_in, the LMS time of the earliest upload holding it")
+    p.add_argument("--timezone", default="UTC", metavar="ZONE", help="time zone of --times "
+                   "entries without one, an IANA name such as Asia/Shanghai (default UTC)")
     p.set_defaults(func=_collect)
 
     p = command("grade", "Grade answer sheets into the gradebook; mark free-text answers.", """\
@@ -281,7 +288,8 @@ def _answers(args) -> int:
 def _collect(args) -> int:
     from casekit.grading.collect import collect
 
-    report = collect(args.sources, args.out, roster=args.roster, **_max_bytes(args))
+    report = collect(args.sources, args.out, roster=args.roster, times=args.times,
+                     timezone=args.timezone, **_max_bytes(args))
     print(report.summary())
     return 0
 
