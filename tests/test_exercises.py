@@ -180,6 +180,8 @@ def test_catalog_lists_every_exercise():
     ('type = "numeric"\nanswer = 1\ncolour = "red"', "unknown field(s) ['colour']"),
     ('type = "matching"\ncategories = ["A"]\n[[exercise.items]]\ntext = "x"\nanswer = "B"', "not one of the categories"),
     ('type = "numeric"\nanswer = 1\nsolution = "nocolon"', "package.module:function"),
+    ('type = "single"\n[[exercise.options]]\ntext = "Yes"\ncorrect = true\n[[exercise.options]]\n'
+     'text = "yes "', "option texts must differ"),
 ])
 def test_malformed_bank_entries_are_reported_with_file_and_id(tmp_path, bad, message):
     (tmp_path / "05-bad.toml").write_text(f'[[exercise]]\nid = "x.bad"\nprompt = "?"\n{bad}\n')
@@ -268,3 +270,84 @@ def test_text_widget_offers_self_assessment_after_saving():
     assert "1 of 2 rubric items" in view.self_assessment.children[-1].value
     kinds = [a.get("score") for a in ex.AnswerSheet("tester").attempts("test.text")]
     assert kinds == [0.0, 0.5]
+
+
+# --------------------------------------------------------------------------- option order
+REAL_BANK = Path(__file__).resolve().parents[1] / "exercises"
+STUDENTS = [f"s2026-{n:03d}" for n in range(120)]
+
+
+def tick_first_half(exercise, student):
+    order = exercise.order(student)
+    shown = [exercise.options[i]["text"] for i in order[:math.ceil(len(order) / 2)]]
+    return exercise.check(shown).score
+
+
+def test_ticking_the_first_half_of_the_options_no_longer_pays():
+    """In bank order the right options mostly come first (ticking the first half scored
+    0.80 on average); each student now sees their own order."""
+    multiple = [e for e in load_bank(REAL_BANK).values() if e.kind == "multiple"]
+    assert len(multiple) >= 10
+    mean = sum(tick_first_half(e, s) for e in multiple for s in STUDENTS) / (len(multiple) * len(STUDENTS))
+    assert mean < 0.35, mean
+    single = [e for e in load_bank(REAL_BANK).values() if e.kind == "single"]
+    first_is_right = sum(e.order(s)[0] == e.reference() for e in single for s in STUDENTS)
+    expected = sum(len(STUDENTS) / len(e.options) for e in single)
+    assert abs(first_is_right - expected) < 0.15 * expected
+
+
+def test_a_student_always_sees_the_same_order_and_students_differ():
+    for exercise in (e for e in load_bank(REAL_BANK).values() if e.kind in ("single", "multiple")):
+        orders = {s: exercise.order(s) for s in STUDENTS[:30]}
+        assert orders == {s: exercise.order(s) for s in STUDENTS[:30]}
+        assert all(sorted(o) == list(range(len(exercise.options))) for o in orders.values())
+        assert len(set(orders.values())) > 1, exercise.id
+
+
+def test_letters_in_check_widgets_and_descriptions_follow_the_students_order():
+    from casekit.grading.reference import describe_answer, describe_expected
+
+    exercise = ex.get("test.multiple")
+    for student in STUDENTS[:12]:
+        order = exercise.order(student)
+        letters = [L for L, i in zip("ABC", order) if exercise.options[i].get("correct")]
+        fb = ex.submit(exercise, ",".join(letters), student)
+        assert fb.correct, (student, letters)
+        stored = ex.AnswerSheet(student).attempts("test.multiple")[-1]["answer"]
+        assert stored == ["Customer segmentation", "Churn prediction"]     # texts, not positions
+        assert describe_answer(exercise, stored, student=student) == describe_expected(exercise, student=student)
+        assert describe_expected(exercise, student=student).startswith(letters[0] + ". ")
+        from casekit.exercises.widgets import ExerciseView
+
+        view = ExerciseView(exercise, student)
+        shown = [t.description for t in view.answer_input.children]
+        assert shown == [f"{L}. {exercise.options[i]['text']}" for L, i in zip("ABC", order)]
+        assert view._repr_mimebundle_()["text/plain"].endswith("\n".join(f"  {s}" for s in shown))
+
+
+def test_old_sheets_with_letters_or_positions_grade_in_bank_order():
+    assert ex.get("test.single").check("A").correct and ex.get("test.single").check(0).correct
+    assert ex.get("test.multiple").check([0, 1]).correct and ex.get("test.multiple").check("A, B").correct
+    assert ex.get("test.single").stored("A") == "Satisfied and loyal"
+
+
+def test_widgets_render_markdown_with_the_project_renderer():
+    view = ex.show("test.numeric")
+    assert "<strong>120</strong>" in view.widget.children[1].value
+    view.hint_button.click()
+    assert "<p>Margin = revenue × margin rate.</p>" in view.hints.value
+
+
+def test_no_choice_exercise_names_an_option_by_its_letter():
+    """Options are shown in each student's own order, so "the key, B" means nothing."""
+    import re
+
+    letter_ref = re.compile(r"\b(?:key|keys|keyed|option|options|answer|answers)\s*,?\s*(?:is\s+|as\s+)?"
+                            r"[A-H]\b|\b[A-H] is (?:right|wrong|correct)\b")
+    for exercise in load_bank(REAL_BANK).values():
+        if exercise.kind not in ("single", "multiple"):
+            continue
+        texts = [exercise.prompt, exercise.explanation, *exercise.hints, exercise.source,
+                 *(o.get("feedback", "") for o in exercise.options)]
+        for text in texts:
+            assert not letter_ref.search(text), (exercise.id, letter_ref.search(text).group())

@@ -106,6 +106,9 @@ def _validate(ex: Exercise, fail) -> None:
         right = [o for o in ex.options if o.get("correct")]
         if any(not isinstance(o.get("text"), str) for o in ex.options):
             fail("every option needs a 'text'.")
+        texts = [o["text"].strip().casefold() for o in ex.options]
+        if len(set(texts)) != len(texts):
+            fail("option texts must differ: an answer sheet stores the chosen option's text.")
         if not right or (kind == "single" and len(right) != 1):
             fail("a single-choice exercise needs exactly one correct option; "
                  "a multiple-choice one at least one.")
