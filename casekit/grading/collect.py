@@ -20,10 +20,11 @@ hands in can never move another student's grade, and collecting never deletes:
   re-upload is reported and changes nothing.
 - **Bounded.** Sheets over ``max_bytes`` are not read; the reader bounds nesting depth,
   answer size and attempts. Zips are streamed (an inner zip goes through a spooled
-  temporary file, one at a time): per upload at most ``MAX_UNPACKED_BYTES`` are
-  decompressed and zips nest at most ``MAX_ZIP_DEPTH`` deep; an inner zip is at most
-  ``MAX_INNER_ZIP_BYTES`` and a zip lists at most ``MAX_ZIP_ENTRIES`` entries
-  (``too-large``, ``too-deep``; the run goes on).
+  temporary file, one at a time): per entry of a zip given (one student's upload in an
+  LMS export) at most ``MAX_UNPACKED_BYTES`` (1 GB) are decompressed, per file given
+  ``MAX_EXPORT_BYTES`` (8 GB); zips nest at most ``MAX_ZIP_DEPTH`` (4) deep; an inner zip
+  is at most ``MAX_INNER_ZIP_BYTES`` (256 MB) and a zip lists at most ``MAX_ZIP_ENTRIES``
+  (50,000) entries (``too-large``, ``too-deep``; the rest of the run goes on).
 - Zip entries under ``..``, absolute paths, dot-folders and ``__MACOSX`` are skipped,
   counted and listed; file names that are not UTF-8, special files (fifos, link loops)
   and notebooks handed in instead of sheets (``notebook-not-sheet``) are reported. Every
@@ -72,7 +73,8 @@ from casekit.grading.common import Progress, atomic_write, check_path, printable
 from casekit.grading.sheets import (MAX_SHEET_BYTES, Problem, Sheet, parse_sheet,
                                     parse_timestamp, read_limited)
 
-__all__ = ["LMS_KEYS", "MARKER", "MAX_INNER_ZIP_BYTES", "MAX_UNPACKED_BYTES", "MAX_ZIP_DEPTH",
+__all__ = ["LMS_KEYS", "MARKER", "MAX_EXPORT_BYTES", "MAX_INNER_ZIP_BYTES", "MAX_UNPACKED_BYTES",
+           "MAX_ZIP_DEPTH",
            "MAX_ZIP_ENTRIES", "CollectReport", "collect", "read_roster", "read_times"]
 
 MARKER = ".casekit-collect"
@@ -80,8 +82,11 @@ REPORT = "collect-report.csv"
 VERSIONS = ".versions"
 #: Keys only collect writes into collected attempts (stripped from everything handed in).
 LMS_KEYS = ("handed_in", "lms_late")
-#: Bytes decompressed from one uploaded file, all its inner zips included.
+#: Bytes decompressed from one entry of a zip given (a student's upload in an LMS export),
+#: all its inner zips included.
 MAX_UNPACKED_BYTES = 2 ** 30
+#: Bytes decompressed from one file given (an LMS export of a whole class).
+MAX_EXPORT_BYTES = 8 * 2 ** 30
 #: Zips inside zips: an LMS export (1) holding a student's zip (2) holding … (4).
 MAX_ZIP_DEPTH = 4
 #: One zip inside a zip, decompressed (it goes to a temporary file, not to memory).
@@ -301,7 +306,11 @@ class CollectReport:
 
 
 class _UploadTooLarge(Exception):
-    """One upload unpacks to more than MAX_UNPACKED_BYTES: the rest of it is not read."""
+    """An upload unpacks to more than its budget allows: the rest of it is not read."""
+
+    def __init__(self, budget: "_Budget"):
+        super().__init__(budget.limit)
+        self.budget = budget
 
 
 class _MemberProblem(Exception):
@@ -312,12 +321,18 @@ class _MemberProblem(Exception):
 
 @dataclass
 class _Budget:
-    left: int = MAX_UNPACKED_BYTES
+    """Bytes that may still be decompressed (charged to the enclosing budget too)."""
+
+    limit: int
+    parent: "_Budget | None" = None
+    used: int = 0
 
     def take(self, n: int) -> None:
-        self.left -= n
-        if self.left < 0:
-            raise _UploadTooLarge()
+        self.used += n
+        if self.used > self.limit:
+            raise _UploadTooLarge(self)
+        if self.parent is not None:
+            self.parent.take(n)
 
 
 @dataclass
@@ -406,7 +421,7 @@ class _Intake:
         self.rows: list[list[str]] = []                  # manifest: status, student, file, detail
         self.versions: dict[str, dict[str, _Version]] = {}   # student -> sha -> version
         self.notebooks: list[tuple[str, str]] = []        # (label, student or "")
-        self.budget = _Budget()
+        self.budget = self.export = _Budget(MAX_EXPORT_BYTES)
 
     # -- finding files ------------------------------------------------------------------
     def find(self, paths: list[Path]) -> list[tuple[Path, tuple[str, ...], str]]:
@@ -437,8 +452,11 @@ class _Intake:
                     reason = _hidden(name)
                     if reason:
                         self.skip(label, reason)
-                    else:
-                        uploads.append((here / name, (*rel, Path(name).stem), label))
+                        continue
+                    if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in str(Path(*rel, name))):
+                        self.problem("warning", "bad-file-name", label, "the name is not UTF-8 "
+                                     "text (shown with \\x escapes); read anyway")
+                    uploads.append((here / name, (*rel, Path(name).stem), label))
         return uploads
 
     def skip(self, label: str, reason: str) -> None:
@@ -471,7 +489,7 @@ class _Intake:
                 self.problem("error", "not-a-file", label, "not a regular file (a fifo, device or "
                              "socket); not read")
                 return
-            self.budget = _Budget()
+            self.budget = self.export = _Budget(MAX_EXPORT_BYTES)
             try:
                 if kind == "sheet":
                     small = os.fstat(fd).st_size <= self.max_bytes
@@ -481,10 +499,8 @@ class _Intake:
                         self.walk_zip(archive, levels, label, 1)
             except _MemberProblem as err:
                 self.problem("error", err.problem, label, err.detail)
-            except _UploadTooLarge:
-                self.problem("error", "too-large", label, f"unpacks to more than "
-                             f"{MAX_UNPACKED_BYTES / 2 ** 20:g} MB (a zip bomb?); the rest of it "
-                             "was not read")
+            except _UploadTooLarge as err:
+                self.too_large(label, err)
             except (OSError, EOFError, zipfile.BadZipFile) as err:
                 self.problem("error", "unreadable", label, f"could not be read ({err})")
 
@@ -520,6 +536,8 @@ class _Intake:
                 self.rows.append(["ignored", "", member, "not a .json sheet or a .zip"])
                 continue
             self.report.files_seen += 1
+            if depth == 1:      # one student's upload in an LMS export: a budget of its own
+                self.budget = _Budget(MAX_UNPACKED_BYTES, self.export)
             try:
                 if kind == "notebook":
                     self.notebook(inner, member)
@@ -536,9 +554,17 @@ class _Intake:
                         self.walk_zip(nested, inner, member, depth + 1)
             except _MemberProblem as err:
                 self.problem("error", err.problem, member, err.detail)
+            except _UploadTooLarge as err:
+                if depth > 1 or err.budget is self.export:
+                    raise
+                self.too_large(member, err)
             except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, NotImplementedError,
                     ValueError) as err:  # damaged, encrypted or oddly compressed entries
                 self.problem("error", "unreadable", member, f"could not be read ({err})")
+
+    def too_large(self, label: str, err: _UploadTooLarge) -> None:
+        self.problem("error", "too-large", label, f"unpacks to more than "
+                     f"{err.budget.limit / 2 ** 20:g} MB (a zip bomb?); the rest of it was not read")
 
     def read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
                     limit: int) -> bytes | None:
