@@ -165,7 +165,7 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     summary = s2[s2.index('id="summary"'):s2.index("<main>")]
     assert "1.25 of 9 points" in summary                            # 0.5 late numeric + 0.75 table
     assert "loses 50% of its points for each started day late" in summary
-    assert '<td class="num">1</td><td class="num">0.5</td>' in summary   # late days, points lost
+    assert '<td class="num">1</td><td class="num">−0.5 pt</td>' in summary   # days late, points lost
     assert "your deadline is 2026-12-01 00:00 UTC" in summary
     assert "**" not in s2 and "<strong>120</strong>" in s2          # Markdown rendered, not leaked
     table = card(s2, "test.table")
@@ -179,7 +179,7 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index
-    assert '<td class="num">8</td><td class="num">9</td>' in index
+    assert '<td class="num">8 / 9</td><td class="num">1</td>' in index
 
 
 def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(graded, course):

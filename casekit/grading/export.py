@@ -10,9 +10,11 @@ One row per student (sorted by id), columns in a fixed order:
 
 Cells hold points rounded to 2 decimals. A cell whose exercises all wait for a mark (free
 text) or could not be computed is left empty, so the LMS does not record a 0 too early;
-"Total" and chapter sums count such exercises as 0 until they are marked. The file is UTF-8 with a byte-order mark and every
-text cell starting with = + - @ gets a leading apostrophe, so Excel, LibreOffice and
-Google Sheets open it as text, never as formulas.
+"Total" and chapter sums count such exercises as 0 until they are marked. The file is
+UTF-8 with a byte-order mark and every text cell starting with = + - @, a tab or a
+carriage return (or their full-width forms ＝ ＋ － ＠, or any of them after spaces) gets a
+leading apostrophe, so Excel, LibreOffice and Google Sheets open it as text, never as
+formulas.
 
 Example::
 

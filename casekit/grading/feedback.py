@@ -101,7 +101,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
             for s in sorted(wanted)]
     atomic_write(out / "index.html", render(
         "index.html", title="Feedback pages", rows=rows,
-        note=f"{len(rows)} student(s); Pending counts free-text answers waiting for a mark."))
+        note=f"{len(rows)} student(s). To mark: free-text answers waiting for your mark."))
     return pages
 
 

@@ -181,11 +181,12 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
     from casekit.grading.reference import describe_answer
 
     try:
+        limit = MAX_TEXT if exercise.kind == "text" else 300     # essays are long, numbers not
         if exercise.kind != "table":
-            return {"text": clip(describe_answer(exercise, answer))}
+            return {"text": clip(describe_answer(exercise, answer), limit)}
         grid = _grid(exercise, answer)
         if grid is None:      # not a table at all: show what was stored
-            return {"text": clip(answer if isinstance(answer, str) else _json(answer))}
+            return {"text": clip(answer if isinstance(answer, str) else _json(answer), limit)}
         columns, rows = grid
         marks = _wrong_cells(exercise, columns, rows, expected) \
             if expected is not None and expected.answer is not None else \

@@ -42,6 +42,8 @@ COLUMNS = ["exercise", "chapter", "type", "points", "students", "attempted", "su
 COPIED_COLUMNS = ["student", "name", "exercise", "answer", "matches_key_of"]
 _NUMERIC = {"students", "attempted", "points", "success_rate", "mean_attempts_to_success",
             "difficulty", "discrimination"}
+_LABELS = {"mean_attempts_to_success": "tries to success", "attempted": "tried",
+           "discrimination": "discrim\u00adination", "difficulty": "diffi\u00adculty"}
 _VERDICT = re.compile(r"^\s*[✓✗◐⚠]\s*(Correct\.|Partly right\.|Not yet\.)?\s*")
 
 
@@ -242,8 +244,12 @@ def write_report(gradebook, out) -> list[Path]:
                             ([row[c] for c in COPIED_COLUMNS] for row in copied))
     png = atomic_write(out / "difficulty-discrimination.png", _plot_png(items))
     css = {c: "num" if c in _NUMERIC else "wide" if c.startswith("common") else "" for c in COLUMNS}
+    shown = [c for c in COLUMNS if c != "flag"]
+    shown.insert(shown.index("discrimination") + 1, "flag")      # the verdict next to its numbers
+    at = {c: i for i, c in enumerate(COLUMNS)}
     page = render("report.html", title="Item analysis", width="80rem", students=present,
                   plot=png.name, copied=copied,
-                  columns=[(c.replace("_", " "), css[c]) for c in COLUMNS],
-                  items=[[(str(v), css[c]) for c, v in zip(COLUMNS, row)] for row in rows])
+                  columns=[(_LABELS.get(c, c.replace("_", " ")), css[c]) for c in shown],
+                  items=[[(f"{row[at[c]]:g}" if isinstance(row[at[c]], float) else str(row[at[c]]),
+                           css[c]) for c in shown] for row in rows])
     return [csv_path, copied_path, png, atomic_write(out / "index.html", page)]
