@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", "Write the grades as a CSV for a spreadsheet or an LMS.", """\
         Columns, in this order: Student ID, Name, one per exercise (or per chapter with
         --by chapter), Total, Max. UTF-8 with a byte-order mark; text starting with = + - @
-        is prefixed with an apostrophe so no spreadsheet runs it. --lms canvas writes Canvas's
+        (or a tab, a full-width ＝ ＋ － ＠, or any of them after spaces) is prefixed with an
+        apostrophe so no spreadsheet runs it. --lms canvas writes Canvas's
         gradebook columns instead (Student, ID, SIS User ID, SIS Login ID, Section, ...).
 
         example:  casekit export grades.csv --by chapter""", [book])
@@ -210,9 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_export)
 
     p = command("feedback", "Write one HTML feedback page per student.", """\
-        Per exercise: points, the answer that counted and the checker's comment, the hints,
-        and, once the chapter's deadline has passed, the expected answer on the student's
-        own data and the explanation.
+        A summary first (total, points per chapter, late days and penalty, the late policy,
+        answers waiting for a mark), then per exercise, what to review first: points, the
+        answer that counted and the checker's comment, the hints, and, once the student's
+        own deadline (an extension moves it) has passed, the expected answer on the
+        student's own data and the explanation. index.html lists names, ids and totals.
 
         example:  casekit feedback --out feedback/""", [book])
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the pages")
@@ -225,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_feedback)
 
     p = command("report", "Item analysis: success, attempts, wrong answers, discrimination.", """\
-        Writes items.csv, a difficulty × discrimination plot (PNG) and index.html. Difficulty
+        Writes items.csv, copied-keys.csv (answers wrong on the student's own data but right
+        on a classmate's), a difficulty × discrimination plot (PNG) and index.html. Difficulty
         is the mean share of the points earned; discrimination the correlation of an
         exercise's score with the rest of the total (aim for 0.2 or more).
 
