@@ -175,8 +175,10 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     order = [s2.index(f"<b>{e}</b>") for e in ("test.computed", "test.numeric", "test.table", "test.single")]
     assert order == sorted(order)
     assert '<details class="card none" open>' in s2 and '<details class="card skip">' in s2
+    assert "C. Satisfied and loyal" in card(s2, "test.single")        # options in s2's own order
     s1 = (course / "fb" / "s1.html").read_text(encoding="utf-8")
     assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
+    assert "Your answer" in card(s1, "test.single") and "B. Satisfied and loyal" in card(s1, "test.single")
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index
     assert '<td class="num">8 / 9</td><td class="num">1</td>' in index

@@ -129,7 +129,7 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
             except Exception:  # a damaged cache entry: the page says so, the class goes on
                 key = None
         card = _card(row, ex, mine.get(row["id"]), attempts, last.get(row["id"]),
-                     comments.get(row["id"], ""), shown, key, deadline)
+                     comments.get(row["id"], ""), shown, key, deadline, student)
         ch = chapters.setdefault(row["chapter"], {"chapter": row["chapter"], "points": 0.0,
                                                   "maximum": 0.0, "late_days": 0, "lost": 0.0,
                                                   "cards": []})
@@ -164,8 +164,8 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
             "pending": [e for e, r in mine.items() if r["status"] == "pending"]}
 
 
-def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline) -> dict:
-    """One exercise's box on the page."""
+def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline, student) -> dict:
+    """One exercise's box on the page; options lettered in ``student``'s own order."""
     points = 0.0 if score is None else score["points"]
     status = "unattempted" if score is None else score["status"]
     share = points / row["points"] if row["points"] else 0.0
@@ -186,7 +186,8 @@ def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline)
         except (TypeError, ValueError):
             answer = {"text": NOT_SHOWN}
         else:
-            answer = answer_view(ex, stored, key if shown and ex.kind == "table" else None)
+            answer = answer_view(ex, stored, key if shown and ex.kind == "table" else None,
+                                 student=student)
     counted = "this one counted" if score is not None and chosen is not None \
         and score["chosen"] == chosen["seq"] else "your last one"
     card.update(
@@ -198,7 +199,7 @@ def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline)
         hidden="The expected answer and the explanation appear here after your deadline"
                + (f" ({_when(deadline)})." if deadline is not None else "."))
     if shown:
-        card["expected"] = expected_view(key) if key is not None else \
+        card["expected"] = expected_view(key, student=student) if key is not None else \
             {"text": "(not computed yet: ask your instructor)"}
         card["expected_label"] = "Expected answer on your data:" if ex.computed else "Expected answer:"
         card["why"] = markdown(ex.explanation) if ex.explanation else None

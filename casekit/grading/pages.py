@@ -163,11 +163,13 @@ def _wrong_cells(exercise: Exercise, columns: list[str], rows: list, expected: E
     return marks
 
 
-def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = None) -> dict:
+def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = None, *,
+                student: str | None = None) -> dict:
     """What a template shows for a student's stored ``answer``: a table
     (``{"table": {"columns", "rows": [(label, [(text, wrong)])]}}``, ``wrong`` marked only
-    when ``expected`` (the resolved exercise) is given) or ``{"text": ...}``. Never raises
-    for an odd answer; an answer that cannot be shown gives "(could not be shown)".
+    when ``expected`` (the resolved exercise) is given) or ``{"text": ...}``, options
+    lettered as ``student`` saw them. Never raises for an odd answer; an answer that
+    cannot be shown gives "(could not be shown)".
 
     >>> from casekit.exercises.types import TableExercise
     >>> t = TableExercise(id="d.t", prompt="?", rows=("r",), columns=("c",), answer=((1.0,),))
@@ -183,7 +185,7 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
     try:
         limit = MAX_TEXT if exercise.kind == "text" else 300     # essays are long, numbers not
         if exercise.kind != "table":
-            return {"text": clip(describe_answer(exercise, answer), limit)}
+            return {"text": clip(describe_answer(exercise, answer, student=student), limit)}
         grid = _grid(exercise, answer)
         if grid is None:      # not a table at all: show what was stored
             return {"text": clip(answer if isinstance(answer, str) else _json(answer), limit)}
@@ -198,9 +200,10 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
         return {"text": NOT_SHOWN}
 
 
-def expected_view(exercise: Exercise) -> dict:
+def expected_view(exercise: Exercise, *, student: str | None = None) -> dict:
     """The expected answer of a resolved exercise for a template: a table for table
-    exercises, else ``{"text": ...}``; "(could not be shown)" if it cannot be described.
+    exercises, else ``{"text": ...}`` (options lettered as ``student`` saw them);
+    "(could not be shown)" if it cannot be described.
 
     >>> from casekit.exercises.types import NumericExercise
     >>> expected_view(NumericExercise(id="d.n", prompt="?", answer=3.0))
@@ -215,6 +218,6 @@ def expected_view(exercise: Exercise) -> dict:
             return {"table": {"columns": [_cell(c) for c in exercise.columns], "rows": [
                 (_cell(r), [(_cell(v), None) for v in row])
                 for r, row in zip(exercise.rows, exercise.answer)]}}
-        return {"text": clip(describe_expected(exercise))}
+        return {"text": clip(describe_expected(exercise, student=student))}
     except Exception:  # a key that cannot be described must not stop the page
         return {"text": NOT_SHOWN}
