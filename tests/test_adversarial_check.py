@@ -74,6 +74,12 @@ def recursive():
     return a
 
 
+def recursive_dict():
+    d = {}
+    d["self"] = d
+    return d
+
+
 def hostile():
     return {
         "int-5000-digits": 10 ** 5000,
@@ -88,7 +94,7 @@ def hostile():
         "bytes": b"30",
         "huge-bytes": b"\x00" * 1_000_000,
         "recursive-list": recursive(),
-        "recursive-dict": (lambda d: (d.__setitem__("self", d), d)[1])({}),
+        "recursive-dict": recursive_dict(),
         "list-of-5000": list(range(5000)),
         "dict-of-5000": {str(i): i for i in range(5000)},
         "type": int,

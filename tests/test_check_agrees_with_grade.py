@@ -108,8 +108,8 @@ NUMBERS = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_
                     st.sampled_from([30, 30.004, 0.25, 1000, 600, 300000, 198000, 90, 110, 111]))
 TEXTS = st.one_of(
     st.sampled_from(["30", "¥30", "25%", " 0.25 ", "30 yuan", "A", "b", "a, b", "C,A", "Z",
-                     "Satisfied and loyal", "Churn prediction", "acquisition, growth, maturity, "
-                     "decline, departure", "Operational", "", "   ", "nan", "1e400", "-0"]),
+                     "Satisfied and loyal", "Churn prediction",
+                     "acquisition, growth, maturity, decline, departure", "Operational", "", "   ", "nan", "1e400", "-0"]),
     st.text(max_size=30))
 SCALARS = st.one_of(
     st.none(), st.booleans(), NUMBERS, TEXTS,

@@ -180,8 +180,8 @@ def test_catalog_lists_every_exercise():
     ('type = "numeric"\nanswer = 1\ncolour = "red"', "unknown field(s) ['colour']"),
     ('type = "matching"\ncategories = ["A"]\n[[exercise.items]]\ntext = "x"\nanswer = "B"', "not one of the categories"),
     ('type = "numeric"\nanswer = 1\nsolution = "nocolon"', "package.module:function"),
-    ('type = "single"\n[[exercise.options]]\ntext = "Yes"\ncorrect = true\n[[exercise.options]]\n'
-     'text = "yes "', "option texts must differ"),
+    (('type = "single"\n[[exercise.options]]\ntext = "Yes"\ncorrect = true\n'
+      '[[exercise.options]]\ntext = "yes "'), "option texts must differ"),
 ])
 def test_malformed_bank_entries_are_reported_with_file_and_id(tmp_path, bad, message):
     (tmp_path / "05-bad.toml").write_text(f'[[exercise]]\nid = "x.bad"\nprompt = "?"\n{bad}\n')

@@ -31,7 +31,6 @@ marked as cut, ``{"cut": ..., "problem": ...}``, which checks as the same messag
 from __future__ import annotations
 
 import hashlib
-import html
 import importlib
 import json
 import math
@@ -92,19 +91,6 @@ def feedback_html(fb: Feedback) -> str:
     body = to_html(fb.message)
     return (f'<div class="casekit-feedback-box" style="border-left:4px solid {colour};'
             f'padding:4px 10px;margin:4px 0">{body}</div>')
-
-
-def markdown_lite(text: str) -> str:
-    """Escape ``text`` and render **bold**, `code` and paragraphs as HTML.
-
-    >>> markdown_lite("Use **lift**, not `confidence`.")
-    '<p>Use <b>lift</b>, not <code>confidence</code>.</p>'
-    """
-    out = html.escape(text, quote=False)
-    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
-    out = re.sub(r"`(.+?)`", r"<code>\1</code>", out)
-    paragraphs = [p.strip().replace("\n", "<br>") for p in re.split(r"\n\s*\n", out) if p.strip()]
-    return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 def letter(i: int) -> str:
