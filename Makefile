@@ -31,7 +31,7 @@ $(LAB_STAMP): pyproject.toml
 	@touch $(LAB_STAMP)
 
 $(STAMP): $(LAB_STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,hub]'
 	@touch $(STAMP)
 
 # Lab serves the whole workbook (chapters reach their problem sets) and opens OPEN; the

@@ -240,7 +240,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("status", "Summarise the gradebook: students, scores by status, runs, integrity.",
                 "example:  casekit status --gradebook course.sqlite", [book])
     p.set_defaults(func=_status)
+
+    p = command("serve", "Run the casekit service for JupyterHub (the hub starts it).", """\
+        Checks answers for the signed-in hub user with the keys only it holds and records
+        every attempt with the server's time, in a SQLite file or PostgreSQL. Needs the
+        environment a hub gives a managed service; deploy/jupyterhub_config.py sets it up.
+
+        example:  casekit serve --db postgresql://casekit@db/course""")
+    p.add_argument("--db", metavar="URL", help="SQLite file or postgresql:// URL "
+                   "(default $CASEKIT_HUB_DB or ./casekit-attempts.sqlite)")
+    p.add_argument("--port", type=int, help="port (default: from $JUPYTERHUB_SERVICE_URL)")
+    p.add_argument("--ip", help="address (default: from $JUPYTERHUB_SERVICE_URL, else 127.0.0.1)")
+    p.add_argument("--workers", type=int, help="threads checking answers (default 4)")
+    p.set_defaults(func=_serve)
     return parser
+
+
+def _serve(args) -> int:
+    from casekit.hub.service import main as serve
+
+    return serve([f"--{k}={v}" for k in ("db", "port", "ip", "workers")
+                  if (v := getattr(args, k)) is not None])
 
 
 def _max_bytes(args) -> dict:

@@ -58,8 +58,8 @@ c.JupyterHub.cleanup_servers = True
 command = os.environ.get("CASEKIT_SERVICE_COMMAND")
 if command:
     command = shlex.split(command)
-else:       # the same as `casekit serve`, with the hub's own Python
-    command = [sys.executable, "-m", "casekit.hub.service"]
+else:       # `casekit serve`, with the hub's own Python
+    command = [sys.executable, "-m", "casekit.cli", "serve"]
 c.JupyterHub.services = [{
     "name": SERVICE_NAME,
     "url": f"http://127.0.0.1:{SERVICE_PORT}",

@@ -35,13 +35,16 @@ import pytest
 from casekit import exercises
 from casekit.hub import client
 from casekit.hub.store import AttemptStore
-from tests.hub_store_wip import _free_port, _numbers, postgres_server  # noqa: F401 - fixture
+from tests.test_hub_store import _free_port, _numbers, postgres_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXY = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 USERS = ("alice", "bob", "carol")
+RIGHT, WRONG = "Reactive", "Accountable"      # crm.quiz-01, by option text (letters are
+QUIZ3 = ["The customer's current value", "The customer's potential value",   # shuffled per
+         "The profit over the customer's lifetime", "The customer's reputation value"]  # student)
 WAIT = 90          # seconds: the longest any start-up may take
 
 
@@ -149,7 +152,7 @@ _service._ServiceSpawner = _QuickPoll
                 command = (proc / "cmdline").read_bytes().split(b"\0")
             except (OSError, IndexError, ValueError):
                 continue
-            if parent == self.proc.pid and b"casekit.hub.service" in command:
+            if parent == self.proc.pid and command[1:4] == [b"-m", b"casekit.cli", b"serve"]:
                 return int(proc.name)
         return None
 
@@ -226,8 +229,8 @@ def test_three_students_checks_are_recorded_under_their_own_names_with_server_ti
     before = {u: len(_recorded(hub, u)) for u in USERS}
     for user in USERS:
         env = hub.env_for(user)
-        wrong = client.submit(exercises.get("crm.quiz-01"), "B", env=env, home=tmp_path / user)
-        right = client.submit(exercises.get("crm.quiz-01"), "A", env=env, home=tmp_path / user)
+        wrong = client.submit(exercises.get("crm.quiz-01"), WRONG, env=env, home=tmp_path / user)
+        right = client.submit(exercises.get("crm.quiz-01"), RIGHT, env=env, home=tmp_path / user)
         own = client.submit(exercises.get("crm.recent-buyers"), _expected("crm.recent-buyers", user),
                             env=env, home=tmp_path / user)
         assert not wrong.correct and wrong.valid and wrong.message.startswith("✗ Not yet.")
@@ -253,7 +256,7 @@ def test_three_students_checks_are_recorded_under_their_own_names_with_server_ti
 
 def test_feedback_is_what_check_gives_and_a_wrong_answer_reveals_no_key(hub):
     for exercise_id, answer in [("crm.recent-buyers", 1234), ("crm.top20-share", 0.01),
-                                ("crm.quiz-02", "D")]:
+                                ("crm.quiz-02", "Price loyalty")]:
         expected = _expected(exercise_id, "carol")
         local = exercises._resolved(exercises.get(exercise_id), "carol").check(answer)
         status, text = _http("POST", hub.service + "check", hub.tokens["carol"],
@@ -278,7 +281,7 @@ def test_a_token_reads_and_writes_only_its_owners_attempts(hub):
     # posting "as bob" with alice's token records it as alice's
     cid = uuid.uuid4().hex
     status, text = _http("POST", hub.service + "check", alice,
-                         {"exercise": "crm.quiz-01", "answer": "A", "client_id": cid,
+                         {"exercise": "crm.quiz-01", "answer": RIGHT, "client_id": cid,
                           "student": "bob", "user": "bob"})
     assert status == 200
     assert cid in [r["client_id"] for r in _recorded(hub, "alice")]
@@ -293,14 +296,14 @@ def test_a_token_reads_and_writes_only_its_owners_attempts(hub):
     # bob's client id, resent by alice, does not touch bob's attempt
     if bobs_before:
         status, _ = _http("POST", hub.service + "check", alice,
-                          {"exercise": "crm.quiz-01", "answer": "B", "client_id": bobs_before[0]})
+                          {"exercise": "crm.quiz-01", "answer": WRONG, "client_id": bobs_before[0]})
         assert status == 200
         assert [r["client_id"] for r in _recorded(hub, "bob")] == bobs_before
     # no token, a made-up token, the hub's own API for another user, a service token: refused
     for token in (None, "not-a-token", secrets.token_hex(16)):
         assert _http("GET", hub.service + "attempts", token)[0] == 403
         assert _http("POST", hub.service + "check", token,
-                     {"exercise": "crm.quiz-01", "answer": "A", "client_id": "x1"})[0] == 403
+                     {"exercise": "crm.quiz-01", "answer": RIGHT, "client_id": "x1"})[0] == 403
     assert _http("GET", hub.service + "attempts", hub.admin_token)[0] == 403
     assert _http("GET", f"{hub.url}/hub/api/users/bob/tokens", alice)[0] in (403, 404)
     assert _http("POST", f"{hub.url}/hub/api/users/bob/tokens", alice, {})[0] in (403, 404)
@@ -321,7 +324,7 @@ def test_killing_the_service_mid_session_loses_no_acknowledged_attempt(hub, tmp_
     def student():
         n = 0
         while not stop.is_set() and n < 400:
-            attempt = {"exercise": "crm.quiz-03", "answer": "ABCD"[n % 4],
+            attempt = {"exercise": "crm.quiz-03", "answer": QUIZ3[n % 4],
                        "client_id": uuid.uuid4().hex}
             n += 1
             try:
@@ -341,14 +344,14 @@ def test_killing_the_service_mid_session_loses_no_acknowledged_attempt(hub, tmp_
         old = hub.service_pid()
         assert old, "the hub runs the service"
         os.kill(old, signal.SIGKILL)        # mid-session, with requests in flight
-        told = client.submit("crm.quiz-01", "C", env=env, home=tmp_path)
+        told = client.submit("crm.quiz-01", "Proactive", env=env, home=tmp_path)
         hub.wait_for_service(not_pid=old)
         time.sleep(0.5)
     finally:
         stop.set()
         worker.join(timeout=60)
     assert acknowledged, "some attempts were acknowledged before the kill"
-    after = client.submit("crm.quiz-01", "A", env=env, home=tmp_path)
+    after = client.submit("crm.quiz-01", RIGHT, env=env, home=tmp_path)
     assert after.correct, after.message
     recorded = [r["client_id"] for r in _recorded(hub, "bob")]
     assert set(acknowledged) <= set(recorded), "an acknowledged attempt was lost"
@@ -357,28 +360,48 @@ def test_killing_the_service_mid_session_loses_no_acknowledged_attempt(hub, tmp_
         assert "earlier answer kept on this machine was sent" in after.message
     assert client.Outbox("bob", tmp_path).pending() == []
     assert [r["answer"] for r in _recorded(hub, "bob") if r["exercise"] == "crm.quiz-01"][-2:] \
-        == ["C", "A"]
+        == ["Proactive", RIGHT]
 
 
 def test_an_unreachable_service_keeps_the_attempt_and_the_next_check_sends_it_once(hub, tmp_path):
     dead = f"http://127.0.0.1:{_free_port()}/services/casekit/"
     before = len(_recorded(hub, "carol"))
-    offline = client.submit("crm.quiz-01", "D", env=hub.env_for("carol", url=dead), home=tmp_path)
+    offline = client.submit("crm.quiz-01", "Partnership", env=hub.env_for("carol", url=dead), home=tmp_path)
     assert not offline.correct and not offline.valid
     assert "saved on this machine" in offline.message and "will be sent" in offline.message
     waiting = client.Outbox("carol", tmp_path).pending()
-    assert [a["answer"] for a in waiting] == ["D"]
+    assert [a["answer"] for a in waiting] == ["Partnership"]
     assert len(_recorded(hub, "carol")) == before, "not sent yet"
 
-    online = client.submit("crm.quiz-01", "A", env=hub.env_for("carol"), home=tmp_path)
+    online = client.submit("crm.quiz-01", RIGHT, env=hub.env_for("carol"), home=tmp_path)
     assert online.correct and "1 earlier answer kept on this machine was sent" in online.message
     assert client.Outbox("carol", tmp_path).pending() == []
-    again = client.submit("crm.quiz-02", "A", env=hub.env_for("carol"), home=tmp_path)
+    again = client.submit("crm.quiz-02", "Super loyalty", env=hub.env_for("carol"), home=tmp_path)
     assert "earlier answer" not in again.message
     rows = _recorded(hub, "carol")[before:]
-    assert [r["answer"] for r in rows] == ["D", "A", "A"]
+    assert [r["answer"] for r in rows] == ["Partnership", RIGHT, "Super loyalty"]
     assert [r["client_id"] for r in rows].count(waiting[0]["client_id"]) == 1
     # a reply lost on the way back: the kernel sends the same attempt again, recorded once
     first = client.post_check(waiting[0], hub.env_for("carol"))
     assert first["duplicate"] is True and first["client_id"] == waiting[0]["client_id"]
     assert len(_recorded(hub, "carol")) == before + 3
+
+
+def test_in_a_hub_session_check_needs_no_id_and_goes_to_the_service(hub, tmp_path, monkeypatch):
+    """What a student's notebook does: start() ignores a typed id, check() is recorded by
+    the service under the hub user, on the hub user's own data; no local answer sheet."""
+    for name, value in hub.env_for("carol").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CASEKIT_HOME", str(tmp_path))
+    monkeypatch.setitem(exercises._state, "student", None)
+    assert exercises.student() == "carol"
+    assert exercises.start("someone-else").student == "carol"
+    before = len(_recorded(hub, "carol"))
+    fb = exercises.check("crm.recent-buyers", _expected("crm.recent-buyers", "carol"))
+    assert fb.correct, fb.message
+    wrong = exercises.check("crm.quiz-01", WRONG)
+    assert not wrong.correct and wrong.message.startswith("✗ Not yet.")
+    rows = _recorded(hub, "carol")[before:]
+    assert [(r["student"], r["exercise"], r["correct"]) for r in rows] == [
+        ("carol", "crm.recent-buyers", True), ("carol", "crm.quiz-01", False)]
+    assert not (tmp_path / "answers").exists(), "the service keeps the attempts, not a sheet"

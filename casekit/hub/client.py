@@ -219,8 +219,25 @@ class Outbox:
         return sent, rejected, len(keep)
 
 
-def _new_attempt(exercise_id: str, answer: Any) -> dict:
-    return {"exercise": exercise_id, "answer": json_safe(answer),
+def _stored(exercise, answer: Any, user: str) -> Any:
+    """The answer as the answer sheet would keep it (plain JSON, what checking needs);
+    the service reads it again the same way, so the feedback is the same as check()'s."""
+    if isinstance(exercise, str):
+        from casekit import exercises
+
+        try:
+            exercise = exercises.get(exercise)
+        except ValueError:
+            return json_safe(answer)
+    try:
+        return exercise.stored(answer, user)
+    except Exception:   # stored() never raises by contract; be safe all the same
+        return json_safe(answer)
+
+
+def _new_attempt(exercise, answer: Any, user: str) -> dict:
+    exercise_id = exercise if isinstance(exercise, str) else exercise.id
+    return {"exercise": exercise_id, "answer": _stored(exercise, answer, user),
             "client_id": uuid.uuid4().hex,
             "client_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
@@ -240,8 +257,7 @@ def submit(exercise, answer: Any, env: Mapping[str, str] | None = None,
     e = _env(env)
     if not active(e):
         raise RuntimeError("not in a JupyterHub session with CASEKIT_SERVICE_URL set")
-    exercise_id = exercise if isinstance(exercise, str) else exercise.id
-    attempt = _new_attempt(exercise_id, answer)
+    attempt = _new_attempt(exercise, answer, e["JUPYTERHUB_USER"])
     box = Outbox(e["JUPYTERHUB_USER"], home)
     notes = []
     try:
@@ -258,7 +274,14 @@ def submit(exercise, answer: Any, env: Mapping[str, str] | None = None,
     except (Unreachable, ServiceError) as err:
         if isinstance(err, ServiceError) and err.status not in SIGN_IN:
             return Feedback(False, 0.0, f"⚠ {err}", valid=False)   # refused for good: not kept
-        waiting = box.add(attempt)
+        try:
+            waiting = box.add(attempt)
+        except OSError as failure:      # disk full, read-only folder: say so, never raise
+            return Feedback(False, 0.0,
+                            f"⚠ **NOT saved.** The casekit service did not take your answer "
+                            f"({err}) and it could not be kept on this machine either "
+                            f"({failure}). Check again in a minute; if it keeps failing, tell "
+                            "your instructor.", valid=False)
         return Feedback(False, 0.0,
                         f"⚠ The casekit service did not take your answer ({err}). It is saved on "
                         f"this machine ({box.path}) and will be sent when the service answers "
