@@ -195,3 +195,11 @@ def test_export_neutralises_every_formula_variant(hostile, course, lms, by):
     assert "'=HYPERLINK(\"http://x\")" in names
     ids = {row[2 if lms == "canvas" else 0] for row in rows[1:]}
     assert {"'-2", "'@s3"} <= ids
+
+
+def test_feedback_refuses_a_gradebook_student_id_that_is_a_path(hostile, course):
+    with Gradebook(hostile) as gb, gb.transaction():      # a gradebook edited by hand
+        gb.conn.execute("INSERT INTO students(student, name) VALUES('../../evil', 'x')")
+    with pytest.raises(ValueError, match="'../../evil' is not a valid student id"):
+        write_feedback(hostile, course / "fb" / "deep")
+    assert not (course / "evil.html").exists() and not (course / "fb" / "deep").exists()

@@ -25,6 +25,7 @@ import math
 from pathlib import Path
 from urllib.parse import quote
 
+from casekit.exercises.sheetformat import STUDENT_ID
 from casekit.grading.common import atomic_write, check_path, printable
 from casekit.grading.gradebook import Gradebook
 from casekit.grading.pages import NOT_SHOWN, answer_view, expected_view, markdown, render
@@ -87,6 +88,10 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
         unknown = [s for s in wanted if s not in roster]
         if unknown:
             raise ValueError(f"students {unknown} are not in the gradebook.")
+        for student in wanted:        # an id names a file: a hand-edited gradebook must not
+            if not STUDENT_ID.match(student):                         # write outside ``out``
+                raise ValueError(f"{student!r} is not a valid student id (letters, digits, "
+                                 "_ . @ -): was the gradebook edited by hand?")
         pages = []
         for student in wanted:
             deadlines = {ch: deadline_for(gb, student, ch)
