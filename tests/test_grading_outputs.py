@@ -11,7 +11,7 @@ from casekit.grading import grade as g
 from casekit.grading.export import export_grades
 from casekit.grading.feedback import write_feedback
 from casekit.grading.release import release
-from casekit.grading.report import copied_keys, item_analysis, write_report
+from casekit.grading.report import copied_keys, item_analysis, odd_times, write_report
 from tests.test_grading import (ROOT, RIGHT, all_right, attempt, course, n_customers,  # noqa: F401
                                 write_sheet)
 
@@ -208,11 +208,26 @@ def test_report_flags_an_answer_that_is_a_classmates_key(course):
     assert copied_keys(course / "gb.sqlite") == [{
         "student": "s1", "name": "", "exercise": "test.computed", "answer": str(n_customers("s2")),
         "matches_key_of": "s2"}]
-    _, copied_csv, _, page = write_report(course / "gb.sqlite", course / "report")
+    _, copied_csv, _, _, page = write_report(course / "gb.sqlite", course / "report")
     assert read_csv(copied_csv) == [["student", "name", "exercise", "answer", "matches_key_of"],
                                     ["s1", "", "test.computed", str(n_customers("s2")), "s2"]]
     text = page.read_text("utf-8")
     assert "<code>s1</code></td><td><code>test.computed</code></td>" in text
+
+
+def test_report_lists_attempts_with_odd_times(course):
+    write_sheet(course / "sheets", "s1", [attempt("test.numeric", "30", "2026-10-01T00:00:00Z"),
+                                          attempt("test.single", "A", "2026-10-02T00:00:00Z"),
+                                          attempt("test.share", "25%")])
+    write_sheet(course / "sheets", "s2", [attempt("test.numeric", "30")])
+    g.grade(course / "sheets", course / "gb.sqlite", releases=["2026-11-01T00:00Z"])
+    assert odd_times(course / "gb.sqlite") == [{
+        "student": "s1", "name": "", "flag": "dated-before-release",
+        "meaning": "dated before the chapter was released", "attempts": 2,
+        "exercises": "test.numeric; test.single"}]
+    _, _, odd_csv, _, page = write_report(course / "gb.sqlite", course / "report")
+    assert read_csv(odd_csv)[1][:3] == ["s1", "", "dated-before-release"]
+    assert "dated before the chapter was released</td>" in page.read_text("utf-8")
 
 
 def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course):
@@ -235,7 +250,7 @@ def test_item_analysis_finds_hard_items_wrong_answers_and_discrimination(course)
     assert numeric["discrimination"] > 0.5 > 0 > single["discrimination"]
     assert "negative discrimination" in single["flag"]
     assert single["common_wrong_answers"] == "B. Dissatisfied but loyal (×3)"
-    csv_path, _, png, html_page = write_report(course / "gb.sqlite", course / "report")
+    csv_path, _, _, png, html_page = write_report(course / "gb.sqlite", course / "report")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert read_csv(csv_path)[0][:3] == ["exercise", "chapter", "type"]
     assert png.name in html_page.read_text(encoding="utf-8")

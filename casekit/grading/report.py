@@ -15,7 +15,10 @@ Per exercise, over the students who handed in a sheet:
 own data but right on a classmate's (the ``expected`` table holds everyone's key): a
 sign of a shared answer worth a conversation.
 
-:func:`write_report` saves ``items.csv``, ``copied-keys.csv``, a difficulty ×
+:func:`odd_times` lists the attempts whose times the grader flagged (dated before the
+chapter's release, after the LMS hand-in, after the grading run; late by the LMS).
+
+:func:`write_report` saves ``items.csv``, ``copied-keys.csv``, ``odd-times.csv``, a difficulty ×
 discrimination plot and an ``index.html`` (a jinja2 template, autoescaped) that shows
 them all. An answer that cannot be described is counted as its JSON, never stops the
 report. Example::
@@ -34,12 +37,18 @@ from pathlib import Path
 from casekit.grading.common import atomic_write, check_path, write_csv
 from casekit.grading.gradebook import Gradebook
 
-__all__ = ["COPIED_COLUMNS", "copied_keys", "item_analysis", "write_report"]
+__all__ = ["COPIED_COLUMNS", "ODD_COLUMNS", "copied_keys", "item_analysis", "odd_times",
+           "write_report"]
 
 COLUMNS = ["exercise", "chapter", "type", "points", "students", "attempted", "success_rate",
            "mean_attempts_to_success", "difficulty", "discrimination", "common_wrong_answers",
            "common_mistakes", "flag"]
 COPIED_COLUMNS = ["student", "name", "exercise", "answer", "matches_key_of"]
+ODD_COLUMNS = ["student", "name", "flag", "meaning", "attempts", "exercises"]
+FLAG_MEANINGS = {"dated-before-release": "dated before the chapter was released",
+                 "dated-after-hand-in": "dated after the LMS says the sheet was handed in",
+                 "dated-in-the-future": "dated after the grading run (a clock running fast?)",
+                 "lms-late": "handed in late, by the LMS's own mark"}
 _NUMERIC = {"students", "attempted", "points", "success_rate", "mean_attempts_to_success",
             "difficulty", "discrimination"}
 _LABELS = {"mean_attempts_to_success": "tries to success", "attempted": "tried",
@@ -224,14 +233,39 @@ def copied_keys(gradebook) -> list[dict]:
     return [{**e, "matches_key_of": "; ".join(e["matches_key_of"])} for _, e in sorted(found.items())]
 
 
+def odd_times(gradebook) -> list[dict]:
+    """Attempts whose times the grader flagged, one dict per (student, flag) with the
+    columns of :data:`ODD_COLUMNS` (``exercises``: "; "-separated, at most 10).
+
+    Example: ``odd_times("gradebook.sqlite")``
+    """
+    with Gradebook(gradebook, create=False) as gb:
+        names = {r["student"]: r["name"] for r in gb.students()}
+        rows = gb.conn.execute("SELECT student, exercise, flags FROM attempts WHERE flags != '' "
+                               "ORDER BY student, seq").fetchall()
+    found: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        for flag in row["flags"].split():
+            entry = found.setdefault((row["student"], flag), {
+                "student": row["student"], "name": names.get(row["student"], ""), "flag": flag,
+                "meaning": FLAG_MEANINGS.get(flag, flag), "attempts": 0, "exercises": []})
+            entry["attempts"] += 1
+            if row["exercise"] not in entry["exercises"]:
+                entry["exercises"].append(row["exercise"])
+    return [{**e, "exercises": "; ".join(e["exercises"][:10]) + (" …" if len(e["exercises"]) > 10 else "")}
+            for _, e in sorted(found.items())]
+
+
 def write_report(gradebook, out) -> list[Path]:
-    """Write ``items.csv``, ``copied-keys.csv``, ``difficulty-discrimination.png`` and
-    ``index.html`` to the folder ``out``; return their paths."""
+    """Write ``items.csv``, ``copied-keys.csv``, ``odd-times.csv``,
+    ``difficulty-discrimination.png`` and ``index.html`` to the folder ``out``; return
+    their paths."""
     from casekit.grading.pages import render
 
     out = check_path("out", out)
     items = item_analysis(gradebook)
     copied = copied_keys(gradebook)
+    odd = odd_times(gradebook)
     with Gradebook(gradebook, create=False) as gb:
         present = sum(r["sheet_sha256"] is not None for r in gb.students())
 
@@ -242,14 +276,15 @@ def write_report(gradebook, out) -> list[Path]:
     csv_path = write_csv(out / "items.csv", COLUMNS, rows)
     copied_path = write_csv(out / "copied-keys.csv", COPIED_COLUMNS,
                             ([row[c] for c in COPIED_COLUMNS] for row in copied))
+    odd_path = write_csv(out / "odd-times.csv", ODD_COLUMNS, ([row[c] for c in ODD_COLUMNS] for row in odd))
     png = atomic_write(out / "difficulty-discrimination.png", _plot_png(items))
     css = {c: "num" if c in _NUMERIC else "wide" if c.startswith("common") else "" for c in COLUMNS}
     shown = [c for c in COLUMNS if c != "flag"]
     shown.insert(shown.index("discrimination") + 1, "flag")      # the verdict next to its numbers
     at = {c: i for i, c in enumerate(COLUMNS)}
     page = render("report.html", title="Item analysis", width="80rem", students=present,
-                  plot=png.name, copied=copied,
+                  plot=png.name, copied=copied, odd=odd,
                   columns=[(_LABELS.get(c, c.replace("_", " ")), css[c]) for c in shown],
                   items=[[(f"{row[at[c]]:g}" if isinstance(row[at[c]], float) else str(row[at[c]]),
                            css[c]) for c in shown] for row in rows])
-    return [csv_path, copied_path, png, atomic_write(out / "index.html", page)]
+    return [csv_path, copied_path, odd_path, png, atomic_write(out / "index.html", page)]
