@@ -29,6 +29,8 @@ BROKEN = {  # student -> (file bytes, problem reported)
     "nojson": (b"{this is not json", "unreadable"),
     "binary": (b"\xff\xfe\x00\x01garbage", "unreadable"),
     "deep": (b"[" * 100_000, "unreadable"),
+    "nested": (json.dumps({**HEADER, "student": "nested", "attempts": [
+        {"id": "test.numeric", "answer": json.loads("[" * 900 + "]" * 900)}]}).encode(), "too-deep"),
     "format": (json.dumps({**HEADER, "format": 1, "student": "format", "attempts": []}).encode(),
                "not-a-sheet"),
     "version": (json.dumps({**HEADER, "version": "1", "student": "version", "attempts": []}).encode(),
