@@ -161,7 +161,7 @@ def test_feedback_is_escaped_and_reveals_answers_only_after_the_deadline(graded,
 def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, course):
     after = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
     write_feedback(graded, course / "fb", when=after)
-    s2 = (course / "fb" / "s2.html").read_text(encoding="utf-8")
+    s1, s2 = ((course / "fb" / f"{s}.html").read_text(encoding="utf-8") for s in ("s1", "s2"))
     summary = s2[s2.index('id="summary"'):s2.index("<main>")]
     assert "1.25 of 9 points" in summary                            # 0.5 late numeric + 0.75 table
     assert "loses 50% of its points for each started day late" in summary
@@ -176,7 +176,7 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert order == sorted(order)
     assert '<details class="card none" open>' in s2 and '<details class="card skip">' in s2
     assert "C. Satisfied and loyal" in card(s2, "test.single")        # options in s2's own order
-    s1 = (course / "fb" / "s1.html").read_text(encoding="utf-8")
+    assert "acquisition → growth → maturity" in card(s1, "test.ordering").split("Expected")[0]
     assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
     assert "Your answer" in card(s1, "test.single") and "B. Satisfied and loyal" in card(s1, "test.single")
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")

@@ -177,6 +177,9 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
     [('r', [('2', True)])]
     >>> answer_view(t, {"columns": [["c"]], "index": [{}], "data": 1})
     {'text': '{"columns": [["c"]], "index": [{}], "data": 1}'}
+    >>> from casekit.exercises.types import OrderingExercise
+    >>> answer_view(OrderingExercise(id="d.o", prompt="?", items=("a", "b")), ["b", None])
+    {'text': 'b → null'}
     """
     if not isinstance(exercise, Exercise):
         raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
@@ -184,6 +187,10 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
 
     try:
         limit = MAX_TEXT if exercise.kind == "text" else 300     # essays are long, numbers not
+        if exercise.kind == "ordering" and isinstance(answer, list) and answer:
+            return {"text": clip(" → ".join(_cell(x) for x in answer), limit)}
+        if exercise.kind == "matching" and isinstance(answer, dict) and answer:
+            return {"text": clip("; ".join(f"{_cell(k)} → {_cell(v)}" for k, v in answer.items()), limit)}
         if exercise.kind != "table":
             return {"text": clip(describe_answer(exercise, answer, student=student), limit)}
         grid = _grid(exercise, answer)
