@@ -166,7 +166,11 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert "1.25 of 9 points" in summary                            # 0.5 late numeric + 0.75 table
     assert "loses 50% of its points for each started day late" in summary
     assert '<td class="num">1</td><td class="num">−0.5 pt</td>' in summary   # days late, points lost
-    assert "your deadline is 2026-12-01 00:00 UTC" in summary
+    assert "your deadline is 2026-12-01 00:00 UTC; the expected answers are shown below" in summary
+    [hidden] = write_feedback(graded, course / "hidden", students=["s2"], reveal=False, when=after)
+    text = hidden.read_text("utf-8")
+    assert "Expected answer" not in text and "once your instructor releases them" in text
+    assert "appear after it" not in text and "appear here after your deadline" not in text
     assert "**" not in s2 and "<strong>120</strong>" in s2          # Markdown rendered, not leaked
     table = card(s2, "test.table")
     assert '<td class="num wrong">1 ✗</td>' in table and '<td class="num right">1,000</td>' in table

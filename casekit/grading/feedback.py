@@ -117,14 +117,13 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
     student = who["student"]
     attempts = {a["seq"]: a for a in gb.attempts(student)}
     last = {a["exercise"]: a for a in attempts.values()}
-    expected = {r["exercise"]: r["value"] for r in gb.conn.execute(
-        "SELECT exercise, value FROM expected WHERE student = ?", (student,))}
-    comments = {r["exercise"]: r["comment"] for r in gb.conn.execute(
-        "SELECT exercise, comment FROM manual WHERE student = ?", (student,))}
+    expected = {e: value for e, (_, value) in gb.expected(student).items()}
+    comments = {e: mark["comment"] for e, mark in gb.manual_marks(student).items()}
+    opened = {ch: reveal if reveal is not None else (d is not None and when > d)
+              for ch, d in deadlines.items()}
     chapters: dict[str, dict] = {}
     for row in exercises:
-        deadline = deadlines[row["chapter"]]
-        shown = reveal if reveal is not None else (deadline is not None and when > deadline)
+        deadline, shown = deadlines[row["chapter"]], opened[row["chapter"]]
         ex = bank.get(row["id"])
         key = None
         if shown and ex is not None:
@@ -134,7 +133,8 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
             except Exception:  # a damaged cache entry: the page says so, the class goes on
                 key = None
         card = _card(row, ex, mine.get(row["id"]), attempts, last.get(row["id"]),
-                     comments.get(row["id"], ""), shown, key, deadline, student)
+                     comments.get(row["id"], ""), shown, key,
+                     deadline if reveal is None else None, student)
         ch = chapters.setdefault(row["chapter"], {"chapter": row["chapter"], "points": 0.0,
                                                   "maximum": 0.0, "late_days": 0, "lost": 0.0,
                                                   "cards": []})
@@ -152,13 +152,12 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
         ch["open"] = ch["review"] > 0
     lines, extended = [], gb.extensions(student)
     for chapter, deadline in deadlines.items():
-        if deadline is not None:
-            tag = " (your extension)" if chapter in extended or "*" in extended else ""
-            lines.append(f"Chapter {chapter}: your deadline is {_when(deadline)}{tag}; the expected "
-                         f"answers are shown {'now' if reveal or (reveal is None and when > deadline) else 'after it'}.")
-    if not lines:
-        lines.append("No deadline is set; the expected answers are shown when your instructor "
-                     "releases them.")
+        tag = " (your extension)" if chapter in extended or "*" in extended else ""
+        due = f"your deadline is {_when(deadline)}{tag}" if deadline else "no deadline is set"
+        keys = "the expected answers are shown below" if opened[chapter] else \
+            "the expected answers appear after it" if deadline and reveal is None else \
+            "the expected answers appear once your instructor releases them"
+        lines.append(f"Chapter {chapter}: {due}; {keys}.")
     return {"title": f"Feedback: {printable(who['name'] or student)}", "student": printable(student),
             "name": printable(who["name"]),
             "handed_in": who["sheet_sha256"] is not None,
@@ -170,7 +169,8 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
 
 
 def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline, student) -> dict:
-    """One exercise's box on the page; options lettered in ``student``'s own order."""
+    """One exercise's box on the page; options lettered in ``student``'s own order;
+    ``deadline`` is when a hidden key appears (None: when the instructor releases it)."""
     points = 0.0 if score is None else score["points"]
     status = "unattempted" if score is None else score["status"]
     share = points / row["points"] if row["points"] else 0.0
@@ -201,8 +201,9 @@ def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline,
         checker=markdown(chosen["message"]) if chosen is not None and chosen["message"] else "",
         comment=markdown(comment) if comment else "",
         hints=[markdown(h) for h in ex.hints], expected=None, why=None, expected_label="",
-        hidden="The expected answer and the explanation appear here after your deadline"
-               + (f" ({_when(deadline)})." if deadline is not None else "."))
+        hidden=f"The expected answer and the explanation appear here after your deadline "
+               f"({_when(deadline)})." if deadline is not None else "The expected answer and "
+               "the explanation appear here once your instructor releases them.")
     if shown:
         card["expected"] = expected_view(key, student=student) if key is not None else \
             {"text": "(not computed yet: ask your instructor)"}

@@ -199,18 +199,18 @@ def copied_keys(gradebook) -> list[dict]:
     with Gradebook(gradebook, create=False) as gb:
         names = {r["student"]: r["name"] for r in gb.students()}
         graded = {r["id"] for r in gb.exercises()}
-        stored = gb.conn.execute("SELECT student, exercise, value FROM expected").fetchall()
-        wrong = gb.conn.execute("SELECT student, exercise, answer FROM attempts WHERE valid = 1 "
-                                "AND correct = 0 ORDER BY student, seq").fetchall()
+        stored = {s: gb.expected(s) for s in names}
+        wrong = [a for a in gb.attempts() if a["valid"] == 1 and not a["correct"]]
     keys: dict[str, dict[str, object]] = {}
-    for row in stored:
-        ex = bank.get(row["exercise"])
-        if ex is None or not ex.computed or row["exercise"] not in graded:
-            continue
-        try:
-            keys.setdefault(row["exercise"], {})[row["student"]] = unpack(ex, row["value"])
-        except Exception:  # a damaged cache entry is skipped, not fatal
-            continue
+    for student, mine in stored.items():
+        for exercise, (_, value) in mine.items():
+            ex = bank.get(exercise)
+            if ex is None or not ex.computed or exercise not in graded:
+                continue
+            try:
+                keys.setdefault(exercise, {})[student] = unpack(ex, value)
+            except Exception:  # a damaged cache entry is skipped, not fatal
+                continue
     found: dict[tuple[str, str], dict] = {}
     seen = set()
     for a in wrong:
@@ -241,8 +241,7 @@ def odd_times(gradebook) -> list[dict]:
     """
     with Gradebook(gradebook, create=False) as gb:
         names = {r["student"]: r["name"] for r in gb.students()}
-        rows = gb.conn.execute("SELECT student, exercise, flags FROM attempts WHERE flags != '' "
-                               "ORDER BY student, seq").fetchall()
+        rows = [a for a in gb.attempts() if a["flags"]]
     found: dict[tuple[str, str], dict] = {}
     for row in rows:
         for flag in row["flags"].split():
