@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import socket
@@ -109,7 +110,8 @@ def _request(method: str, path: str, body: dict | None, env, timeout: float) -> 
         except (ValueError, AttributeError):
             reason = text[:300]
         raise ServiceError(err.code, f"the casekit service refused it ({err.code}): {reason}") from None
-    except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError) as err:
+    except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError,
+            http.client.HTTPException) as err:
         raise Unreachable(str(getattr(err, "reason", err))) from None
     except ValueError as err:       # a proxy's HTML page, half a reply
         raise Unreachable(f"an unreadable reply ({err})") from None

@@ -1,0 +1,175 @@
+"""Load on the classroom service: simulated students checking answers through a real
+JupyterHub (proxy, hub token auth, the casekit service, the attempt database), on loopback.
+
+Each student is a thread that checks ``--checks`` answers one after another, as fast as
+the service answers (no thinking time: a worst case), with its own hub user and API token.
+An attempt the service does not acknowledge (connection refused, 502/503 while the service
+restarts) is sent again with the same client id until it is, as the student's outbox does.
+Reported: latency of acknowledged checks (p50/p95/p99/max), throughput, and the audit of
+the database afterwards: every acknowledged attempt present (lost = 0), none twice
+(doubled = 0), and every attempt made recorded exactly once.
+
+    .venv/bin/python benchmarks/bench_hub.py --quick            # 30 students x 10 checks
+    .venv/bin/python benchmarks/bench_hub.py                    # 300 students x 50 checks
+    .venv/bin/python benchmarks/bench_hub.py --kill             # kill -9 the service mid-load
+    .venv/bin/python benchmarks/bench_hub.py --db postgresql+psycopg://casekit@127.0.0.1:5432/x
+
+Needs ``npm ci`` (the proxy) and the ``[hub]`` extra. Exercises are fixed-answer ones
+(choice and numeric without a student's data), so the numbers measure the service and its
+database, not the simulation of 300 students' shops (0.9 s each on first use).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from casekit import exercises  # noqa: E402
+from casekit.hub import client  # noqa: E402
+from casekit.hub.store import AttemptStore  # noqa: E402
+
+
+def _answers() -> list[tuple[str, object]]:
+    """(exercise, answer) pairs of fixed-answer exercises: right and wrong options."""
+    pairs = []
+    for ex in exercises._bank().values():
+        if ex.computed or ex.kind not in ("single",):
+            continue
+        for option in ex.options[:3]:
+            pairs.append((ex.id, option["text"]))
+        if len(pairs) >= 60:
+            break
+    if not pairs:
+        raise SystemExit("no fixed-answer choice exercises in the banks")
+    return pairs
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def run(students: int, checks: int, db: str | None, kill: bool, resend: float, seed: int) -> int:
+    from tests.test_hub import USERS, Hub  # noqa: F401 - the launcher the tests use
+
+    folder = Path(tempfile.mkdtemp(prefix="casekit-bench-hub-"))
+    db = db or str(folder / "casekit-attempts.sqlite")
+    hub = Hub(folder, db)
+    names = [f"student{n:03d}" for n in range(students)]
+    pairs = _answers()
+    latencies: list[float] = []
+    acknowledged: dict[str, str] = {}     # client_id -> student
+    made: dict[str, str] = {}
+    retries = collections.Counter()
+    lock = threading.Lock()
+    done = threading.Event()
+    progress = [0]
+    try:
+        t0 = time.monotonic()
+        hub.wait_until_up()
+        hub.api("POST", "users", {"usernames": names})
+        for name in names:
+            hub.tokens[name] = hub.api("POST", f"users/{name}/tokens", {"note": "bench"})["token"]
+        print(f"hub up, {students} users with tokens in {time.monotonic() - t0:.1f} s; "
+              f"attempts in {AttemptStore(db).dialect}")
+
+        def student(name: str, rng: random.Random):
+            env = hub.env_for(name)
+            for _ in range(checks):
+                exercise, answer = rng.choice(pairs)
+                attempt = {"exercise": exercise, "answer": answer, "client_id": uuid.uuid4().hex}
+                with lock:
+                    made[attempt["client_id"]] = name
+                sends = 2 if rng.random() < resend else 1      # a reply lost: sent again
+                for _ in range(sends):
+                    while True:
+                        start = time.perf_counter()
+                        try:
+                            reply = client.post_check(attempt, env, timeout=60)
+                        except client.Unreachable:
+                            retries[name] += 1
+                            time.sleep(0.2)
+                            continue
+                        elapsed = time.perf_counter() - start
+                        break
+                    assert reply["saved"] and reply["client_id"] == attempt["client_id"]
+                    with lock:
+                        latencies.append(elapsed)
+                        acknowledged[attempt["client_id"]] = name
+                        progress[0] += 1
+
+        threads = [threading.Thread(target=student, args=(n, random.Random(f"{seed}-{n}")),
+                                    daemon=True) for n in names]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        killed = None
+        if kill:
+            total = students * checks
+            while progress[0] < total // 2 and any(t.is_alive() for t in threads):
+                time.sleep(0.05)
+            killed = hub.service_pid()
+            os.kill(killed, signal.SIGKILL)
+            print(f"kill -9 of the service (pid {killed}) after {progress[0]} acknowledged checks")
+            hub.wait_for_service(not_pid=killed)
+            print(f"the hub restarted it {time.monotonic() - started:.1f} s into the run")
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+        done.set()
+
+        with AttemptStore(db) as store:
+            rows = store.all_attempts()
+        recorded = collections.Counter(r["client_id"] for r in rows)
+        lost = [c for c in acknowledged if c not in recorded]
+        doubled = [c for c, n in recorded.items() if n > 1]
+        wrong_owner = [r["client_id"] for r in rows if made.get(r["client_id"]) != r["student"]]
+        print(f"{students} students x {checks} checks = {len(made)} attempts "
+              f"({len(latencies)} requests incl. resends) in {wall:.1f} s: "
+              f"{len(latencies) / wall:.0f} checks/s")
+        ms = [x * 1000 for x in latencies]
+        print(f"latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "
+              f"p99 {_percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.mean(ms):.1f}")
+        print(f"audit: recorded {len(rows)}, acknowledged {len(acknowledged)}, lost {len(lost)}, "
+              f"doubled {len(doubled)}, under the wrong student {len(wrong_owner)}, "
+              f"retries while unreachable {sum(retries.values())}")
+        ok = not lost and not doubled and not wrong_owner and len(rows) == len(made)
+        print("OK" if ok else "FAILED")
+        return 0 if ok else 1
+    finally:
+        hub.stop()
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--students", type=int, default=300)
+    p.add_argument("--checks", type=int, default=50, help="checks per student")
+    p.add_argument("--quick", action="store_true", help="30 students x 10 checks")
+    p.add_argument("--kill", action="store_true", help="kill -9 the service half-way")
+    p.add_argument("--resend", type=float, default=0.02,
+                   help="share of attempts sent twice, as after a lost reply (default 0.02)")
+    p.add_argument("--db", help="database URL (default: a SQLite file in a temporary folder)")
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.students, args.checks = 30, 10
+    if args.students < 1 or args.checks < 1 or not 0 <= args.resend <= 1:
+        p.error("--students and --checks must be at least 1, --resend in [0, 1]")
+    return run(args.students, args.checks, args.db, args.kill, args.resend, args.seed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
