@@ -201,3 +201,17 @@ def test_real_bank_exercises_agree_on_a_students_data(exercise, monkeypatch, tmp
         again = resolved.check(json.loads(json.dumps(stored)))
         assert (again.score, again.valid) == (shown.score, shown.valid), (answer, stored)
     assert ex.AnswerSheet(student).attempts()[-1]["score"] == 1.0 or exercise.kind == "text"
+
+
+REAL = _real_exercises()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(answer=ANSWERS, exercise=st.sampled_from(REAL))
+def test_real_bank_exercises_agree_for_any_answer(answer, exercise, monkeypatch, tmp_path):
+    monkeypatch.setenv("CASEKIT_HOME", str(tmp_path))
+    shown = ex.submit(exercise, answer, "s2026-017")
+    stored = ex.AnswerSheet("s2026-017").attempts()[-1]["answer"]
+    again = ex._resolved(exercise, "s2026-017").check(json.loads(json.dumps(stored)))
+    assert (again.score, again.correct, again.valid) == (shown.score, shown.correct, shown.valid)
