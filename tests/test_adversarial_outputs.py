@@ -8,6 +8,7 @@ run, and no CSV cell may be one a spreadsheet would run as a formula.
 """
 import csv
 import datetime as dt
+import io
 import re
 from html.parser import HTMLParser
 
@@ -132,7 +133,7 @@ def runs_as_formula(cell: str) -> bool:
 def check_csv(path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     bad = [cell for row in rows for cell in row if runs_as_formula(cell)]
     assert bad == [], bad[:5]
     return rows
@@ -203,3 +204,14 @@ def test_feedback_refuses_a_gradebook_student_id_that_is_a_path(hostile, course)
     with pytest.raises(ValueError, match="'../../evil' is not a valid student id"):
         write_feedback(hostile, course / "fb" / "deep")
     assert not (course / "evil.html").exists() and not (course / "fb" / "deep").exists()
+
+
+@pytest.mark.parametrize("lms", ["generic", "canvas"])
+def test_export_neutralises_formulas_in_names_stored_as_they_are(hostile, course, lms):
+    with Gradebook(hostile) as gb, gb.transaction():        # names as a hub or an old roster kept them
+        for sid, formula in zip(STUDENTS, FORMULAS[6:]):     # full-width, after spaces, ...
+            gb.conn.execute("UPDATE students SET name = ? WHERE student = ?", (formula, sid))
+    rows = check_csv(export_grades(hostile, course / "grades.csv", lms=lms))
+    names = {row[2 if lms == "canvas" else 0]: row[0 if lms == "canvas" else 1] for row in rows[1:]}
+    assert names == {safe_id: "'" + f for safe_id, f in zip(
+        ["'" + s if s[0] in "-@" else s for s in STUDENTS], FORMULAS[6:])}
