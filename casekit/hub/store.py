@@ -207,9 +207,13 @@ class AttemptStore:
                "server_time": dt.datetime.now(dt.timezone.utc), "client_id": client_id,
                "client_time": None if client_time is None else str(client_time)[:40],
                "casekit": None if casekit is None else str(casekit)[:32]}
+        t = attempts_table
         try:
             with self.engine.begin() as conn:
-                conn.execute(attempts_table.insert().values(**row))
+                row["id"] = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
+                number = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                    t.c.student == student, t.c.exercise == exercise,
+                    t.c.id <= row["id"])).scalar_one()
         except IntegrityError:
             existing = self.find(student, client_id)
             if existing is None:        # not our unique key: a real error
@@ -220,7 +224,7 @@ class AttemptStore:
                     f"client id {client_id!r} was already used by {student} for another "
                     f"attempt ({existing['exercise']}); send a new id for a new attempt") from None
             return existing, False
-        return self.find(student, client_id), True
+        return {**row, "answer": json.loads(answer_text), "attempt": number}, True
 
     def find(self, student: str, client_id: str) -> dict | None:
         """The attempt this student sent with ``client_id``, or None."""
