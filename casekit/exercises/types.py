@@ -545,11 +545,12 @@ class MultipleChoiceExercise(ChoiceExercise):
             if len(value) > 5000:
                 raise AnswerError("That is far too long: give the letters or texts of the "
                                   "options you tick.")
-            text = value.strip()
-            if any(o["text"].strip().casefold() == text.casefold() for o in self.options):
-                value = [text]
-            else:
-                value = [v for v in re.split(r"[,;\s]+", text) if v]
+            texts = {o["text"].strip().casefold() for o in self.options}
+            parts = [value.strip()] if value.strip().casefold() in texts else \
+                [v.strip() for v in re.split(r"[,;\n]+", value) if v.strip()]
+            if not all(p.casefold() in texts for p in parts):   # letters: "A C", "a,c"
+                parts = [v for v in re.split(r"[,;\s]+", value.strip()) if v]
+            value = parts
         elif not isinstance(value, (list, tuple, set, frozenset)) and hasattr(value, "tolist"):
             value = value.tolist()
         if not isinstance(value, (list, tuple, set, frozenset)):
