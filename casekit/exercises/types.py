@@ -183,7 +183,8 @@ def _close(x: float, target: float, abs_tol: float, rel_tol: float) -> bool:
 # --------------------------------------------------------------------------- base class
 @dataclass(frozen=True)
 class Exercise:
-    """Fields every exercise has. Subclasses implement ``_check``.
+    """Fields every exercise has. Subclasses implement ``_read`` (an answer → its stored
+    form) and ``_check`` (a stored form → Feedback).
 
     ``solution`` (``"module:function"``) marks a computed exercise: the function gets the
     student's simulated retailer and returns the expected answer.
@@ -235,7 +236,8 @@ class Exercise:
         """``answer`` as the answer sheet keeps it: plain JSON, at most 50,000 characters,
         holding only what checking needs. Checking the stored form gives the same feedback
         as checking ``answer``; storing it again changes nothing. An answer that cannot be
-        read becomes ``{"cut": <short summary>, "problem": <what to fix>}``. Never raises.
+        read becomes ``{"cut": <short summary>, "problem": <what to fix>}``. Never raises,
+        whatever ``answer`` is.
 
         >>> ChoiceExercise(id="d.q", prompt="?", options=({"text": "Yes", "correct": True},
         ...                                              {"text": "No"})).stored("b")
