@@ -293,7 +293,7 @@ def _answers(args) -> int:
     print(f"Expected answers for {args.student} (* = computed on this student's own data):")
     width = max((len(ex.id) for ex in chosen), default=10) + 2
     for ex in chosen:
-        text = errors.get(ex.id) or describe_expected(resolved[ex.id])
+        text = errors.get(ex.id) or describe_expected(resolved[ex.id], student=args.student)
         text = " ".join(text.split())
         mark = "*" if ex.computed else " "
         print(f"{ex.id + mark:<{width}} {ex.kind:<9} {ex.points:>3g} pt  "
