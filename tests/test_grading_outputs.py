@@ -166,7 +166,8 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert "1.25 of 9 points" in summary                            # 0.5 late numeric + 0.75 table
     assert "loses 50% of its points for each started day late" in summary
     assert '<td class="num">1</td><td class="num">−0.5 pt</td>' in summary   # days late, points lost
-    assert "your deadline is 2026-12-01 00:00 UTC; the expected answers are shown below" in summary
+    assert '<td class="num">3 of 9</td>' in summary      # to review: computed, numeric, table
+    assert "<td class=\"when\">2026-12-01 00:00 UTC</td><td>shown below</td>" in summary
     [hidden] = write_feedback(graded, course / "hidden", students=["s2"], reveal=False, when=after)
     text = hidden.read_text("utf-8")
     assert "Expected answer" not in text and "once your instructor releases them" in text
@@ -188,6 +189,18 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert '<td class="num">8 / 9</td><td class="num">1</td>' in index
 
 
+def test_a_page_with_many_exercises_to_review_folds_them_all_with_a_title_line(course):
+    wrong = ["test.numeric", "test.share", "test.single", "test.multiple", "test.matching",
+             "test.ordering", "test.table"]
+    write_sheet(course / "sheets", "s1", [attempt(e, "nonsense", score=0.0) for e in wrong])
+    g.grade(course / "sheets", course / "gb.sqlite")
+    [page] = write_feedback(course / "gb.sqlite", course / "fb")
+    text = page.read_text("utf-8")
+    assert text.count('<details class="card none">') == 7 and 'class="card none" open' not in text
+    assert '<span class="muted title">A customer brings 120 a year at a 25% margin.' in text
+    assert "<details open>" in text            # the chapter itself is open: it has work to review
+
+
 def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(graded, course):
     g.extend(graded, "s2", "2026-12-05T00:00Z", reason="ill")
     between = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)     # class deadline passed, s2's not
@@ -197,7 +210,7 @@ def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(grade
     assert "Expected answer" not in s2 and "120 × 0.25 = 30." not in s2
     assert str(n_customers("s2")) not in s2.replace(f"{n_customers('s2')} attempt", "")
     assert "wrong" not in card(s2, "test.table")
-    assert "your deadline is 2026-12-05 00:00 UTC (your extension)" in s2
+    assert "<td class=\"when\">2026-12-05 00:00 UTC (your extension)</td><td>after your deadline</td>" in s2
     [s2_later] = write_feedback(graded, course / "fb", students=["s2"],
                                 when=dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc))
     assert "Expected answer on your data:" in s2_later.read_text("utf-8")

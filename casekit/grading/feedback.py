@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,6 +38,8 @@ _STATUS = {"auto": "", "manual": "marked by your instructor",
            "unattempted": "not attempted", "invalid": "no readable answer",
            "error": "could not be checked yet", "missing": "no answer sheet handed in"}
 _ORDER = {"none": 0, "part": 1, "wait": 2, "skip": 3, "full": 4}   # what to review first
+_MARKS = re.compile(r"[*`#>]+|\$")     # Markdown marks left out of a one-line title
+_OPEN_AT_MOST = 6       # a page with more exercises to review shows them all folded
 
 
 def _when(moment: dt.datetime) -> str:
@@ -146,26 +149,36 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
             if score["raw"] is not None:
                 ch["lost"] += max(0.0, score["raw"] * row["points"] - score["points"])
         ch["cards"].append(card)
-    for ch in chapters.values():
+    few = sum(c["review"] for ch in chapters.values() for c in ch["cards"]) <= _OPEN_AT_MOST
+    extended = gb.extensions(student)
+    for chapter, ch in chapters.items():
         ch["cards"].sort(key=lambda c: _ORDER[c["css"]])       # stable: bank order within a group
-        ch["review"] = sum(c["open"] for c in ch["cards"])
+        for c in ch["cards"]:
+            c["open"] = few and c["review"]
+        ch["review"] = sum(c["review"] for c in ch["cards"])
         ch["open"] = ch["review"] > 0
-    lines, extended = [], gb.extensions(student)
-    for chapter, deadline in deadlines.items():
+        deadline = deadlines[chapter]
         tag = " (your extension)" if chapter in extended or "*" in extended else ""
-        due = f"your deadline is {_when(deadline)}{tag}" if deadline else "no deadline is set"
-        keys = "the expected answers are shown below" if opened[chapter] else \
-            "the expected answers appear after it" if deadline and reveal is None else \
-            "the expected answers appear once your instructor releases them"
-        lines.append(f"Chapter {chapter}: {due}; {keys}.")
+        ch["deadline"] = f"{_when(deadline)}{tag}" if deadline else "none set"
+        ch["key_state"] = "shown below" if opened[chapter] else \
+            "after your deadline" if deadline and reveal is None else "once your instructor releases them"
     return {"title": f"Feedback: {printable(who['name'] or student)}", "student": printable(student),
             "name": printable(who["name"]),
             "handed_in": who["sheet_sha256"] is not None,
             "total": sum(r["points"] for r in mine.values()),
             "maximum": sum(ex["points"] for ex in exercises),
             "chapters": list(chapters.values()), "late_policy": late_policy(penalty),
-            "deadlines": lines,
             "pending": [e for e, r in mine.items() if r["status"] == "pending"]}
+
+
+def _title(prompt: str, limit: int = 110) -> str:
+    """The prompt as one plain line, cut at a word with an ellipsis.
+
+    >>> _title("A **firm** has  many customers and earns a margin.", 30)
+    'A firm has many customers and …'
+    """
+    text = " ".join(_MARKS.sub("", prompt).split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline, student) -> dict:
@@ -179,8 +192,9 @@ def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline,
     note = _STATUS.get(status, status)
     if score is not None and score["late_days"]:
         note = (note + "; " if note else "") + f"{score['late_days']} day(s) late"
-    card = {"id": row["id"], "css": css, "open": css not in ("full", "skip"), "points": points,
-            "maximum": row["points"], "note": note, "gone": ex is None}
+    card = {"id": row["id"], "css": css, "review": css not in ("full", "skip"), "points": points,
+            "maximum": row["points"], "note": note, "gone": ex is None,
+            "title": "" if ex is None else _title(ex.prompt)}
     if ex is None:
         return card
     chosen = attempts.get(score["chosen"]) if score is not None and score["chosen"] else last_attempt
