@@ -160,6 +160,13 @@ def hostile(course):
                              "2026-12-02T00:00:00Z"))
         gb.conn.execute("UPDATE attempts SET message = message || ? WHERE seq % 3 = 0",
                         (" <img src=x onerror=alert(1)> \x07",))
+        gone = "<b>old</b>.=1+1"                       # graded once, since dropped from the bank
+        gb.conn.execute("INSERT INTO exercises VALUES(?, 99, '99', 'numeric', 1)", (gone,))
+        gb.conn.execute("INSERT INTO attempts(student, seq, exercise, answer, timestamp, valid, "
+                        "correct, score, claimed, message) VALUES('s1', 9999, ?, '\"<i>x</i>\"', "
+                        "NULL, 1, 0, 0, 0, '<script>m</script>')", (gone,))
+        gb.conn.execute("INSERT INTO scores(student, exercise, points, max_points, attempts, chosen, "
+                        "status) VALUES('s1', ?, 0, 1, 1, 9999, 'auto')", (gone,))
     return course / "gb.sqlite"
 
 
@@ -173,6 +180,7 @@ def test_feedback_pages_survive_hostile_answers_and_escape_everything(hostile, c
         assert "<script" not in text and "<img src=x" not in text and "<svg" not in text
     s1 = (course / "fb" / "s1.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(" in s1
+    assert "<b>&lt;b&gt;old&lt;/b&gt;.=1+1</b>" in s1 and "no longer in the bank" in s1
     assert "(could not be shown)" not in s1 or s1.count("(could not be shown)") < 5
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in index
