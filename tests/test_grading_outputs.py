@@ -180,6 +180,7 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     order = [s2.index(f"<b>{e}</b>") for e in ("test.computed", "test.numeric", "test.table", "test.single")]
     assert order == sorted(order)
     assert '<details class="card none" open>' in s2 and '<details class="card skip">' in s2
+    assert "<summary>Not attempted: 6 exercise(s)</summary>" in s2      # one folded group
     assert "C. Satisfied and loyal" in card(s2, "test.single")        # options in s2's own order
     assert "acquisition → growth → maturity" in card(s1, "test.ordering").split("Expected")[0]
     assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
