@@ -37,14 +37,13 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import numbers
 import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 __all__ = ["FORMAT", "MAX_ANSWER_BYTES", "MAX_ATTEMPTS", "MAX_DEPTH", "MAX_SHEET_BYTES",
-           "STUDENT_ID", "VERSION", "Problem", "Sheet", "check_student_id", "parse_sheet",
-           "parse_timestamp", "read_limited"]
+           "STUDENT_ID", "VERSION", "Problem", "Sheet", "check_student_id", "deeper_than",
+           "parse_sheet", "parse_timestamp", "read_limited"]
 
 FORMAT, VERSION = "casekit-answer-sheet", 1
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -61,9 +60,6 @@ MAX_ATTEMPTS = 50_000
 _OPTIONAL_TYPES = {"score": "a number from 0 to 1", "correct": "true or false",
                    "valid": "true or false", "points": "a number", "attempt": "a whole number ≥ 1",
                    "timestamp": "an ISO time with a time zone", "casekit": "a version string"}
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_INNERMOST = re.compile(rb"\[\]|\{\}")
 
 
 def check_student_id(student: Any) -> str:
@@ -146,23 +142,24 @@ def _parse_iso(value: str) -> dt.datetime | None:
     return stamp if stamp.tzinfo is not None else None
 
 
-def nesting_depth_exceeds(data: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether the JSON document ``data`` nests lists/objects more than ``limit`` deep,
-    found without walking the parsed document (string contents are ignored).
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects in ``value`` nest more than ``limit`` levels (``value``
+    itself being the first), found without recursion.
 
-    >>> nesting_depth_exceeds(b'{"a": [[1], "[[[["]}', 3), nesting_depth_exceeds(b"[[[[]]]]", 3)
+    >>> deeper_than({"a": [[1], "[[[["]}, 3), deeper_than([[[[]]]], 3)
     (False, True)
     """
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError(f"data must be bytes, got {type(data).__name__}")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit must be a whole number ≥ 1, got {limit!r}")
-    skeleton = _STRING.sub(b"", bytes(data)).translate(None, _NOT_BRACKET)
-    for _ in range(limit):
-        if not skeleton:
-            return False
-        skeleton = _INNERMOST.sub(b"", skeleton)
-    return bool(skeleton)
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in (node.values() if isinstance(node, dict) else node):
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
 
 
 def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
@@ -191,9 +188,6 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
         student = check_student_id(doc.get("student"))
     except ValueError as err:
         return error("bad-student", str(err))
-    if nesting_depth_exceeds(data, MAX_DEPTH):
-        return error("too-deep", f"nested more than {MAX_DEPTH} levels deep (the notebook never "
-                                 "writes that); not read", student)
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
         return error("bad-version", f"sheet version {doc.get('version')!r} is not supported "
                                     f"(this casekit reads version {VERSION})", student)
@@ -204,6 +198,10 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
     if len(raw) > MAX_ATTEMPTS:
         return error("too-large", f"{len(raw):,} attempts, over the limit of {MAX_ATTEMPTS:,} "
                                   "for one sheet; not read", student)
+    # sheet -> attempts -> attempt: an attempt may nest MAX_DEPTH - 2 levels itself
+    if any(type(a) is dict and deeper_than(a, MAX_DEPTH - 2) for a in raw):
+        return error("too-deep", f"nested more than {MAX_DEPTH} levels deep (the notebook never "
+                                 "writes that); not read", student)
     big = len(data) > MAX_ANSWER_BYTES       # only then can one answer be over the limit
     attempts, skipped, odd = [], [], []
     for n, attempt in enumerate(raw, 1):
@@ -233,18 +231,18 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
 
 
 def _well_typed(key: str, value: Any) -> bool:
-    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    kind = type(value)          # JSON gives only dict, list, str, int, float, bool and None
     if key == "score":
-        return number and 0.0 <= value <= 1.0
+        return kind in (int, float) and 0.0 <= value <= 1.0
     if key in ("correct", "valid"):
-        return isinstance(value, bool)
+        return kind is bool
     if key == "points":
-        return number
+        return kind in (int, float)
     if key == "attempt":
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return kind is int and value >= 1
     if key == "timestamp":
         return parse_timestamp(value) is not None
-    return isinstance(value, str)
+    return kind is str
 
 
 def _few(items: list[str], n: int = 4) -> str:

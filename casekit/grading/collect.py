@@ -342,7 +342,8 @@ class _Version:
     sources: list[str]
     handed_in: str | None = None
     lms_late: bool = False
-    new: bool = False
+    new: bool = False           # handed in for the first time in this run
+    changed: bool = False       # its content or LMS time is new: the merged sheet is rebuilt
 
     @property
     def file(self) -> str:
@@ -352,10 +353,12 @@ class _Version:
         if source not in self.sources and len(self.sources) < 20:
             self.sources.append(source)
         stamp = _iso(when) if when else None
+        before = (self.handed_in, self.lms_late)
         if stamp and (self.handed_in is None or stamp < self.handed_in):
             self.handed_in, self.lms_late = stamp, late
         elif stamp is None and self.handed_in is None:
             self.lms_late = self.lms_late or late
+        self.changed = self.changed or self.new or (self.handed_in, self.lms_late) != before
 
 
 def _iso(when: dt.datetime) -> str:
@@ -422,6 +425,7 @@ class _Intake:
         self.versions: dict[str, dict[str, _Version]] = {}   # student -> sha -> version
         self.notebooks: list[tuple[str, str]] = []        # (label, student or "")
         self.budget = self.export = _Budget(MAX_EXPORT_BYTES)
+        self.names = _Names(roster)
 
     # -- finding files ------------------------------------------------------------------
     def find(self, paths: list[Path]) -> list[tuple[Path, tuple[str, ...], str]]:
@@ -605,8 +609,7 @@ class _Intake:
         return spooled
 
     def notebook(self, levels: tuple[str, ...], label: str) -> None:
-        named = set().union(*(_named(level, self.roster) for level in levels)) \
-            if self.roster else set()
+        named = set().union(*map(self.names, levels))
         self.notebooks.append((label, sorted(named)[0] if len(named) == 1 else ""))
 
     # -- taking a sheet in --------------------------------------------------------------
@@ -621,7 +624,7 @@ class _Intake:
         if sheet is None:
             return
         student = sheet.student
-        others, mentioned = _identity(levels, student, self.roster)
+        others, mentioned = _identity(levels, student, self.names if self.roster else None)
         hint = self.suggestion(student)
         if others:
             owner = sorted(others)[0]
@@ -711,7 +714,7 @@ class _Intake:
                 if path == legacy:
                     atomic_write(folder / f"{sha[:16]}.json", data, durable=False)
                 versions[sha] = _Version(sha, max((v.seq for v in versions.values()), default=0)
-                                         + 1, ["an earlier collection"])
+                                         + 1, ["an earlier collection"], changed=True)
         self.versions[student] = versions
         return versions
 
@@ -724,7 +727,11 @@ class _Intake:
             if not (self.out / f"{student}.json").exists():
                 self.load(student)            # versions kept, merged sheet gone: rebuild
         for student in sorted(self.versions):
-            self.merge(student)
+            if any(v.changed for v in self.versions[student].values()) or \
+                    not (self.out / f"{student}.json").exists():
+                self.merge(student)
+            else:
+                self.write_index(student)
         held |= set(self.versions)
         report.students = len(held)
         for label, student in self.notebooks:
@@ -805,11 +812,16 @@ class _Intake:
         if origin:
             atomic_write(self.out / f"{student}.json",
                          Sheet(student, annotated, f"{student}.json", "").to_json(), durable=False)
+        self.write_index(student)
+
+    def write_index(self, student: str) -> None:
+        """``.versions/<student>/index.json``: every version, where it came from, its LMS time."""
+        order = sorted(self.versions[student].values(), key=lambda v: v.seq)
         index = {"student": student, "versions": [
             {"sha256": v.sha256, "file": v.file, "seq": v.seq, "sources": v.sources,
              "handed_in": v.handed_in, "lms_late": v.lms_late} for v in order]}
-        atomic_write(folder / "index.json", json.dumps(index, ensure_ascii=False, indent=1),
-                     durable=False)
+        atomic_write(self.out / VERSIONS / student / "index.json",
+                     json.dumps(index, ensure_ascii=False, indent=1), durable=False)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -864,18 +876,33 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalpha())
 
 
-def _named(part: str, roster: dict[str, str]) -> set[str]:
-    """Roster students a file or folder name points at: by id, or by name as LMS exports
-    write it ("Bo Chen_1234_assignsubmission_file_", "chenbo_1234_5678_s2.json")."""
-    part = _nfkc(part)
-    tokens = {_letters(t) for t in part.split("_")} - {""}
-    found = set()
-    for student, name in roster.items():
-        words = [_letters(w) for w in name.split()]
-        variants = {"".join(words), "".join(reversed(words))} - {""}
-        if _mentions(part, student) or tokens & variants:
-            found.add(student)
-    return found
+class _Names:
+    """Which roster students a file or folder name points at: by id, or by name as LMS
+    exports write it ("Bo Chen_1234_assignsubmission_file_", "chenbo_1234_5678_s2.json").
+
+    >>> sorted(_Names({"s1": "Ann Lee", "s2": "Bo Chen"})("chenbo_1234_5678_s1.json"))
+    ['s1', 's2']
+    """
+
+    def __init__(self, roster: dict[str, str]):
+        self.ids = {s.casefold(): s for s in roster}
+        alternatives = "|".join(re.escape(s) for s in sorted(roster, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?<![A-Za-z0-9])({alternatives})(?![A-Za-z0-9])",
+                                  re.IGNORECASE) if roster else None
+        self.variants: dict[str, set[str]] = {}
+        for student, name in roster.items():
+            words = [_letters(w) for w in name.split()]
+            for variant in {"".join(words), "".join(reversed(words))} - {""}:
+                self.variants.setdefault(variant, set()).add(student)
+
+    def __call__(self, part: str) -> set[str]:
+        if self.pattern is None:
+            return set()
+        part = _nfkc(part)
+        found = {self.ids[m.group(1).casefold()] for m in self.pattern.finditer(part)}
+        for token in part.split("_"):
+            found |= self.variants.get(_letters(token), set())
+        return found
 
 
 def _shape(text: str) -> str:
@@ -892,12 +919,13 @@ def _ids_like(part: str, student: str) -> set[str]:
     return {t.casefold() for t in tokens if _shape(t) == shape}
 
 
-def _identity(levels: tuple[str, ...], student: str, roster: dict[str, str]) -> tuple[set[str], bool]:
+def _identity(levels: tuple[str, ...], student: str,
+              names: _Names | None) -> tuple[set[str], bool]:
     """(other students named by any level, whether some level names ``student``)."""
     others: set[str] = set()
     mentioned = False
     for level in levels:
-        named = _named(level, roster) if roster else _ids_like(level, student)
+        named = names(level) if names is not None else _ids_like(level, student)
         if student in named or student.casefold() in named or _mentions(_nfkc(level), student):
             mentioned = True
         others |= {s for s in named if s.casefold() != student.casefold()}
