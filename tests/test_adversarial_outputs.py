@@ -41,6 +41,7 @@ TABLES = [
     {"Year 1": {"Customers": 1000, "Revenue": 300000}, "Year 2": {"Customers": 600, "Revenue": 198000}},
     [[1000, 300000], [600]], [[None, {"x": 1}], ["=1+1", "<b>"]], [["1,000", "300000"], ["600", "198,000"]],
     [], [[]], "=1+1", None, 12,
+    [[i, i] for i in range(5_000)], [list(range(500))] * 2,
 ]
 
 ANSWERS = {
@@ -223,3 +224,16 @@ def test_export_neutralises_formulas_in_names_stored_as_they_are(hostile, course
     names = {row[2 if lms == "canvas" else 0]: row[0 if lms == "canvas" else 1] for row in rows[1:]}
     assert names == {safe_id: "'" + f for safe_id, f in zip(
         ["'" + s if s[0] in "-@" else s for s in STUDENTS], FORMULAS[6:])}
+
+
+def test_every_stored_table_answer_can_be_shown_and_a_huge_one_is_cut(course):
+    from casekit.exercises.bank import load_bank
+    from casekit.grading.pages import NOT_SHOWN, answer_view
+
+    table = load_bank()["test.table"]
+    for answer in TABLES:
+        view = answer_view(table, answer, table)
+        assert view.get("text") != NOT_SHOWN, answer
+    rows = answer_view(table, [[i, i] for i in range(5_000)], table)["table"]["rows"]
+    assert len(rows) == 51 and rows[-1][0] == "… 4,950 more rows"
+    assert len(answer_view(table, [list(range(500))] * 2)["table"]["columns"]) == 20

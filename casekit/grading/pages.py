@@ -30,6 +30,7 @@ __all__ = ["NOT_SHOWN", "answer_view", "clip", "expected_view", "markdown", "ren
 NOT_SHOWN = "(could not be shown)"
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT = 2000
+MAX_ROWS, MAX_COLUMNS = 50, 20      # of a table answer shown
 
 
 def scrub(value: Any) -> Any:
@@ -83,7 +84,6 @@ def _environment():
     env = jinja2.Environment(loader=jinja2.PackageLoader("casekit.grading", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              finalize=finalize, trim_blocks=True, lstrip_blocks=True)
-    env.filters["markdown"] = markdown
     env.filters["clip"] = clip
     env.filters["points"] = lambda x: f"{x:.4g}"
     return env
@@ -133,6 +133,10 @@ def _grid(exercise: Exercise, answer: Any) -> tuple[list[str], list[tuple[str, l
         rows = list(zip(labels, answer))
     if rows is None:
         return None
+    if len(rows) > MAX_ROWS:      # a huge table must not make a huge (and slow) page
+        rows = rows[:MAX_ROWS] + [(f"… {len(rows) - MAX_ROWS:,} more rows", [])]
+    rows = [(label, r[:MAX_COLUMNS]) for label, r in rows]
+    columns = None if columns is None else columns[:MAX_COLUMNS]
     width = max([len(r) for _, r in rows] + [len(columns or ())])
     if columns is None:
         columns = list(exercise.columns) if width == len(exercise.columns) else [""] * width
@@ -140,7 +144,7 @@ def _grid(exercise: Exercise, answer: Any) -> tuple[list[str], list[tuple[str, l
     return [_cell(c) for c in columns], [(_cell(label), list(r)) for label, r in rows]
 
 
-def _wrong_cells(exercise: Exercise, columns: list[str], rows: list, expected: Exercise) -> list[list]:
+def _wrong_cells(columns: list[str], rows: list, expected: Exercise) -> list[list]:
     """For each cell: True (wrong), False (right) or None (no expected value to compare)."""
     def position(labels, names):
         if set(names) <= set(labels):
@@ -197,7 +201,7 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
         if grid is None:      # not a table at all: show what was stored
             return {"text": clip(answer if isinstance(answer, str) else _json(answer), limit)}
         columns, rows = grid
-        marks = _wrong_cells(exercise, columns, rows, expected) \
+        marks = _wrong_cells(columns, rows, expected) \
             if expected is not None and expected.answer is not None else \
             [[None] * len(columns) for _ in rows]
         return {"table": {"columns": columns, "rows": [
