@@ -319,6 +319,19 @@ def test_a_mistyped_id_is_reported_with_a_suggestion_and_never_merged(course):
     assert missing.student == "s2026-039" and "s2026-39" in missing.detail
 
 
+
+def test_a_mistyped_id_in_the_students_own_lms_folder_is_named_as_such(course):
+    folder = course / "raw" / "Ann Lee_11_assignsubmission_file_"
+    write_sheet(folder, "s2026-39", all_right("s2026-39"))
+    report = collect([course / "raw"], course / "sheets",
+                     roster=roster(course, "Student ID,Name\ns2026-039,Ann Lee\n"))
+    problem, missing = report.problems
+    assert problem.problem == "names-another-student" and "a mistyped id?" in problem.detail
+    assert "copied" not in problem.detail and "did you mean s2026-039 (Ann Lee)?" in problem.detail
+    assert missing.problem == "missing" and "a sheet for s2026-39 was handed in" in missing.detail
+    assert report.collected == {} and not list((course / "sheets").glob("s2026*.json"))
+
+
 # --------------------------------------------------------------------------- 9. notebooks
 def test_a_notebook_handed_in_instead_of_a_sheet_is_named_with_what_to_do(course):
     folder = course / "raw" / "Bo Chen_12_assignsubmission_file_"

@@ -21,8 +21,9 @@ at most 8 levels deep and cuts text at 20,000 characters):
 
 - ``MAX_SHEET_BYTES`` (10 MB) for the whole file, checked by the readers before reading
   (``casekit collect --max-sheet-mb`` raises it for a genuine large sheet);
-- ``MAX_DEPTH`` (32) levels of nesting in the whole document: deeper sheets are refused
-  (they would later crash grading's worker processes, which pickle every answer);
+- ``MAX_DEPTH`` (32) levels of nesting, counted from the sheet down through its attempts
+  (sheet → attempts → attempt → answer …): deeper sheets are refused (they would later
+  crash grading's worker processes, which pickle every answer);
 - ``MAX_ANSWER_BYTES`` (1 MB) per answer as JSON: a larger attempt is skipped;
 - ``MAX_ATTEMPTS`` (50,000) attempts per sheet: a sheet with more is refused.
 

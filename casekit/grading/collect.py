@@ -426,6 +426,7 @@ class _Intake:
         self.notebooks: list[tuple[str, str]] = []        # (label, student or "")
         self.budget = self.export = _Budget(MAX_EXPORT_BYTES)
         self.names = _Names(roster)
+        self.near: dict[str, set[str]] = {}            # roster id -> mistyped ids seen
 
     # -- finding files ------------------------------------------------------------------
     def find(self, paths: list[Path]) -> list[tuple[Path, tuple[str, ...], str]]:
@@ -486,7 +487,8 @@ class _Intake:
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError as err:
-            self.problem("error", "unreadable", label, f"could not be opened ({err.strerror or err})")
+            self.problem("error", "unreadable", label,
+                         f"could not be opened ({err.strerror or err})")
             return
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -497,7 +499,8 @@ class _Intake:
             try:
                 if kind == "sheet":
                     small = os.fstat(fd).st_size <= self.max_bytes
-                    self.take(levels, label, read_limited(handle, self.max_bytes) if small else None)
+                    data = read_limited(handle, self.max_bytes) if small else None
+                    self.take(levels, label, data)
                 else:
                     with self.open_zip(handle, label) as archive:
                         self.walk_zip(archive, levels, label, 1)
@@ -568,7 +571,8 @@ class _Intake:
 
     def too_large(self, label: str, err: _UploadTooLarge) -> None:
         self.problem("error", "too-large", label, f"unpacks to more than "
-                     f"{err.budget.limit / 2 ** 20:g} MB (a zip bomb?); the rest of it was not read")
+                     f"{err.budget.limit / 2 ** 20:g} MB (a zip bomb?); the rest of it was not "
+                     "read")
 
     def read_member(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
                     limit: int) -> bytes | None:
@@ -615,7 +619,8 @@ class _Intake:
     # -- taking a sheet in --------------------------------------------------------------
     def take(self, levels: tuple[str, ...], label: str, data: bytes | None) -> None:
         if data is None:
-            self.problem("error", "too-large", label, f"larger than the {self.max_bytes / 2 ** 20:g}"
+            self.problem("error", "too-large", label,
+                         f"larger than the {self.max_bytes / 2 ** 20:g}"
                          " MB limit for a sheet; not read (raise --max-sheet-mb if it is genuine)")
             return
         sheet, problems = parse_sheet(data, label)
@@ -629,9 +634,12 @@ class _Intake:
         if others:
             owner = sorted(others)[0]
             who = f" ({self.roster[owner]})" if self.roster.get(owner) else ""
+            why = "a mistyped id? The student should check their answers again under their " \
+                  "own id and hand in again" if student in self.near.get(owner, ()) else \
+                  "a copied sheet?"
             self.problem("error", "names-another-student", label,
                          f"handed in as {owner!r}{who} but the sheet belongs to {student!r} "
-                         f"(a copied sheet?); not collected{hint}", student)
+                         f"({why}); not collected{hint}", student)
             return
         if not mentioned:
             self.problem("error", "name-mismatch", label,
@@ -648,7 +656,8 @@ class _Intake:
         if unknown:
             self.problem("warning", "unknown-exercise", label,
                          f"attempts at {len(unknown)} exercise(s) not in the bank (ignored when "
-                         f"grading): " + ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else ""),
+                         "grading): " + ", ".join(unknown[:5])
+                         + (" …" if len(unknown) > 5 else ""),
                          student)
         if self.roster and student not in self.roster:
             self.problem("warning", "not-on-roster", label,
@@ -666,6 +675,7 @@ class _Intake:
             difflib.get_close_matches(student, list(self.roster), n=1, cutoff=0.85)
         if not close:
             return ""
+        self.near.setdefault(close[0], set()).add(student)
         name = self.roster[close[0]]
         return f"; did you mean {close[0]}{f' ({name})' if name else ''}? (a mistyped id)"
 
@@ -744,11 +754,10 @@ class _Intake:
                              f"answer sheet ~/casekit-workbook/answers/{student or '<their id>'}"
                              f".json; the notebook is not graded (and never run)", student)
         for student in sorted(set(self.roster) - held):
-            near = sorted(s for s in held - set(self.roster) if _digits_key(s) == _digits_key(
-                student) or difflib.get_close_matches(s, [student], n=1, cutoff=0.85))
-            self.problem("warning", "missing", "", "on the roster, but no sheet was handed in" +
-                         (f" (a sheet for {', '.join(near)} was: a mistyped id?)" if near else ""),
-                         student)
+            near = sorted(self.near.get(student, ()))
+            typo = f" (a sheet for {', '.join(near)} was handed in: a mistyped id?)" if near else ""
+            self.problem("warning", "missing", "", "on the roster, but no sheet was handed in"
+                         + typo, student)
         rows = [[p.severity, p.problem, p.student, p.source, p.detail] for p in report.problems]
         rows += [["info", status, student, printable(label), printable(detail)]
                  for status, student, label, detail in self.rows]
