@@ -151,6 +151,23 @@ def item_analysis(gradebook):
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _point_labels(items) -> dict[tuple[float, float], str]:
+    """One label per point of the plot for the flagged exercises: exercises that fall on
+    the same point share it (one text, not texts drawn over each other).
+
+    >>> import pandas as pd
+    >>> _point_labels(pd.DataFrame({"exercise": ["a", "b", "c"], "difficulty": [0.5, 0.5, 0.9],
+    ...     "discrimination": [0.1, 0.1, 0.8], "flag": ["low", "low", ""]}))
+    {(0.5, 0.1): 'a, b'}
+    """
+    points: dict[tuple[float, float], list[str]] = {}
+    for _, row in items[items["flag"] != ""].iterrows():
+        key = (round(float(row["difficulty"]), 2), round(float(row["discrimination"]), 2))
+        points.setdefault(key, []).append(row["exercise"])
+    return {key: ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
+            for key, names in points.items()}
+
+
 def _plot_png(items) -> bytes:
     import seaborn as sns
     from matplotlib.figure import Figure
@@ -166,9 +183,9 @@ def _plot_png(items) -> bytes:
             sns.scatterplot(data=data, x="difficulty", y="discrimination", hue="chapter",
                             hue_order=chapters, palette=list(PALETTE[:len(chapters)]) if
                             len(chapters) <= len(PALETTE) else None, s=60, ax=ax)
-            for _, row in data[data["flag"] != ""].iterrows():
-                ax.annotate(row["exercise"], (row["difficulty"], row["discrimination"]),
-                            xytext=(4, 4), textcoords="offset points", fontsize=7, color="#333")
+            for (x, y), text in _point_labels(data).items():
+                ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7,
+                            color="#333")
         else:
             ax.text(0.5, 0.5, "Not enough students to estimate discrimination (needs 3 or more)",
                     ha="center", va="center", transform=ax.transAxes, color=GREY)
