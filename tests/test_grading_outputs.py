@@ -231,6 +231,7 @@ def test_report_flags_an_answer_that_is_a_classmates_key(course):
                                     ["s1", "", "test.computed", str(n_customers("s2")), "s2"]]
     text = page.read_text("utf-8")
     assert "<code>s1</code></td><td><code>test.computed</code></td>" in text
+    assert text.index("1 answer(s) matching a classmate's key") < text.index("<figure>")   # at a glance
 
 
 def test_report_lists_attempts_with_odd_times(course):

@@ -299,7 +299,7 @@ def write_report(gradebook, out) -> list[Path]:
     shown.insert(shown.index("discrimination") + 1, "flag")      # the verdict next to its numbers
     at = {c: i for i, c in enumerate(COLUMNS)}
     page = render("report.html", title="Item analysis", width="80rem", students=present,
-                  plot=png.name, copied=copied, odd=odd,
+                  plot=png.name, copied=copied, odd=odd, flagged=int((items["flag"] != "").sum()),
                   columns=[(_LABELS.get(c, c.replace("_", " ")), css[c]) for c in shown],
                   items=[[(f"{row[at[c]]:g}" if isinstance(row[at[c]], float) else str(row[at[c]]),
                            css[c]) for c in shown] for row in rows])
