@@ -12,6 +12,7 @@ the database afterwards: every acknowledged attempt present (lost = 0), none twi
     .venv/bin/python benchmarks/bench_hub.py --quick            # 30 students x 10 checks
     .venv/bin/python benchmarks/bench_hub.py                    # 300 students x 50 checks
     .venv/bin/python benchmarks/bench_hub.py --kill             # kill -9 the service mid-load
+    .venv/bin/python benchmarks/bench_hub.py --think 3          # a check every ~3 s per student
     .venv/bin/python benchmarks/bench_hub.py --db postgresql+psycopg://casekit@127.0.0.1:5432/x
 
 Needs ``npm ci`` (the proxy) and the ``[hub]`` extra. Exercises are fixed-answer ones
@@ -62,7 +63,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def run(students: int, checks: int, db: str | None, kill: bool, resend: float, seed: int) -> int:
+def run(students: int, checks: int, db: str | None, kill: bool, resend: float, seed: int,
+        think: float = 0.0) -> int:
     from tests.test_hub import USERS, Hub  # noqa: F401 - the launcher the tests use
 
     folder = Path(tempfile.mkdtemp(prefix="casekit-bench-hub-"))
@@ -89,6 +91,8 @@ def run(students: int, checks: int, db: str | None, kill: bool, resend: float, s
         def student(name: str, rng: random.Random):
             env = hub.env_for(name)
             for _ in range(checks):
+                if think:
+                    time.sleep(rng.expovariate(1 / think))
                 exercise, answer = rng.choice(pairs)
                 attempt = {"exercise": exercise, "answer": answer, "client_id": uuid.uuid4().hex}
                 with lock:
@@ -162,13 +166,31 @@ def main(argv=None) -> int:
     p.add_argument("--resend", type=float, default=0.02,
                    help="share of attempts sent twice, as after a lost reply (default 0.02)")
     p.add_argument("--db", help="database URL (default: a SQLite file in a temporary folder)")
+    p.add_argument("--postgres", action="store_true",
+                   help="start a throw-away PostgreSQL server (Debian's package) and use it")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--think", type=float, default=0.0,
+                   help="mean seconds a student thinks before each check (default 0: flat out)")
     args = p.parse_args(argv)
     if args.quick:
         args.students, args.checks = 30, 10
-    if args.students < 1 or args.checks < 1 or not 0 <= args.resend <= 1:
-        p.error("--students and --checks must be at least 1, --resend in [0, 1]")
-    return run(args.students, args.checks, args.db, args.kill, args.resend, args.seed)
+    if args.students < 1 or args.checks < 1 or not 0 <= args.resend <= 1 or args.think < 0:
+        p.error("--students and --checks must be at least 1, --resend in [0, 1], --think >= 0")
+    if args.postgres:
+        import sqlalchemy as sa
+
+        from tests.test_hub_store import _postgres_bin, postgres_cluster
+
+        if _postgres_bin() is None:
+            p.error("--postgres: PostgreSQL is not installed (apt-get install postgresql)")
+        with postgres_cluster(_postgres_bin(), durable=True) as server:
+            engine = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(sa.text("CREATE DATABASE casekit_bench"))
+            engine.dispose()
+            return run(args.students, args.checks, f"{server}/casekit_bench", args.kill,
+                       args.resend, args.seed, args.think)
+    return run(args.students, args.checks, args.db, args.kill, args.resend, args.seed, args.think)
 
 
 if __name__ == "__main__":

@@ -405,3 +405,43 @@ def test_in_a_hub_session_check_needs_no_id_and_goes_to_the_service(hub, tmp_pat
     assert [(r["student"], r["exercise"], r["correct"]) for r in rows] == [
         ("carol", "crm.recent-buyers", True), ("carol", "crm.quiz-01", False)]
     assert not (tmp_path / "answers").exists(), "the service keeps the attempts, not a sheet"
+
+
+def test_the_outbox_sends_oldest_first_keeps_what_did_not_go_and_never_drops_a_refusal(tmp_path):
+    box = client.Outbox("dana", tmp_path)
+    for n in range(4):
+        box.add({"exercise": "crm.quiz-01", "answer": n, "client_id": f"c{n}"})
+    sent = []
+
+    def send(attempt):
+        if attempt["answer"] == 1:
+            raise client.ServiceError(404, "No exercise")        # refused for good
+        if attempt["answer"] == 3:
+            raise client.Unreachable("connection refused")        # try again later
+        sent.append(attempt["client_id"])
+
+    assert box.flush(send) == (2, 1, 1)
+    assert sent == ["c0", "c2"]
+    assert [a["client_id"] for a in box.pending()] == ["c3"]
+    refused = [json.loads(line) for line in box.rejected_path.read_text().splitlines()]
+    assert [r["client_id"] for r in refused] == ["c1"] and "No exercise" in refused[0]["refused"]
+
+    def signed_out(attempt):
+        raise client.ServiceError(403, "token expired")
+
+    assert box.flush(signed_out) == (0, 0, 1)             # kept for when the student signs in
+    assert box.flush(lambda a: sent.append(a["client_id"])) == (1, 0, 0)
+    assert sent[-1] == "c3" and box.pending() == [] and not box.path.exists()
+
+
+def test_casekit_serve_outside_a_hub_says_how_to_run_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
+    run = subprocess.run([sys.executable, "-m", "casekit.cli", "serve", "--db",
+                          str(tmp_path / "a.sqlite")], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1 and "deploy/jupyterhub_config.py" in run.stderr
+    env.update(JUPYTERHUB_API_TOKEN="x", JUPYTERHUB_API_URL="http://127.0.0.1:1/hub/api")
+    run = subprocess.run([sys.executable, "-m", "casekit.cli", "serve", "--db", "mysql://h/db"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "not supported" in run.stderr
+    assert not (tmp_path / "a.sqlite").exists()

@@ -6,6 +6,7 @@ CI=true it must run (.ci/run installs Debian's postgresql package).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import itertools
@@ -51,7 +52,15 @@ def _need_postgres() -> Path:
 def postgres_server():
     """A throw-away PostgreSQL cluster on a free loopback port: yields its base URL
     (``postgresql+psycopg://casekit@127.0.0.1:PORT``); stopped and deleted afterwards."""
-    bindir = _need_postgres()
+    with postgres_cluster(_need_postgres()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_cluster(bindir: Path, durable: bool = False):
+    """Start a PostgreSQL cluster in a temporary folder (as the ``postgres`` user when run
+    as root: PostgreSQL refuses root); yield its base URL; stop it and delete the folder.
+    ``durable=False`` turns fsync off (tests do not test PostgreSQL's own durability)."""
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     folder = Path(tempfile.mkdtemp(prefix="casekit-pg-"))
     data, log = folder / "data", folder / "server.log"
@@ -62,14 +71,14 @@ def postgres_server():
         subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "casekit",
                         "-A", "trust", "-E", "UTF8", "--no-sync"],
                        check=True, capture_output=True, timeout=120)
-        options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=100")
+        options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+                   f"-c max_connections=100{'' if durable else ' -c fsync=off'}")
         started = subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-l",
                                   str(log), "-o", options, "-w", "-t", "60", "start"],
                                  capture_output=True, text=True, timeout=90)
         if started.returncode != 0:
-            pytest.fail(f"PostgreSQL did not start: {started.stderr}\n"
-                        f"{log.read_text() if log.exists() else ''}")
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n"
+                               f"{log.read_text() if log.exists() else ''}")
         yield f"postgresql+psycopg://casekit@127.0.0.1:{port}"
     finally:
         if (data / "postmaster.pid").exists():
