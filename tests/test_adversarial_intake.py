@@ -112,6 +112,19 @@ def test_look_alike_or_control_characters_in_an_id_are_refused(course, how):
     assert all(unicodedata.category(ch)[0] != "C" or ch in "\r\n" for ch in shown)
 
 
+@pytest.mark.parametrize("student", ["..", ".", ".hidden"])
+def test_an_id_that_is_a_path_never_writes_outside_its_folder(course, student):
+    raw = course / "raw"
+    good(raw)
+    write_sheet(raw / f"x_{student}_y", student, all_right(ANN), name="answers.json")
+    out = course / "sheets"
+    report = collect([raw], out)
+    assert kinds(report) == ["bad-student"] and list(report.collected) == [ANN]
+    assert sorted(p.name for p in out.iterdir()) == [".casekit-collect", ".versions",
+                                                      "collect-report.csv", f"{ANN}.json"]
+    assert sorted(p.name for p in (out / ".versions").iterdir()) == [ANN]
+
+
 def test_look_alike_folder_names_and_roster_names_are_shown_escaped(course):
     raw = course / "raw"
     folder = raw / "B\u043e Chen_12_assignsubmission_file_"      # a Cyrillic о

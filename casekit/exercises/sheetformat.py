@@ -47,7 +47,7 @@ __all__ = ["FORMAT", "MAX_ANSWER_BYTES", "MAX_ATTEMPTS", "MAX_DEPTH", "MAX_SHEET
            "parse_sheet", "parse_timestamp", "read_limited"]
 
 FORMAT, VERSION = "casekit-answer-sheet", 1
-STUDENT_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+STUDENT_ID = re.compile(r"^(?!\.)[A-Za-z0-9_.@-]{1,64}$")     # no leading dot: "..", ".x"
 
 #: Sheets larger than this are rejected unread (a real sheet is a few hundred kB at most).
 MAX_SHEET_BYTES = 10 * 2 ** 20
@@ -71,7 +71,8 @@ def check_student_id(student: Any) -> str:
     """
     if not isinstance(student, str) or not STUDENT_ID.match(student.strip()):
         raise ValueError(f"student id {student!r} is not allowed: use 1–64 letters, digits "
-                         "or the characters _ . @ - (for example 's2026-017').")
+                         "or the characters _ . @ -, not starting with a dot (for example "
+                         "'s2026-017').")
     return student.strip()
 
 

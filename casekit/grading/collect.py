@@ -287,6 +287,8 @@ class CollectReport:
 
     def summary(self, limit: int = 60) -> str:
         """A few lines for the terminal: counts, then the problems (the first ``limit``)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError(f"limit must be a whole number ≥ 0, got {limit!r}")
         counts: dict[str, int] = {}
         for p in self.problems:
             counts[p.problem] = counts.get(p.problem, 0) + 1
@@ -791,7 +793,8 @@ class _Intake:
             if not origin:
                 merged, digests, origin = attempts, new, source
                 if version.new:
-                    self.rows.append(["collected", student, source, f"kept as {version.file}"])
+                    late = "; the LMS marked it late (_LATE_)" if version.lms_late else ""
+                    self.rows.append(["collected", student, source, f"kept as {version.file}{late}"])
                 continue
             if new == digests or digests[:len(new)] == new:
                 outcome = None
