@@ -470,9 +470,8 @@ class _Intake:
         self.report.skipped += 1
         self.rows.append(["skipped", "", label, reason])
 
-    def problem(self, severity: str, kind: str, label: str, detail: str, student: str = "") -> str:
+    def problem(self, severity: str, kind: str, label: str, detail: str, student: str = "") -> None:
         self.report.add(Problem(severity, kind, label, detail, student))
-        return kind
 
     # -- reading files and zips ---------------------------------------------------------
     def upload(self, path: Path, levels: tuple[str, ...], label: str) -> None:
@@ -709,6 +708,8 @@ class _Intake:
         try:
             index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
             for v in index["versions"]:
+                if not re.fullmatch(r"[0-9a-f]{64}", str(v["sha256"])):
+                    continue
                 versions[v["sha256"]] = _Version(v["sha256"], int(v["seq"]), list(v["sources"]),
                                                  v.get("handed_in"), bool(v.get("lms_late")))
         except (OSError, ValueError, KeyError, TypeError):
