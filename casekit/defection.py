@@ -10,14 +10,12 @@ SwitchingResult: ¥3,565 → ¥3,072 a month (saves ¥493); switching costs ¥5,
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_frame
+from casekit.checks import check_frame, check_real, check_whole
 from casekit.widgetview import SliderView
 
 __all__ = ["annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
@@ -26,21 +24,6 @@ __all__ = ["annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_r
 
 
 # --------------------------------------------------------------------------- checks
-def _real(name, value, low=None, high=None, *, low_open=False, integer=False):
-    """``value`` as a float (or int), or an error naming the argument and what is allowed."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
-        what = "a whole number" if integer else "a number"
-        raise TypeError(f"{name} must be {what}, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '≥'} {low}, got {value!r}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be ≤ {high}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
 def _binary(name, values) -> np.ndarray:
     """A 0/1 float array from booleans or 0/1 numbers; anything else is an error."""
     arr = np.asarray(values)
@@ -155,7 +138,7 @@ def kaplan_meier(durations, events, groups=None, *, alpha: float = 0.05) -> pd.D
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    alpha = _real("alpha", alpha, 0, 0.5, low_open=True)
+    alpha = check_real("alpha", alpha, 0, 0.5, low_open=True)
     try:
         t = np.asarray(durations, dtype=float)
     except (TypeError, ValueError):
@@ -206,7 +189,7 @@ def survival_at(curve: pd.DataFrame, time) -> float | pd.Series:
     0.6667
     """
     check_frame(curve, "curve", "time", "survival", nonempty=True)
-    time = _real("time", time, 0)
+    time = check_real("time", time, 0)
 
     def read(c):
         return float(c.loc[c["time"] <= time, "survival"].iloc[-1])
@@ -289,7 +272,7 @@ def churn_model(frame: pd.DataFrame, outcome: str, predictors, *, reference: dic
     if not preds:
         raise ValueError("predictors is empty: name at least one column to explain churn with")
     check_frame(frame, "frame", outcome, *preds, nonempty=True)
-    alpha = _real("alpha", alpha, 0, 0.5, low_open=True)
+    alpha = check_real("alpha", alpha, 0, 0.5, low_open=True)
     used = frame[[outcome, *preds]]
     if used.isna().any().any():
         bad = used.columns[used.isna().any()].tolist()
@@ -345,10 +328,10 @@ def partial_defection_flags(transactions: pd.DataFrame, *, customer: str = "cust
     2                  85.0          90.0  1.059  False
     """
     check_frame(transactions, "transactions", customer, date, value, nonempty=True)
-    recent_weeks = _real("recent_weeks", recent_weeks, 1, integer=True)
-    earlier_weeks = _real("earlier_weeks", earlier_weeks, 1, integer=True)
-    threshold = _real("threshold", threshold, 0, 1, low_open=True)
-    min_trips = _real("min_trips", min_trips, 1, integer=True)
+    recent_weeks = check_whole("recent_weeks", recent_weeks, 1)
+    earlier_weeks = check_whole("earlier_weeks", earlier_weeks, 1)
+    threshold = check_real("threshold", threshold, 0, 1, low_open=True)
+    min_trips = check_whole("min_trips", min_trips, 1)
     when = pd.to_datetime(transactions[date])
     try:
         end = when.max().normalize() + pd.Timedelta(days=1) if end is None else pd.Timestamp(end)
@@ -394,12 +377,12 @@ def word_of_mouth(customers: int, satisfied_share: float, *, tells_satisfied: fl
     good        90.0        720.0           8.0
     bad         10.0        250.0          25.0
     """
-    customers = _real("customers", customers, 0)
-    share = _real("satisfied_share", satisfied_share, 0, 1)
-    ts = _real("tells_satisfied", tells_satisfied, 0)
-    td = _real("tells_dissatisfied", tells_dissatisfied, 0)
-    retell = _real("retell", retell, 0, 1)
-    rounds = _real("rounds", rounds, 1, 20, integer=True)
+    customers = check_real("customers", customers, 0)
+    share = check_real("satisfied_share", satisfied_share, 0, 1)
+    ts = check_real("tells_satisfied", tells_satisfied, 0)
+    td = check_real("tells_dissatisfied", tells_dissatisfied, 0)
+    retell = check_real("retell", retell, 0, 1)
+    rounds = check_whole("rounds", rounds, 1, 20)
 
     def reach(tells):
         return sum(tells * (retell * tells) ** k for k in range(rounds))
@@ -422,9 +405,9 @@ def annuity_payment(principal, annual_rate, months):
     >>> round(annuity_payment(100_000, 0.06, 360), 2)   # the textbook value: $599.55
     599.55
     """
-    p = _real("principal", principal, 0, low_open=True)
-    rate = _real("annual_rate", annual_rate, 0, 1)
-    n = _real("months", months, 1, 600, integer=True)
+    p = check_real("principal", principal, 0, low_open=True)
+    rate = check_real("annual_rate", annual_rate, 0, 1)
+    n = check_whole("months", months, 1, 600)
     r = rate / 12
     if r == 0:
         return p / n
@@ -473,14 +456,14 @@ def switching_calculator(principal, months, annual_rate, *, rate_factor: float =
     >>> round(r.old_payment, 2), round(r.new_payment, 2), r.break_even_month
     (599.55, 421.6, 12)
     """
-    p = _real("principal", principal, 0, low_open=True)
-    n = _real("months", months, 1, 600, integer=True)
-    old = _real("annual_rate", annual_rate, 0, 1)
+    p = check_real("principal", principal, 0, low_open=True)
+    n = check_whole("months", months, 1, 600)
+    old = check_real("annual_rate", annual_rate, 0, 1)
     if new_rate is None:
-        new = old * _real("rate_factor", rate_factor, 0, 2)
+        new = old * check_real("rate_factor", rate_factor, 0, 2)
     else:
-        new = _real("new_rate", new_rate, 0, 1)
-    costs = _real("switching_costs", switching_costs, 0)
+        new = check_real("new_rate", new_rate, 0, 1)
+    costs = check_real("switching_costs", switching_costs, 0)
     pay_old, pay_new = annuity_payment(p, old, n), annuity_payment(p, new, n)
     saving = pay_old - pay_new
     month = np.arange(1, n + 1)

@@ -16,12 +16,10 @@ answer depends on them.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_frame
+from casekit.checks import check_frame, check_numbers, check_real
 
 __all__ = ["QUADRANTS", "LOYALTY_TYPES", "DICK_BASU", "RELATIONSHIP_LEVELS",
            "satisfaction_loyalty_quadrants", "loyalty_types", "relationship_level",
@@ -48,57 +46,10 @@ _GRID = (("accountable", "proactive", "partnership"),
          ("reactive", "accountable", "proactive"),
          ("basic", "reactive", "accountable"))
 _DRIVERS = ("brand", "quality", "relationship", "fulfilment")
+_CUT = "a number (the lowest score that counts as high)"
 
 
 # --------------------------------------------------------------------------- checks
-def _scores(name, values, low=None, high=None) -> pd.Series:
-    """``values`` as a float Series, or a TypeError/ValueError that names the argument."""
-    if isinstance(values, (str, bytes)) or isinstance(values, (bool, np.bool_)):
-        raise TypeError(f"{name} must be numbers (a list, array or Series), got {values!r}")
-    if isinstance(values, numbers.Number) or np.ndim(values) == 0:
-        values = [values]
-    if isinstance(values, pd.Series):
-        series = values
-    elif isinstance(values, np.ndarray):
-        series = pd.Series(values.ravel())
-    else:
-        series = pd.Series(list(values), dtype=object)
-    if series.dtype == bool or series.map(lambda v: isinstance(v, (bool, np.bool_))).any():
-        raise TypeError(f"{name} must be numbers, not True/False")
-    try:
-        out = pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError):
-        bad = next(v for v in series if not _is_number(v))
-        raise TypeError(f"{name} must be numbers; {str(bad)!r} is not a number") from None
-    if out.isna().any():
-        raise ValueError(f"{name} has {int(out.isna().sum())} missing value(s) (NaN); drop or "
-                         f"fill them first")
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} must be finite numbers, got an infinite value")
-    if (low is not None and (out < low).any()) or (high is not None and (out > high).any()):
-        bad = out[(out < (low if low is not None else -np.inf))
-                  | (out > (high if high is not None else np.inf))].iloc[0]
-        raise ValueError(f"{name} must lie between {low} and {high}; got {bad:g}")
-    return out
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _cut(name, value) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number (the lowest score that counts as high), "
-                        f"got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
 def _same_length(a_name, a, b_name, b):
     if len(a) != len(b):
         raise ValueError(f"{a_name} and {b_name} must have the same length; got {len(a)} and "
@@ -154,11 +105,12 @@ def satisfaction_loyalty_quadrants(satisfaction, loyalty, *, satisfaction_cut: f
     TypeError: satisfaction must be numbers; 'high' is not a number
     """
     index = _index_of(satisfaction, loyalty)
-    sat = _scores("satisfaction", satisfaction)
-    loy = _scores("loyalty", loyalty)
+    sat = check_numbers("satisfaction", satisfaction)
+    loy = check_numbers("loyalty", loyalty)
     _same_length("satisfaction", sat, "loyalty", loy)
-    s_cut, l_cut = _cut("satisfaction_cut", satisfaction_cut), _cut("loyalty_cut", loyalty_cut)
-    high_s, high_l = sat.to_numpy() >= s_cut, loy.to_numpy() >= l_cut
+    s_cut, l_cut = (check_real(n, v, what=_CUT) for n, v in (("satisfaction_cut", satisfaction_cut),
+                                                             ("loyalty_cut", loyalty_cut)))
+    high_s, high_l = sat >= s_cut, loy >= l_cut
     code = np.select([high_s & high_l, ~high_s & high_l, high_s & ~high_l], [0, 1, 2], 3)
     return pd.Series(pd.Categorical.from_codes(code, QUADRANTS), index=index, name="quadrant")
 
@@ -209,11 +161,12 @@ def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: floa
     if names not in ("seed", "dick-basu"):
         raise ValueError(f"names must be 'seed' or 'dick-basu', got {names!r}")
     index = _index_of(attachment, repeat)
-    att = _scores("attachment", attachment)
-    rep = _scores("repeat", repeat, low=0)
+    att = check_numbers("attachment", attachment)
+    rep = check_numbers("repeat", repeat, low=0)
     _same_length("attachment", att, "repeat", rep)
-    a_cut, r_cut = _cut("attachment_cut", attachment_cut), _cut("repeat_cut", repeat_cut)
-    high_a, high_r = att.to_numpy() >= a_cut, rep.to_numpy() >= r_cut
+    a_cut, r_cut = (check_real(n, v, what=_CUT) for n, v in (("attachment_cut", attachment_cut),
+                                                             ("repeat_cut", repeat_cut)))
+    high_a, high_r = att >= a_cut, rep >= r_cut
     code = np.select([high_a & high_r, ~high_a & high_r, high_a & ~high_r], [0, 1, 2], 3)
     labels = LOYALTY_TYPES if names == "seed" else DICK_BASU
     return pd.Series(pd.Categorical.from_codes(code, labels), index=index, name="loyalty type")
@@ -244,13 +197,7 @@ def repeat_trips(transactions: pd.DataFrame, customers, start, end) -> pd.Series
     ...
     ValueError: end (2024-01-01 00:00:00) must come after start (2024-03-01 00:00:00)
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions must be a pandas DataFrame, got "
-                        f"{type(transactions).__name__}")
-    missing = [c for c in ("customer", "timestamp") if c not in transactions.columns]
-    if missing:
-        raise ValueError(f"transactions needs the columns 'customer' and 'timestamp'; it has "
-                         f"{list(transactions.columns)}")
+    check_frame(transactions, "transactions", "customer", "timestamp")
     try:
         lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     except (TypeError, ValueError):
@@ -386,11 +333,8 @@ def driver_analysis(survey: pd.DataFrame, outcome: str = "satisfaction",
     if outcome in drivers:
         raise ValueError(f"the outcome {outcome!r} cannot also be a driver")
     check_frame(survey, "survey", outcome, *drivers)
-    if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real) \
-            or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number between 0 and 1, e.g. 0.95; "
-                         f"got {confidence!r}")
-    data = pd.DataFrame({c: _scores(f"survey[{c!r}]", survey[c]).to_numpy()
+    check_real("confidence", confidence, 0, 1, low_open=True, high_open=True)
+    data = pd.DataFrame({c: check_numbers(f"survey[{c!r}]", survey[c])
                          for c in (outcome, *drivers)})
     if len(data) < len(drivers) + 2:
         raise ValueError(f"driver_analysis needs at least {len(drivers) + 2} answers for "
@@ -431,10 +375,7 @@ def nps_groups(scores) -> pd.Series:
     ['promoter', 'passive', 'detractor']
     """
     index = _index_of(scores)
-    s = _scores("scores", scores, low=0, high=10)
-    if not (s == s.round()).all():
-        raise ValueError(f"scores must be whole numbers from 0 to 10; got "
-                         f"{s[s != s.round()].iloc[0]:g}")
+    s = check_numbers("scores", scores, low=0, high=10, whole=True)
     code = np.select([s >= 9, s >= 7], [0, 1], 2)
     return pd.Series(pd.Categorical.from_codes(code, ["promoter", "passive", "detractor"]),
                      index=index, name="group")
@@ -456,7 +397,7 @@ def nps(scores) -> float:
     >>> nps([11])
     Traceback (most recent call last):
     ...
-    ValueError: scores must lie between 0 and 10; got 11
+    ValueError: scores must be ≥ 0 and ≤ 10, got 11
     >>> nps([])
     Traceback (most recent call last):
     ...
