@@ -304,6 +304,10 @@ def test_canvas_gradebook_export_works_as_the_roster(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text(f"Student ID,Name\n{ANN},Ann Lee\n{BO}\n", encoding="utf-8")
     assert read_roster(plain) == {ANN: "Ann Lee", BO: ""}
+    no_sis = tmp_path / "no-sis.csv"
+    no_sis.write_text("Student,ID,Section\n\"Lee, Ann\",101,CRM 101\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="without the 'SIS User ID'"):
+        read_roster(no_sis)
 
 
 # --------------------------------------------------------------------------- 8. mistyped id

@@ -122,17 +122,20 @@ def _table(path, what: str) -> list[list[str]]:
 def _columns(header: list[str], path, what: str) -> tuple[list[int], int | None]:
     """The id columns to try, in order, and the name column of a roster-like header."""
     folded = [h.strip().casefold() for h in header]
-    canvas = "sis user id" in folded or "sis login id" in folded
-    wanted = [c for c in _ID_COLUMNS if not (canvas and c in ("id", "student"))]
-    ids = [folded.index(c) for c in wanted if c in folded]
+    canvas = "sis user id" in folded or "sis login id" in folded or \
+        (folded[:2] == ["student", "id"] and "section" in folded)
     if canvas:      # Canvas: SIS User ID, else SIS Login ID; "ID" is Canvas's own number
         ids = [folded.index(c) for c in ("sis user id", "sis login id") if c in folded]
+        if not ids:
+            raise ValueError(f"{what} {path} looks like a Canvas gradebook export without the "
+                             "'SIS User ID' and 'SIS Login ID' columns (Canvas's 'ID' is not a "
+                             "student id): export it with them, or give a 'Student ID,Name' CSV.")
+    else:
+        ids = [folded.index(c) for c in _ID_COLUMNS if c in folded]
     if not ids:
         raise ValueError(f"{what} {path}: no student id column; the header must contain one "
                          f"of {', '.join(repr(c) for c in _ID_COLUMNS)}, found {header}.")
-    names = [c for c in _NAME_COLUMNS if c in folded]
-    if canvas and "student" in folded:
-        names.append("student")
+    names = [c for c in _NAME_COLUMNS if c in folded] + (["student"] if canvas else [])
     return ids, folded.index(names[0]) if names else None
 
 
