@@ -184,6 +184,7 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     assert "C. Satisfied and loyal" in card(s2, "test.single")        # options in s2's own order
     assert "acquisition → growth → maturity" in card(s1, "test.ordering").split("Expected")[0]
     assert "test.text" in s1[s1.index('id="summary"'):s1.index("<main>")]     # pending, named
+    assert "Days late" not in s1 and "Late work:" in s1      # never late: no late columns, policy kept
     assert "Your answer" in card(s1, "test.single") and "B. Satisfied and loyal" in card(s1, "test.single")
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index

@@ -168,6 +168,7 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
             "total": sum(r["points"] for r in mine.values()),
             "maximum": sum(ex["points"] for ex in exercises),
             "chapters": list(chapters.values()), "late_policy": late_policy(penalty),
+            "late": any(ch["late_days"] for ch in chapters.values()),
             "pending": [e for e, r in mine.items() if r["status"] == "pending"]}
 
 
