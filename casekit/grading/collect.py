@@ -135,7 +135,8 @@ def _columns(header: list[str], path, what: str) -> tuple[list[int], int | None]
     if not ids:
         raise ValueError(f"{what} {path}: no student id column; the header must contain one "
                          f"of {', '.join(repr(c) for c in _ID_COLUMNS)}, found {header}.")
-    names = [c for c in _NAME_COLUMNS if c in folded] + (["student"] if canvas else [])
+    names = [c for c in _NAME_COLUMNS if c in folded] + \
+        (["student"] if canvas and "student" in folded else [])
     return ids, folded.index(names[0]) if names else None
 
 
