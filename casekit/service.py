@@ -35,11 +35,11 @@ argument; nothing returns a silent NaN.
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_frame, check_numbers, check_seed, check_whole
 from casekit.widgetview import SliderView
 
 __all__ = ["WEIGHTS", "PARTS", "TEAM_COLUMNS", "CALL_COLUMNS", "scheme_table",
@@ -72,31 +72,6 @@ _ZH = {"attendance": "考勤评价", "customer": "客户评价", "manager": "销
 
 
 # --------------------------------------------------------------------------- checks
-def _values(name, values, low=None, high=None, integer=False) -> np.ndarray:
-    """``values`` as a float array, or an error that names the argument."""
-    if isinstance(values, (str, bytes, bool, np.bool_)):
-        raise TypeError(f"{name} must be a number or numbers, got {values!r}")
-    arr = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values,
-                     dtype=object).ravel()
-    out = np.empty(len(arr))
-    for i, v in enumerate(arr):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.number)):
-            raise TypeError(f"{name} must be numbers; {v!r} is not a number")
-        out[i] = float(v)
-    if np.isnan(out).any():
-        raise ValueError(f"{name} has a missing value (NaN); fill it in first")
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} must be finite numbers, got an infinite value")
-    if integer and (out != np.round(out)).any():
-        bad = out[out != np.round(out)][0]
-        raise ValueError(f"{name} must be whole numbers (a count), got {bad:g}")
-    for bound, bad_mask, word in ((low, lambda: out < low, "at least"),
-                                  (high, lambda: out > high, "at most")):
-        if bound is not None and bad_mask().any():
-            raise ValueError(f"{name} must be {word} {bound:g}; got {out[bad_mask()][0]:g}")
-    return out
-
-
 def _result(values: np.ndarray, inputs, name: str):
     """A float for scalar inputs, else a Series (with the first Series input's index)."""
     if all(np.ndim(v) == 0 for v in inputs):
@@ -125,7 +100,7 @@ def _weights(weights) -> dict[str, float]:
     if set(weights) != set(WEIGHTS):
         raise ValueError(f"weights must give exactly the modules {list(WEIGHTS)}; got "
                          f"{list(weights)}")
-    w = _values("weights", [weights[k] for k in WEIGHTS], low=0)
+    w = check_numbers("weights", [weights[k] for k in WEIGHTS], low=0)
     if abs(w.sum() - 1) > 1e-9:
         raise ValueError(f"weights must add up to 1 (100%); these add up to {w.sum():g}")
     return dict(zip(WEIGHTS, w.tolist()))
@@ -185,12 +160,12 @@ def attendance_score(absences=0, late_services=0, missed_services=0, *, penalty:
     >>> attendance_score(absences=-1)
     Traceback (most recent call last):
     ...
-    ValueError: absences must be at least 0; got -1
+    ValueError: absences must be ≥ 0, got -1
     """
     raw = {"absences": absences, "late_services": late_services,
            "missed_services": missed_services}
-    arr = _broadcast({k: _values(k, v, low=0, integer=True) for k, v in raw.items()})
-    p = _values("penalty", penalty, low=0)[0]
+    arr = _broadcast({k: check_numbers(k, v, low=0, whole=True) for k, v in raw.items()})
+    p = check_numbers("penalty", penalty, low=0)[0]
     on_duty = np.clip(100 - p * arr["absences"], 0, 100)
     punctual = np.clip(100 - p * arr["late_services"], 0, 100)
     parts = PARTS["attendance"]
@@ -208,10 +183,10 @@ def customer_score(attitude, solved, professionalism):
     >>> customer_score(80, 120, 100)
     Traceback (most recent call last):
     ...
-    ValueError: solved must be at most 100; got 120
+    ValueError: solved must be ≥ 0 and ≤ 100, got 120
     """
     raw = {"attitude": attitude, "solved": solved, "professionalism": professionalism}
-    arr = _broadcast({k: _values(k, v, 0, 100) for k, v in raw.items()})
+    arr = _broadcast({k: check_numbers(k, v, 0, 100) for k, v in raw.items()})
     score = sum(PARTS["customer"][k] * arr[k] for k in raw)
     return _result(score, list(raw.values()), "customer")
 
@@ -224,7 +199,7 @@ def problem_solving_score(onsite_rate, feedback):
     84.0
     """
     raw = {"onsite_rate": onsite_rate, "feedback": feedback}
-    arr = _broadcast({k: _values(k, v, 0, 100) for k, v in raw.items()})
+    arr = _broadcast({k: check_numbers(k, v, 0, 100) for k, v in raw.items()})
     score = sum(PARTS["problem_solving"][k] * arr[k] for k in raw)
     return _result(score, list(raw.values()), "problem_solving")
 
@@ -253,7 +228,7 @@ def final_score(attendance, customer, manager, problem_solving, *, weights=None)
     w = _weights(weights)
     raw = {"attendance": attendance, "customer": customer, "manager": manager,
            "problem_solving": problem_solving}
-    arr = _broadcast({k: _values(k, v, 0, 100) for k, v in raw.items()})
+    arr = _broadcast({k: check_numbers(k, v, 0, 100) for k, v in raw.items()})
     score = np.round(sum(w[k] * arr[k] for k in raw), 10)
     return _result(score, list(raw.values()), "final")
 
@@ -291,21 +266,16 @@ def appraise(team: pd.DataFrame, *, weights=None, penalty: float = 10) -> pd.Dat
     >>> appraise(team.drop(columns="manager"))
     Traceback (most recent call last):
     ...
-    ValueError: team is missing the column(s) ['manager']; it needs ['absences', ...]
+    ValueError: team has no column 'manager'; its columns are ['absences', ...]
     """
-    if not isinstance(team, pd.DataFrame):
-        raise TypeError(f"team must be a pandas DataFrame, got {type(team).__name__}")
-    missing = [c for c in TEAM_COLUMNS if c not in team.columns]
-    if missing:
-        raise ValueError(f"team is missing the column(s) {missing}; it needs "
-                         f"{list(TEAM_COLUMNS)}")
+    check_frame(team, "team", *TEAM_COLUMNS)
     if len(team) == 0:
         raise ValueError("team has no rows; give one row per technician")
     w = _weights(weights)
     att = attendance_score(team["absences"], team["late_services"], team["missed_services"],
                            penalty=penalty)
     cus = customer_score(team["attitude"], team["solved"], team["professionalism"])
-    man = pd.Series(_values("manager", team["manager"], 0, 100), index=team.index)
+    man = pd.Series(check_numbers("manager", team["manager"], 0, 100), index=team.index)
     pro = problem_solving_score(team["onsite_rate"], team["feedback"])
     out = pd.DataFrame({"attendance": att, "customer": cus, "manager": man,
                         "problem_solving": pro}, index=team.index)
@@ -324,10 +294,10 @@ def bonus_pool(net_collections: float, rate: float = 0.001) -> float:
     >>> bonus_pool(-5)
     Traceback (most recent call last):
     ...
-    ValueError: net_collections must be at least 0; got -5
+    ValueError: net_collections must be ≥ 0, got -5
     """
-    c = _values("net_collections", net_collections, low=0)
-    r = _values("rate", rate, low=0, high=1)
+    c = check_numbers("net_collections", net_collections, low=0)
+    r = check_numbers("rate", rate, low=0, high=1)
     if c.size != 1 or r.size != 1:
         raise ValueError("net_collections and rate must be single numbers")
     return round(float(c[0] * r[0]), 2)
@@ -363,12 +333,12 @@ def split_bonus(scores, pool: float) -> pd.Series:
     ...
     ValueError: scores add up to 0: there is nothing to split the pool by
     """
-    s = _values("scores", scores, low=0)
+    s = check_numbers("scores", scores, low=0)
     if s.size == 0:
         raise ValueError("scores is empty; give one score per person")
     if s.sum() <= 0:
         raise ValueError("scores add up to 0: there is nothing to split the pool by")
-    p = _values("pool", pool, low=0)
+    p = check_numbers("pool", pool, low=0)
     if p.size != 1:
         raise ValueError("pool must be a single number")
     cents = int(round(p[0] * 100))
@@ -382,22 +352,6 @@ def split_bonus(scores, pool: float) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- simulated data
-def _rng(seed):
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral,)):
-        raise TypeError(f"seed must be a whole number, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be 0 or more, got {seed}")
-    return np.random.default_rng(int(seed))
-
-
-def _count(name, value, low=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
-
-
 def simulate_team(n_technicians: int = 8, seed: int = 0) -> pd.DataFrame:
     """A month's appraisal inputs for a team of technicians (``T01``, ``T02``, …), seeded.
 
@@ -411,8 +365,8 @@ def simulate_team(n_technicians: int = 8, seed: int = 0) -> pd.DataFrame:
     >>> simulate_team(4, seed=1).equals(team)
     True
     """
-    n = _count("n_technicians", n_technicians)
-    rng = _rng(seed)
+    n = check_whole("n_technicians", n_technicians, 1)
+    rng = np.random.default_rng(check_seed(seed))
     z = rng.standard_normal(n)                           # diligence
 
     def score(centre, spread, noise):
@@ -448,9 +402,9 @@ def simulate_calls(n_calls: int = 600, n_agents: int = 6, seed: int = 0) -> pd.D
     >>> bool((calls["rings"] >= 1).all())
     True
     """
-    n = _count("n_calls", n_calls)
-    k = _count("n_agents", n_agents)
-    rng = _rng(seed)
+    n = check_whole("n_calls", n_calls, 1)
+    k = check_whole("n_agents", n_agents, 1)
+    rng = np.random.default_rng(check_seed(seed))
     speed = rng.uniform(0.3, 2.2, k)                # mean extra rings per agent
     care = rng.uniform(0.55, 0.98, k)               # keeps to the script / calls back
     agent = rng.integers(0, k, n)
@@ -495,20 +449,15 @@ def call_norms(calls: pd.DataFrame, *, target_rings: int = 2, max_rings: int = 4
     >>> call_norms(log.drop(columns="rings"))
     Traceback (most recent call last):
     ...
-    ValueError: calls is missing the column(s) ['rings']; a call log needs ['rings', 'dropped', 'callback_minutes', 'greeting', 'polite']
+    ValueError: calls has no column 'rings'; its columns are ['dropped', 'callback_minutes', 'greeting', 'polite']
     """
-    if not isinstance(calls, pd.DataFrame):
-        raise TypeError(f"calls must be a pandas DataFrame, got {type(calls).__name__}")
-    missing = [c for c in CALL_COLUMNS if c not in calls.columns]
-    if missing:
-        raise ValueError(f"calls is missing the column(s) {missing}; a call log needs "
-                         f"{list(CALL_COLUMNS)}")
-    target = _count("target_rings", target_rings)
-    limit = _count("max_rings", max_rings)
+    check_frame(calls, "calls", *CALL_COLUMNS)
+    target = check_whole("target_rings", target_rings, 1)
+    limit = check_whole("max_rings", max_rings, 1)
     if limit < target:
         raise ValueError(f"max_rings ({limit}) must be at least target_rings ({target})")
-    window = _values("callback_minutes", callback_minutes, low=0)[0]
-    rings = _values("rings", calls["rings"], low=0, integer=True)
+    window = check_numbers("callback_minutes", callback_minutes, low=0)[0]
+    rings = check_numbers("rings", calls["rings"], low=0, whole=True)
     flags = {}
     for col in ("dropped", "greeting", "polite"):
         if calls[col].isna().any() or not calls[col].isin([True, False]).all():
@@ -595,7 +544,7 @@ class WeightExplorer(SliderView):
             raise TypeError(f"unknown weight(s) {sorted(unknown)}; the modules are "
                             f"{list(WEIGHTS)}")
         new = {**self.settings, **weights}
-        raw = _values("weights", [new[k] for k in WEIGHTS], low=0)
+        raw = check_numbers("weights", [new[k] for k in WEIGHTS], low=0)
         if raw.sum() <= 0:
             raise ValueError("at least one weight must be above 0")
         self.weights = dict(zip(WEIGHTS, (raw / raw.sum()).tolist()))
