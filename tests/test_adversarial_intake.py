@@ -4,15 +4,20 @@ import csv
 import io
 import json
 import os
+import pickle
 import struct
 import time
 import unicodedata
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from casekit.exercises.sheetformat import MAX_DEPTH
 from casekit.grading.collect import collect
 from casekit.grading.common import printable, safe_cell, write_csv
+from casekit.grading.sheets import parse_sheet
 from tests.test_grading import all_right, attempt, course, sheet_text, write_sheet  # noqa: F401
 
 ANN, BO = "s2026-001", "s2026-002"
@@ -190,3 +195,28 @@ def test_a_good_sheet_survives_every_kind_of_bad_neighbour(course):
     report = collect([raw], out)
     assert (out / f"{ANN}.json").read_bytes() == before
     assert "unreadable" in kinds(report)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=40)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(attempts=st.lists(JSON | st.fixed_dictionaries({"id": st.text(max_size=5), "answer": JSON},
+                                                      optional={"score": JSON, "handed_in": JSON}),
+                         max_size=6),
+       student=st.text(max_size=10) | st.just(ANN), depth=st.integers(0, 40))
+def test_the_sheet_reader_never_raises_and_what_it_keeps_is_safe_to_grade(attempts, student, depth):
+    nested = {"id": "test.numeric", "answer": json.loads("[" * depth + "]" * depth or "1")}
+    doc = {"format": "casekit-answer-sheet", "version": 1, "student": student,
+           "attempts": attempts + [nested]}
+    sheet, problems = parse_sheet(json.dumps(doc).encode(), "x.json")
+    assert all(p.severity in ("error", "warning") for p in problems)
+    if sheet is not None:
+        assert sheet.student == student.strip() and depth + 3 <= MAX_DEPTH
+        assert all(isinstance(a, dict) and isinstance(a["id"], str) and "answer" in a
+                   for a in sheet.attempts)
+        pickle.dumps(sheet)
+    elif student == ANN:
+        assert depth + 3 > MAX_DEPTH and problems[0].problem == "too-deep"
