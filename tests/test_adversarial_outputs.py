@@ -13,6 +13,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casekit.grading import grade as g
 from casekit.grading.export import export_grades
@@ -237,3 +239,31 @@ def test_every_stored_table_answer_can_be_shown_and_a_huge_one_is_cut(course):
     rows = answer_view(table, [[i, i] for i in range(5_000)], table)["table"]["rows"]
     assert len(rows) == 51 and rows[-1][0] == "… 4,950 more rows"
     assert len(answer_view(table, [list(range(500))] * 2)["table"]["columns"]) == 20
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=JSON, kind=st.sampled_from(sorted(ANSWERS)))
+def test_any_stored_answer_of_any_exercise_renders_as_text_or_a_table(course, answer, kind):
+    import json
+
+    from casekit.exercises.bank import load_bank
+    from casekit.grading.pages import answer_view, markdown
+    from casekit.grading.report import _describe
+
+    ex = load_bank()[kind]
+    view = answer_view(ex, answer, ex if ex.kind == "table" else None)
+    if "table" in view:
+        cells = [t for _, row in view["table"]["rows"] for t, _ in row]
+        assert all(isinstance(t, str) for t in view["table"]["columns"] + cells)
+    else:
+        assert isinstance(view["text"], str)
+    assert isinstance(_describe(ex, json.dumps(answer)), str)
+    checker = PageChecker()
+    checker.feed(f"<div>{markdown(answer)}</div>")
+    assert checker.problems == [] and checker.stack == []

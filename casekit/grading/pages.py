@@ -59,8 +59,8 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def markdown(text: Any) -> Markup:
-    """``text`` (Markdown) as safe HTML through :func:`casekit.markup.to_html`; anything
-    that is not text is shown as its JSON.
+    """``text`` (Markdown) as safe HTML through :func:`casekit.markup.to_html`, without
+    control or bidi-override characters; anything that is not text is shown as its JSON.
 
     >>> markdown("**lift** <i>")
     Markup('<p><strong>lift</strong> &lt;i&gt;</p>')
@@ -69,7 +69,7 @@ def markdown(text: Any) -> Markup:
 
     if not isinstance(text, str):
         text = _json(text)
-    return Markup(to_html(clip(text)))
+    return scrub(Markup(to_html(clip(text))))
 
 
 @functools.lru_cache(maxsize=1)
