@@ -33,22 +33,14 @@ The standard reference for (s, Q) policies is Silver, Pyke and Thomas (2017),
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_real, check_whole
+
 __all__ = ["daily_demand", "reorder_point_simulation", "simulation_summary",
            "suggest_reorder_point"]
-
-
-def _whole(value, name, *, low=0):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a whole number >= {low}; got {value!r} "
-                        f"({type(value).__name__})")
-    if not float(value).is_integer() or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}")
-    return int(value)
 
 
 def reorder_point_simulation(daily_demand, reorder_point, order_quantity, lead_time_days,
@@ -94,12 +86,12 @@ def reorder_point_simulation(daily_demand, reorder_point, order_quantity, lead_t
     >>> reorder_point_simulation([1, -2], 5, 8, 1, 10)
     Traceback (most recent call last):
     ...
-    ValueError: daily_demand must hold whole numbers >= 0; day 1 is -2
+    ValueError: daily_demand must hold whole numbers ≥ 0; day 1 is -2
     """
-    s = _whole(reorder_point, "reorder_point")
-    q = _whole(order_quantity, "order_quantity", low=1)
-    lead = _whole(lead_time_days, "lead_time_days", low=1)
-    stock = _whole(initial_stock, "initial_stock")
+    s = check_whole("reorder_point", reorder_point, 0)
+    q = check_whole("order_quantity", order_quantity, 1)
+    lead = check_whole("lead_time_days", lead_time_days, 1)
+    stock = check_whole("initial_stock", initial_stock, 0)
     if isinstance(daily_demand, (str, bytes)) or not hasattr(daily_demand, "__len__"):
         raise TypeError("daily_demand must be a sequence of whole numbers (a list, array or "
                         f"Series); got {type(daily_demand).__name__}")
@@ -107,7 +99,7 @@ def reorder_point_simulation(daily_demand, reorder_point, order_quantity, lead_t
     for day, d in enumerate(demand):
         if not np.isfinite(d) or d < 0 or not float(d).is_integer():
             shown = int(d) if np.isfinite(d) and float(d).is_integer() else float(d)
-            raise ValueError(f"daily_demand must hold whole numbers >= 0; day {day} is {shown}")
+            raise ValueError(f"daily_demand must hold whole numbers ≥ 0; day {day} is {shown}")
     demand = demand.astype(np.int64)
     n = len(demand)
     arrivals = np.zeros(n + lead + 1, dtype=np.int64)
@@ -221,9 +213,8 @@ def suggest_reorder_point(daily_demand, lead_time_days, z: float = 1.65) -> int:
     >>> suggest_reorder_point([4, 6, 5, 5], lead_time_days=4)        # + 1.65 × 0.82 × 2
     23
     """
-    lead = _whole(lead_time_days, "lead_time_days", low=1)
-    if isinstance(z, bool) or not isinstance(z, numbers.Real) or not 0 <= z <= 5:
-        raise ValueError(f"z must be a number from 0 to 5 (standard deviations); got {z!r}")
+    lead = check_whole("lead_time_days", lead_time_days, 1)
+    check_real("z", z, 0, 5, what="a number of standard deviations")
     d = np.asarray(daily_demand, dtype=float).ravel()
     if d.size < 2 or not np.isfinite(d).all():
         raise ValueError("daily_demand must hold at least two days of finite numbers")

@@ -52,9 +52,9 @@ def test_a_shorter_lead_time_helps_on_a_known_week():
 
 @pytest.mark.parametrize("args, error, phrase", [
     (([1, 2], -1, 5, 1, 0), ValueError, "reorder_point"),
-    (([1, 2], 1, 0, 1, 0), ValueError, "order_quantity must be a whole number >= 1"),
+    (([1, 2], 1, 0, 1, 0), ValueError, "order_quantity must be a whole number ≥ 1"),
     (([1, 2], 1, 5, 0, 0), ValueError, "lead_time_days"),
-    (([1, 2], 1, 5, 1.5, 0), ValueError, "lead_time_days"),
+    (([1, 2], 1, 5, 1.5, 0), TypeError, "lead_time_days must be a whole number"),
     (([1, 2], True, 5, 1, 0), TypeError, "reorder_point"),
     (("12", 1, 5, 1, 0), TypeError, "daily_demand"),
     (([1, 2.5], 1, 5, 1, 0), ValueError, "day 1 is 2.5"),
