@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the collected sheets "
                    "(new, or an earlier collection to update)")
     p.add_argument("--roster", metavar="CSV", help="class list with a 'Student ID' column "
-                   "(optional 'Name')")
+                   "(optional 'Name'), or Canvas's gradebook export as it is")
     p.add_argument("--max-sheet-mb", type=_megabytes, default=None, metavar="MB",
                    help="reject sheets larger than this (default 10)")
     p.add_argument("--times", metavar="CSV", help="submission times exported by the LMS (an id "
