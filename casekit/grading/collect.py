@@ -24,7 +24,8 @@ hands in can never move another student's grade, and collecting never deletes:
   LMS export) at most ``MAX_UNPACKED_BYTES`` (1 GB) are decompressed, per file given
   ``MAX_EXPORT_BYTES`` (8 GB); zips nest at most ``MAX_ZIP_DEPTH`` (4) deep; an inner zip
   is at most ``MAX_INNER_ZIP_BYTES`` (256 MB) and a zip lists at most ``MAX_ZIP_ENTRIES``
-  (50,000) entries (``too-large``, ``too-deep``; the rest of the run goes on).
+  (50,000) entries; a student has at most ``MAX_VERSIONS`` (500) distinct sheets kept
+  (``too-large``, ``too-deep``; the rest of the run goes on).
 - Zip entries under ``..``, absolute paths, dot-folders and ``__MACOSX`` are skipped,
   counted and listed; file names that are not UTF-8, special files (fifos, link loops)
   and notebooks handed in instead of sheets (``notebook-not-sheet``) are reported. Every
@@ -74,7 +75,7 @@ from casekit.grading.sheets import (MAX_SHEET_BYTES, Problem, Sheet, parse_sheet
                                     parse_timestamp, read_limited)
 
 __all__ = ["LMS_KEYS", "MARKER", "MAX_EXPORT_BYTES", "MAX_INNER_ZIP_BYTES", "MAX_UNPACKED_BYTES",
-           "MAX_ZIP_DEPTH",
+           "MAX_VERSIONS", "MAX_ZIP_DEPTH",
            "MAX_ZIP_ENTRIES", "CollectReport", "collect", "read_roster", "read_times"]
 
 MARKER = ".casekit-collect"
@@ -93,6 +94,8 @@ MAX_ZIP_DEPTH = 4
 MAX_INNER_ZIP_BYTES = 256 * 2 ** 20
 #: Entries of one zip, and bytes of its central directory (read into memory by zipfile).
 MAX_ZIP_ENTRIES = 50_000
+#: Distinct sheets kept for one student (a term of re-uploads is a few dozen).
+MAX_VERSIONS = 500
 _MAX_DIRECTORY_BYTES = 8 * 2 ** 20
 _SPOOL_BYTES = 2 ** 20
 _CHUNK = 2 ** 16
@@ -668,8 +671,8 @@ class _Intake:
             self.problem("warning", "not-on-roster", label,
                          f"collected as {student!r}, but this student is not on the roster{hint}",
                          student)
-        self.report.collected.setdefault(student, []).append(label)
-        self.keep(sheet, data, label, any(_LATE.search(level) for level in levels))
+        if self.keep(sheet, data, label, any(_LATE.search(level) for level in levels)):
+            self.report.collected.setdefault(student, []).append(label)
 
     def suggestion(self, student: str) -> str:
         """"; did you mean …?" when ``student`` is off the roster but close to a roster id."""
@@ -684,10 +687,16 @@ class _Intake:
         name = self.roster[close[0]]
         return f"; did you mean {close[0]}{f' ({name})' if name else ''}? (a mistyped id)"
 
-    def keep(self, sheet: Sheet, data: bytes, label: str, late: bool) -> None:
-        """Store the upload as a version of its student (once per distinct content)."""
+    def keep(self, sheet: Sheet, data: bytes, label: str, late: bool) -> bool:
+        """Store the upload as a version of its student (once per distinct content); False
+        if the student already has too many."""
         versions = self.load(sheet.student)
         version = versions.get(sheet.sha256)
+        if version is None and len(versions) >= MAX_VERSIONS:
+            self.problem("error", "too-large", label, f"{sheet.student} already has "
+                         f"{len(versions)} different sheets kept (the limit is {MAX_VERSIONS}); "
+                         "this one is not kept", sheet.student)
+            return False
         if version is None:
             version = _Version(sheet.sha256, max((v.seq for v in versions.values()), default=0) + 1,
                                [], new=True)
@@ -701,6 +710,7 @@ class _Intake:
             self.report.kept += 1
             self.rows.append(["kept", sheet.student, label, f"already kept ({version.file})"])
         version.saw(label, self.times.get(sheet.student), late)
+        return True
 
     def load(self, student: str) -> dict[str, _Version]:
         """The versions already kept for ``student`` (an older collection's sheet and files
