@@ -2,9 +2,12 @@
 
 A page opens with a summary a student reads in a minute: the total, the points per
 chapter, late days and the points they cost, the late policy in words, the student's own
-deadlines and the free-text answers still waiting for a mark. Below it, one folded
-section per chapter; in each, the exercises to review (wrong, partly right, waiting)
-come first and open. An exercise shows the points, the answer that counted (a table
+deadlines and whether the answer key is shown, and the free-text answers still waiting
+for a mark. Below it, one section per chapter (open when it has work to review); in
+each, the exercises to review (wrong, partly right, waiting) come first — open when
+there are six or fewer on the page, else folded under a one-line title — then the right
+ones, then one folded group of those not attempted. An exercise shows the points, the
+answer that counted (a table
 answer as a table, its wrong cells marked once the key may be shown) and the checker's
 comment, the instructor's comment, the hints in order and — only after the student's
 OWN deadline (an extension moves it) — the expected answer on the student's data and
