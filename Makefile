@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
+BOOK_STAMP := $(VENV)/.installed-book
 OPEN   ?= notebooks/00-what-is-crm.ipynb
 PORT   ?= 8888
 IP     ?= localhost
 NB     ?= notebooks/*.ipynb exercises/*.ipynb
 export PYTHONHASHSEED := 0
 
-.PHONY: help lab test execute bench my-exercises clean
+.PHONY: help lab test execute bench my-exercises book clean
 
 help:
 	@echo "make lab      open the workbook in JupyterLab (OPEN=notebooks/<chapter>.ipynb to pick one;"
@@ -21,6 +22,7 @@ help:
 	@echo "make execute  re-run notebooks in place and store their outputs (NB=<files> to pick)"
 	@echo "make bench    run the benchmarks in benchmarks/"
 	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (never overwrites)"
+	@echo "make book     build the static book (no Jupyter needed to read it): open book/_build/html/index.html"
 	@echo "make clean    remove .venv"
 
 # students get the workbook only (make lab); the test tools come with make test
@@ -34,13 +36,18 @@ $(STAMP): $(LAB_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,hub]'
 	@touch $(STAMP)
 
+# the static book: Sphinx + myst-nb + sphinx-book-theme (the [book] extra), built offline
+$(BOOK_STAMP): $(LAB_STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[book]'
+	@touch $(BOOK_STAMP)
+
 # Lab serves the whole workbook (chapters reach their problem sets) and opens OPEN; the
 # link it prints opens OPEN too, for a browser on another machine (SSH, WSL, containers)
 lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(OPEN) \
 	  --port=$(PORT) --ip=$(IP) $(if $(NO_BROWSER),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP)
+test: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/python -m pytest
 
 execute: $(LAB_STAMP)
@@ -57,6 +64,10 @@ my-exercises: $(LAB_STAMP)
 	  if [ -e "my-exercises/$$name" ]; then echo "kept my-exercises/$$name (your work: delete it for a fresh copy)"; \
 	  else $(BIN)/casekit release "$$f" --out my-exercises >/dev/null && echo "wrote my-exercises/$$name"; fi; \
 	done
+
+book: $(BOOK_STAMP)
+	$(BIN)/python -m sphinx -b html -q book book/_build/html
+	@echo "The book: open book/_build/html/index.html in a browser"
 
 clean:
 	rm -rf $(VENV)
