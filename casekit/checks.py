@@ -219,21 +219,27 @@ def check_fraction(name, value, low=0, high=1, *, low_open=False, optional=False
     return frac
 
 
-def check_frame(frame, name, *required, nonempty=False, **named) -> None:
+def check_frame(frame, name, *required, nonempty=False, made_by=None, **named) -> None:
     """``frame`` must be a DataFrame holding the ``required`` columns and the columns that
     column arguments name (``customer="cust_id"``; ``None`` means not used); with
-    ``nonempty``, at least one row.
+    ``nonempty``, at least one row. ``made_by`` names the function whose result is expected.
 
     >>> check_frame([1, 2], "transactions")
     Traceback (most recent call last):
     ...
     TypeError: transactions must be a pandas DataFrame, got list
+    >>> check_frame(pd.DataFrame({"x": [1]}), "table", "kind", made_by="swot()")
+    Traceback (most recent call last):
+    ...
+    ValueError: table has no column 'kind' (make it with swot()); its columns are ['x']
     """
+    source = f" (make it with {made_by})" if made_by else ""
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+        raise TypeError(f"{name} must be a pandas DataFrame{source}, got {type(frame).__name__}")
     for col in required:
         if col not in frame.columns:
-            raise ValueError(f"{name} has no column {col!r}; its columns are {list(frame.columns)}")
+            raise ValueError(f"{name} has no column {col!r}{source}; its columns are "
+                             f"{list(frame.columns)}")
     for arg, col in named.items():
         if col is not None and col not in frame.columns:
             raise ValueError(f"{name} has no column {col!r} (the {arg} column); its columns are "

@@ -24,11 +24,12 @@ Management*):
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from casekit.checks import check_frame, check_real
 
 __all__ = ["KINDS", "KIND_NAMES", "TOWS_QUADRANTS", "FactorMatrix", "swot", "swot_grid",
            "ife", "efe", "ie_cell", "plot_ie", "tows", "tows_grid"]
@@ -61,22 +62,9 @@ def _kind(value, where: str) -> str:
     return key
 
 
-def _optional_number(value, name: str, where: str):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return np.nan
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{where}: {name} must be a finite number, got {value!r}")
-    return float(value)
-
-
 def _records(factors) -> list[dict]:
     if isinstance(factors, pd.DataFrame):
-        missing = [c for c in ("kind", "factor") if c not in factors.columns]
-        if missing:
-            raise ValueError(f"factors needs the columns 'kind' and 'factor'; it has "
-                             f"{list(factors.columns)}")
+        check_frame(factors, "factors", "kind", "factor")
         return factors.to_dict("records")
     if isinstance(factors, (str, bytes, dict)) or not hasattr(factors, "__iter__"):
         raise TypeError("factors must be a DataFrame or a list of rows such as "
@@ -135,8 +123,8 @@ def swot(factors) -> pd.DataFrame:
         if factor.casefold() in seen:
             raise ValueError(f"{where}: the factor {factor!r} is listed twice")
         seen.add(factor.casefold())
-        weight = _optional_number(raw.get("weight"), "weight", where)
-        rating = _optional_number(raw.get("rating"), "rating", where)
+        weight = check_real(f"{where}: weight", raw.get("weight"), optional=True)
+        rating = check_real(f"{where}: rating", raw.get("rating"), optional=True)
         if not np.isnan(weight) and not 0 <= weight <= 1:
             raise ValueError(f"{where}: weight must be a share between 0 and 1, got {weight:g}")
         evidence = raw.get("evidence")
@@ -153,13 +141,7 @@ def swot(factors) -> pd.DataFrame:
 
 
 def _table(table, name="table") -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{name} must be the DataFrame that swot() returns, got "
-                        f"{type(table).__name__}")
-    missing = [c for c in ("kind", "factor") if c not in table.columns]
-    if missing:
-        raise ValueError(f"{name} needs the columns 'kind' and 'factor' (build it with swot()); "
-                         f"it has {list(table.columns)}")
+    check_frame(table, name, "kind", "factor", made_by="swot()")
     return swot(table[[c for c in _COLUMNS if c in table.columns]])
 
 
@@ -295,12 +277,8 @@ _IE_STRATEGY = {"I": "grow and build", "II": "grow and build", "IV": "grow and b
 def _total(value, name) -> float:
     if isinstance(value, FactorMatrix):
         value = value.total
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a total weighted score (a number from 1 to 4) or what "
-                        f"{name}() returns, got {value!r}")
-    if not 1 <= value <= 4:
-        raise ValueError(f"{name} must lie between 1 and 4 (a total weighted score), got {value!r}")
-    return float(value)
+    return check_real(name, value, 1, 4, what=f"a total weighted score (a number from 1 to 4) "
+                                             f"or what {name}() returns")
 
 
 def ie_cell(ife_total, efe_total) -> tuple[str, str]:
@@ -324,7 +302,7 @@ def ie_cell(ife_total, efe_total) -> tuple[str, str]:
     >>> ie_cell(2.5, 4.5)
     Traceback (most recent call last):
     ...
-    ValueError: efe_total must lie between 1 and 4 (a total weighted score), got 4.5
+    ValueError: efe_total must be ≥ 1 and ≤ 4, got 4.5
     """
     i, e = _total(ife_total, "ife_total"), _total(efe_total, "efe_total")
     col = 0 if i >= 3 else 1 if i >= 2 else 2
@@ -465,8 +443,7 @@ def tows_grid(strategies: pd.DataFrame) -> pd.DataFrame:
     >>> grid.loc["strengths", "threats"], grid.loc["weaknesses", "opportunities"]
     ('ST: Match the cut', 'WO: —')
     """
-    if not isinstance(strategies, pd.DataFrame) or not {"quadrant", "strategy"} <= set(strategies):
-        raise TypeError("strategies must be the DataFrame that tows() returns")
+    check_frame(strategies, "strategies", "quadrant", "strategy", made_by="tows()")
     cells = {q: f"{q}: " + (" · ".join(strategies.loc[strategies["quadrant"] == q, "strategy"])
                             or "—") for q in TOWS_QUADRANTS}
     return pd.DataFrame([[cells["SO"], cells["ST"]], [cells["WO"], cells["WT"]]],

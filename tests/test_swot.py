@@ -88,7 +88,7 @@ def test_missing_weights_or_side_are_explained():
         S.ife(S.swot([("S", "Low prices")]))
     with pytest.raises(ValueError, match="no external factors"):
         S.efe(S.swot([("S", "Low prices", 1.0, 4)]))
-    with pytest.raises(TypeError, match="table must be the DataFrame that swot"):
+    with pytest.raises(TypeError, match=r"table must be a pandas DataFrame \(make it with swot\(\)\)"):
         S.ife([("S", "Low prices", 1.0, 4)])
 
 
@@ -115,7 +115,7 @@ def test_swot_orders_and_normalises():
     ([("S",)], TypeError, r"give \(kind, factor"),
     ([], ValueError, "factors is empty"),
     ("S: low prices", TypeError, "factors must be a DataFrame or a list"),
-    (pd.DataFrame({"type": ["S"]}), ValueError, "needs the columns 'kind' and 'factor'"),
+    (pd.DataFrame({"type": ["S"]}), ValueError, "factors has no column 'kind'"),
     ([{"kind": "S", "factor": "a", "colour": "red"}], ValueError, r"unknown field\(s\) \['colour'\]"),
 ])
 def test_bad_factors_are_explained(factors, error, message):
@@ -148,7 +148,7 @@ def test_ie_matrix_nine_cells(ife_total, efe_total, cell, advice):
 def test_ie_cell_takes_factor_matrices_and_rejects_bad_totals():
     t = hand_table()
     assert S.ie_cell(S.ife(t), S.efe(t)) == ("V", "hold and maintain")
-    with pytest.raises(ValueError, match="ife_total must lie between 1 and 4"):
+    with pytest.raises(ValueError, match="ife_total must be ≥ 1 and ≤ 4"):
         S.ie_cell(0.5, 2)
     with pytest.raises(TypeError, match="efe_total must be a total weighted score"):
         S.ie_cell(2, "high")
