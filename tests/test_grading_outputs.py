@@ -189,6 +189,11 @@ def test_feedback_page_opens_with_a_summary_and_shows_tables_as_tables(graded, c
     index = (course / "fb" / "index.html").read_text(encoding="utf-8")
     assert '<a href="s1.html">Ann</a></td><td><code>s1</code></td>' in index
     assert '<td class="num">8 / 9</td><td class="num">1</td>' in index
+    write_feedback(graded, course / "fb", students=["s2"], when=after)      # one page again:
+    index = (course / "fb" / "index.html").read_text(encoding="utf-8")  # the index keeps everyone
+    assert '<a href="s1.html">Ann</a>' in index and '<a href="s4.html">@Dee</a>' in index
+    write_feedback(graded, course / "fb2", students=["s2"], when=after)
+    assert "Ann <small>(no page yet)</small>" in (course / "fb2" / "index.html").read_text("utf-8")
 
 
 def test_a_page_with_many_exercises_to_review_folds_them_all_with_a_title_line(course):

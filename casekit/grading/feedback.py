@@ -14,7 +14,8 @@ OWN deadline (an extension moves it) — the expected answer on the student's da
 the explanation. Pages come from jinja2 templates with autoescape
 (:mod:`casekit.grading.pages`); Markdown goes through :func:`casekit.markup.to_html`.
 An answer that cannot be shown says so in its box and never stops the page or the class.
-``index.html`` lists every student by name and id with their total.
+``index.html`` lists every student of the gradebook by name and id with their total,
+linked to their page when it has been written (``students=`` writes only some).
 
 Example::
 
@@ -106,10 +107,11 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
                                     settings.late_penalty, deadlines, reveal, when)
             pages.append(atomic_write(out / f"{student}.html", render("feedback.html", **context)))
     maximum = sum(ex["points"] for ex in exercises)
-    rows = [{"student": printable(s), "name": printable(roster[s]["name"]), "href": quote(f"{s}.html"),
+    rows = [{"student": printable(s), "name": printable(roster[s]["name"]),    # everyone, linked
+             "href": quote(f"{s}.html") if (out / f"{s}.html").is_file() else "",  # if a page is there
              "total": sum(r["points"] for r in scores.get(s, {}).values()), "maximum": maximum,
              "pending": sum(r["status"] == "pending" for r in scores.get(s, {}).values())}
-            for s in sorted(wanted)]
+            for s in sorted(roster) if STUDENT_ID.match(s)]
     atomic_write(out / "index.html", render(
         "index.html", title="Feedback pages", rows=rows,
         note=f"{len(rows)} student(s). To mark: free-text answers waiting for your mark."))
