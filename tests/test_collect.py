@@ -271,7 +271,8 @@ def test_lms_submission_times_and_late_flags_are_stamped_on_every_attempt(course
     # a later export: the earlier attempt keeps its earlier time, the new one gets the new time
     (raw / "canvas.zip").write_bytes(zip_bytes({f"annlee_1234_5679_{ANN}.json": sheet_text(
         ANN, ann + [attempt("test.single", "A", "2026-12-05T10:00:00Z")])}))
-    times.write_text(f"SIS User ID,Submitted at\n{ANN},2026-12-05T12:00:00Z\n", encoding="utf-8")
+    times.write_text(f"SIS User ID,Submitted at\n{ANN.upper()},2026-12-05T12:00:00Z\n",
+                     encoding="utf-8")                              # an LMS that upper-cases ids
     collect([raw], out, roster=roster(course), times=times)
     assert [x["handed_in"] for x in collected(out, ANN)] == ["2026-12-01T12:00:00Z",
                                                              "2026-12-05T12:00:00Z"]

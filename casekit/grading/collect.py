@@ -427,7 +427,8 @@ class _Intake:
 
     def __init__(self, out: Path, roster: dict[str, str], times: dict[str, dt.datetime],
                  max_bytes: int):
-        self.out, self.roster, self.times, self.max_bytes = out, roster, times, max_bytes
+        self.out, self.roster, self.max_bytes = out, roster, max_bytes
+        self.times = {s.casefold(): when for s, when in times.items()}   # LMS ids: any case
         self.report = CollectReport(out=out)
         self.bank = _bank_ids()
         self.rows: list[list[str]] = []                  # manifest: status, student, file, detail
@@ -709,7 +710,7 @@ class _Intake:
         else:
             self.report.kept += 1
             self.rows.append(["kept", sheet.student, label, f"already kept ({version.file})"])
-        version.saw(label, self.times.get(sheet.student), late)
+        version.saw(label, self.times.get(sheet.student.casefold()), late)
         return True
 
     def load(self, student: str) -> dict[str, _Version]:
