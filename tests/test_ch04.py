@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from casekit.baskets import Itemset, association_rules, frequent_itemsets, read_baskets
+from casekit import segments
 from casekit.solutions import ch04
 
 CHAPTER = "04"
@@ -77,8 +78,12 @@ def test_segment_is_young_fathers_on_thursday_to_saturday_evenings(shop):
     assert (fits.to_numpy() == seg).all()
 
 
-def test_the_planted_segment_rule_is_strong_inside_and_below_chance_outside(shop):
-    context = ch04.rule_by_context(shop)
+def test_the_chapter_segment_is_the_answer_keys_segment(shop):
+    assert (segments.segment_trips(shop) == ch04.young_father_evening(shop)).all()
+
+
+def test_the_planted_segment_rule_is_strong_inside_and_weak_outside(shop):
+    context = segments.rule_by_context(shop)
     inside = context.loc["young fathers, Thu–Sat 17:00–21:00"]
     outside = context.loc["outside that segment"]
     overall = context.loc["all trips"]
@@ -87,14 +92,35 @@ def test_the_planted_segment_rule_is_strong_inside_and_below_chance_outside(shop
     assert overall["confidence"] < 0.3 and outside["lift"] < 1
     assert inside["trips"] + outside["trips"] == overall["trips"] == len(shop.transactions)
     assert ch04.mistake_segment_friday_to_sunday(shop) != pytest.approx(inside["confidence"])
+    assert ch04.mistake_segment_hours_inclusive(shop) != pytest.approx(inside["confidence"])
+    # the young fathers' other trips keep only the weak lift big baskets give any pair ...
+    other = context.loc["young fathers at other times"]
+    assert 1 < other["lift"] < 1.6 and other["confidence"] < 0.15
+    # ... and the pooled outside lift is below 1 only because it mixes households (Simpson)
+    by_household = segments.rule_by_group(shop, "diapers", "beer",
+                                          where=~segments.segment_trips(shop))
+    buyers = by_household.drop("all")
+    assert (buyers.loc[buyers["antecedent trips"] >= 100, "lift"] > 1).all()
+    assert by_household.loc["all", "lift"] == pytest.approx(outside["lift"])
+
+
+def test_segment_arguments_are_checked(shop):
+    with pytest.raises(ValueError, match="days"):
+        segments.segment_trips(shop, days=(7,))
+    with pytest.raises(ValueError, match="hours"):
+        segments.segment_trips(shop, hours=(21, 17))
+    with pytest.raises(ValueError, match="caviar"):
+        segments.rule_by_context(shop, "caviar", "beer")
+    with pytest.raises(ValueError, match="postcode"):
+        segments.rule_by_group(shop, "diapers", "beer", by="postcode")
 
 
 def test_lift_recovers_most_planted_rules(pair_rules, shop):
-    found = ch04.compare_with_truth(pair_rules, shop.truth.associations)
+    found = segments.compare_with_truth(pair_rules, shop.truth.associations)
     assert found.index.tolist() == [f"{a} => {c}" for a, c in zip(
         shop.truth.associations["antecedent"], shop.truth.associations["consequent"])]
     assert found["lift"].notna().all()
-    ranking = ch04.lift_ranking(pair_rules, shop.truth.associations)
+    ranking = segments.lift_ranking(pair_rules, shop.truth.associations)
     assert ranking["pair"].is_unique and ranking["lift"].is_monotonic_decreasing
     assert len(ranking) == len(pair_rules) // 2
     # the store-wide rules planted with a strong probability are near the top ...
@@ -114,6 +140,8 @@ def test_stockout_policy_and_its_mistakes(shop):
     sim = reorder_point_simulation(demand, **policy)
     assert ch04.diaper_stockout_days(shop) == sim["stockout"].sum() > 0
     assert ch04.mistake_stockout_lost_units(shop) == sim["lost"].sum()
+    rounded = ch04.stock_policy(demand, rounding=round)
+    assert rounded["reorder_point"] == round(7 * demand.mean())
 
 
 # --------------------------------------------------------------------------- the bank

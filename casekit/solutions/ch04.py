@@ -7,9 +7,8 @@ pandas on its ``lines``, ``transactions`` and ``customers`` tables (and
 whose names start with ``mistake_`` compute a *typical wrong* answer, so the checker can
 recognise it and say what went wrong.
 
-Two helpers are also used by the chapter notebook: :func:`young_father_evening` marks the
-trips of the folklore segment, and :func:`rule_by_context` measures one rule inside and
-outside it; :func:`compare_with_truth` lines mined rules up against the planted ones.
+:func:`young_father_evening` marks the trips of the folklore segment independently of
+:func:`casekit.segments.segment_trips`, which the chapter uses (a test holds them equal).
 
 The examples run on a tiny retailer of ten trips:
 
@@ -26,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "compare_with_truth", "diaper_stockout_days", "diapers_beer_confidence", "lift_ranking",
-    "diapers_beer_lift", "diapers_beer_support", "frequent_pairs", "planted_rules",
-    "rule_by_context", "segment_confidence", "stock_policy", "tiny_retailer",
-    "young_father_evening",
+    "diaper_stockout_days", "diapers_beer_confidence", "diapers_beer_lift",
+    "diapers_beer_support", "frequent_pairs", "planted_rules", "segment_confidence",
+    "stock_policy", "tiny_retailer", "young_father_evening",
 ]
 
 #: The segment of the folklore: young fathers on Thursday–Saturday evenings.
@@ -97,7 +95,7 @@ def _rule(has_a: np.ndarray, has_c: np.ndarray) -> dict:
             "lift": confidence / share_c if n_a and n_c else float("nan")}
 
 
-def young_father_evening(retailer, days=SEGMENT_DAYS) -> np.ndarray:
+def young_father_evening(retailer, days=SEGMENT_DAYS, hours=SEGMENT_HOURS) -> np.ndarray:
     """One boolean per trip of ``transactions``: a young father's Thu–Sat evening trip?
 
     A young father is a customer with ``household == "young family"`` and ``sex == "M"``;
@@ -111,7 +109,7 @@ def young_father_evening(retailer, days=SEGMENT_DAYS) -> np.ndarray:
     c = retailer.customers.set_index("customer")
     father = ((c["household"] == "young family") & (c["sex"] == "M")).reindex(t["customer"])
     stamp = t["timestamp"]
-    evening = stamp.dt.hour.between(SEGMENT_HOURS[0], SEGMENT_HOURS[1] - 1)
+    evening = stamp.dt.hour.between(hours[0], hours[1] - 1)
     return father.to_numpy(dtype=bool) & stamp.dt.day_of_week.isin(days).to_numpy() \
         & evening.to_numpy()
 
@@ -121,107 +119,6 @@ def _young_fathers(retailer) -> np.ndarray:
     c = retailer.customers.set_index("customer")
     father = (c["household"] == "young family") & (c["sex"] == "M")
     return father.reindex(t["customer"]).to_numpy(dtype=bool)
-
-
-def rule_by_context(retailer, antecedent: str = "diapers", consequent: str = "beer"
-                    ) -> pd.DataFrame:
-    """One rule measured in four groups of trips: all, the segment, outside it, and
-    young fathers at other times.
-
-    Confidence and lift are computed *within* each group: lift compares the rule's
-    confidence with the consequent's share of that group's baskets.
-
-    >>> rule_by_context(tiny_retailer())[["trips", "both", "confidence", "lift"]].round(2)
-                                         trips  both  confidence  lift
-    context
-    all trips                               10     3        0.60  1.20
-    young fathers, Thu–Sat 17:00–21:00       3     2        0.67  1.00
-    outside that segment                     7     1        0.50  1.17
-    young fathers at other times             1     1        1.00  1.00
-    """
-    has_a, has_c = _has(retailer, antecedent), _has(retailer, consequent)
-    segment = young_father_evening(retailer)
-    fathers = _young_fathers(retailer)
-    groups = {
-        "all trips": np.ones(len(segment), dtype=bool),
-        "young fathers, Thu–Sat 17:00–21:00": segment,
-        "outside that segment": ~segment,
-        "young fathers at other times": fathers & ~segment,
-    }
-    rows = {name: _rule(has_a[m], has_c[m]) for name, m in groups.items()}
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "context"
-    return out
-
-
-def compare_with_truth(rules: pd.DataFrame, associations: pd.DataFrame) -> pd.DataFrame:
-    """The planted rules next to what the miner found for them.
-
-    ``rules`` comes from :func:`casekit.baskets.association_rules` (single-item rules);
-    ``associations`` is ``retailer.truth.associations``. Each planted rule gets its mined
-    support, confidence and lift, and its **rank** by lift among all mined rules (1 = the
-    highest; a rule and its reverse share a lift, so ranks go in steps of two). A planted
-    rule the miner did not report (below its thresholds) has missing metrics.
-    """
-    from casekit.baskets import Itemset
-
-    key = {(a, c): i for i, (a, c) in enumerate(zip(rules["antecedent"], rules["consequent"]))}
-    rank = rules["lift"].rank(ascending=False, method="min").to_numpy()
-    out = []
-    for row in associations.itertuples(index=False):
-        pos = key.get((Itemset([row.antecedent]), Itemset([row.consequent])))
-        found = rules.iloc[pos] if pos is not None else None
-        out.append({
-            "rule": f"{row.antecedent} => {row.consequent}",
-            "applies to": row.applies_to,
-            "planted probability": row.probability,
-            "support": np.nan if found is None else found["support"],
-            "confidence": np.nan if found is None else found["confidence"],
-            "lift": np.nan if found is None else found["lift"],
-            "lift rank": pd.NA if found is None else int(rank[pos]),
-        })
-    table = pd.DataFrame(out).set_index("rule")
-    table["lift rank"] = table["lift rank"].astype("Int64")
-    return table
-
-
-def lift_ranking(rules: pd.DataFrame, associations: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of items ranked by lift, one row per pair, marked when the pair was planted.
-
-    ``rules`` comes from :func:`casekit.baskets.association_rules` with ``max_len=2`` (a
-    pair appears there twice, A ⇒ C and C ⇒ A, with the same lift and support);
-    ``associations`` is ``retailer.truth.associations``.
-
-    >>> from casekit.baskets import read_baskets, association_rules
-    >>> rules = association_rules(read_baskets(tiny_retailer().lines, basket="trip"),
-    ...                           min_support=0.1, min_confidence=0.1, max_len=2)
-    >>> planted = pd.DataFrame({"antecedent": ["cereal"], "consequent": ["milk"]})
-    >>> lift_ranking(rules, planted).round(2)
-                 pair  support  lift  planted
-    0  beer & diapers      0.3   1.2    False
-    1   cereal & milk      0.1   1.0     True
-    2     beer & milk      0.2   0.8    False
-    3  diapers & milk      0.2   0.8    False
-    """
-    planted_ways = set(zip(associations["antecedent"], associations["consequent"]))
-    planted = {frozenset(way) for way in planted_ways}
-    seen, rows = set(), []
-    for a, c, support, lift in zip(rules["antecedent"], rules["consequent"], rules["support"],
-                                   rules["lift"]):
-        if len(a) != 1 or len(c) != 1:
-            continue
-        (x,), (y,) = a, c
-        key = frozenset((x, y))
-        if key in seen:
-            continue
-        seen.add(key)
-        # name the pair the way it was planted, else in its more confident direction
-        first, second = (y, x) if (y, x) in planted_ways else (x, y)
-        rows.append({"pair": f"{first} & {second}", "support": float(support),
-                     "lift": float(lift), "planted": key in planted})
-    out = pd.DataFrame(rows, columns=["pair", "support", "lift", "planted"])
-    return out.sort_values(["lift", "pair"], ascending=[False, True], kind="stable") \
-        .reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- beer & diapers
@@ -322,6 +219,19 @@ def mistake_segment_friday_to_sunday(retailer) -> float:
     return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
 
 
+def mistake_segment_hours_inclusive(retailer) -> float:
+    """Wrong on purpose: trips starting from 17:00 to 21:59 (``hour.between(17, 21)``
+    includes the hour 21), one hour more than 17:00–20:59.
+
+    >>> shop = tiny_retailer()
+    >>> shop.transactions.loc[2, "timestamp"] = pd.Timestamp("2024-01-18 21:15")
+    >>> segment_confidence(shop), round(mistake_segment_hours_inclusive(shop), 4)
+    (1.0, 0.6667)
+    """
+    m = young_father_evening(retailer, hours=(SEGMENT_HOURS[0], SEGMENT_HOURS[1] + 1))
+    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+
+
 # --------------------------------------------------------------------------- mining
 def _baskets(retailer):
     from casekit.baskets import read_baskets
@@ -391,7 +301,7 @@ def _stock_demand(retailer, drop_zero_days=False, count_trips=False) -> pd.Serie
     return demand[demand > 0] if drop_zero_days else demand
 
 
-def stock_policy(demand: pd.Series) -> dict:
+def stock_policy(demand: pd.Series, rounding=math.ceil) -> dict:
     """The exercise's policy for this demand: reorder point = mean daily demand × the
     7-day lead time, order quantity = 14 days of demand (both rounded up to whole units),
     and a full order on the shelf on the first day.
@@ -400,15 +310,15 @@ def stock_policy(demand: pd.Series) -> dict:
     {'reorder_point': 35, 'order_quantity': 70, 'lead_time_days': 7, 'initial_stock': 70}
     """
     mean = float(demand.mean())
-    q = math.ceil(round(COVER_DAYS * mean, 9))
-    return {"reorder_point": math.ceil(round(LEAD_TIME_DAYS * mean, 9)), "order_quantity": q,
+    q = int(rounding(round(COVER_DAYS * mean, 9)))
+    return {"reorder_point": int(rounding(round(LEAD_TIME_DAYS * mean, 9))), "order_quantity": q,
             "lead_time_days": LEAD_TIME_DAYS, "initial_stock": q}
 
 
-def _stockouts(demand, column="stockout") -> int:
+def _stockouts(demand, column="stockout", rounding=math.ceil) -> int:
     from casekit.replenish import reorder_point_simulation
 
-    sim = reorder_point_simulation(demand, **stock_policy(demand))
+    sim = reorder_point_simulation(demand, **stock_policy(demand, rounding))
     return int(sim[column].sum())
 
 
@@ -435,6 +345,16 @@ def mistake_stockout_sale_days_only(retailer) -> int:
     """Wrong on purpose: only the days with a sale simulated (days without one dropped,
     so time runs faster than the lead time assumes)."""
     return _stockouts(_stock_demand(retailer, drop_zero_days=True))
+
+
+def mistake_stockout_rounded(retailer) -> int:
+    """Wrong on purpose: reorder point and order quantity rounded to the nearest unit
+    instead of **up** (a reorder point rounded down covers less than the lead-time demand).
+
+    >>> stock_policy(pd.Series([4, 5, 6, 4]), rounding=round)["reorder_point"]   # 7 × 4.75
+    33
+    """
+    return _stockouts(_stock_demand(retailer), rounding=round)
 
 
 def mistake_stockout_trips(retailer) -> int:
