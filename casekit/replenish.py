@@ -1,7 +1,7 @@
 """Automatic replenishment: a reorder-point policy simulated day by day.
 
-Chapter 4 (Walmart) tells how RFID tags and point-of-sale scanning let a store
-order from its supplier automatically when stock runs low. The simplest such rule is
+Chapter 4 (Walmart) tells how point-of-sale data let a store order from its supplier
+automatically when stock runs low (RFID's part is keeping the stock records true). The simplest such rule is
 the **reorder point** (s, Q) policy: at the close of every day, if the *inventory
 position* (stock on the shelf plus units already ordered) is at or below the reorder
 point ``s``, order ``Q`` more units; they arrive ``lead_time_days`` later.
