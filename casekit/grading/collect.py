@@ -30,6 +30,9 @@ hands in can never move another student's grade, and collecting never deletes:
   counted and listed; file names that are not UTF-8, special files (fifos, link loops)
   and notebooks handed in instead of sheets (``notebook-not-sheet``) are reported. Every
   label shown or written passes through :func:`casekit.grading.common.printable`.
+- A sheet whose student is off the roster but close to a roster id (``s2026-39`` for
+  ``s2026-039``) is reported with a suggestion ("did you mean …?") and never taken for,
+  or merged with, that roster student.
 
 ``out/collect-report.csv`` lists every file with what happened to it.
 
@@ -37,7 +40,7 @@ hands in can never move another student's grade, and collecting never deletes:
 submission times, see :func:`read_times`), every attempt in ``out/<student>.json`` carries
 ``"handed_in": "<ISO time, UTC, ending in Z>"`` — the LMS time of the earliest upload that
 contained that attempt, when known — and ``"lms_late": true`` when that upload's Canvas
-file name said ``_LATE_``. Collect first strips both keys from every incoming attempt
+file name (or an enclosing folder or zip) said ``_LATE_`` (with or without ``times``). Collect first strips both keys from every incoming attempt
 (``forged-fields``), so only collect writes them; the grader may trust them only in a
 folder holding collect's marker file ``.casekit-collect``. A times file describes one LMS
 export: give it in the run that collects that export, and collect e-mailed late sheets
