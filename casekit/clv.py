@@ -36,12 +36,11 @@ customer
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_frame, check_number
+from casekit.checks import check_frame, check_number, check_seed, check_whole
 
 __all__ = ["BetaGeoModel", "GammaGammaModel", "lifetime_value", "simulate_summary",
            "summarize_transactions"]
@@ -186,14 +185,8 @@ def summarize_transactions(transactions: pd.DataFrame, customer: str = "customer
 # --------------------------------------------------------------------------- checks
 def _summary_arrays(summary, *, monetary=False):
     """Validated (frequency, recency, T[, monetary_value]) float arrays from a summary."""
-    if not isinstance(summary, pd.DataFrame):
-        raise TypeError(f"summary must be a pandas DataFrame (see summarize_transactions), "
-                        f"got {type(summary).__name__}")
     cols = ["frequency", "recency", "T"] + (["monetary_value"] if monetary else [])
-    missing = [c for c in cols if c not in summary.columns]
-    if missing:
-        raise ValueError(f"summary has no column {missing[0]!r}; it needs {cols} (as made by "
-                         f"summarize_transactions), and has {list(summary.columns)}")
+    check_frame(summary, "summary", *cols, made_by="summarize_transactions")
     if len(summary) == 0:
         raise ValueError("summary is empty: there are no customers")
     arrays = []
@@ -586,15 +579,8 @@ class GammaGammaModel(_Model):
 
     @staticmethod
     def _spend_arrays(summary):
-        if not isinstance(summary, pd.DataFrame):
-            raise TypeError(f"summary must be a pandas DataFrame (see summarize_transactions), "
-                            f"got {type(summary).__name__}")
-        missing = [c for c in ("frequency", "monetary_value") if c not in summary.columns]
-        if missing:
-            raise ValueError(f"summary has no column {missing[0]!r}; Gamma-Gamma needs "
-                             f"'frequency' and 'monetary_value' (as made by "
-                             f"summarize_transactions with value=...), and it has "
-                             f"{list(summary.columns)}")
+        check_frame(summary, "summary", "frequency", "monetary_value",
+                    made_by="summarize_transactions with value=...")
         frame = pd.DataFrame({"frequency": summary["frequency"], "recency": 0.0, "T": 0.0,
                               "monetary_value": summary["monetary_value"]}, index=summary.index)
         x, _, _, z = _summary_arrays(frame, monetary=True)
@@ -698,8 +684,7 @@ def lifetime_value(bgnbd: BetaGeoModel, gg: GammaGammaModel, summary: pd.DataFra
     for name, model, cls in (("bgnbd", bgnbd, BetaGeoModel), ("gg", gg, GammaGammaModel)):
         if not isinstance(model, cls):
             raise TypeError(f"{name} must be a {cls.__name__}, got {type(model).__name__}")
-    if not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool) or horizon < 1:
-        raise ValueError(f"horizon must be a whole number of periods ≥ 1, got {horizon!r}")
+    horizon = check_whole("horizon", horizon, 1, what="a whole number of periods")
     d = float(check_number("discount_rate", discount_rate, -1, low_open=True))
     step = float(check_number("period", period, 0, low_open=True))
     keep = check_number("margin", margin, 0, 1)
@@ -738,9 +723,7 @@ def simulate_summary(n_customers: int, T, bgnbd: dict, gg: dict | None = None, *
     >>> list(s.columns), len(s)
     (['frequency', 'recency', 'T'], 5)
     """
-    if not isinstance(n_customers, numbers.Integral) or isinstance(n_customers, bool) \
-            or n_customers < 1:
-        raise ValueError(f"n_customers must be a whole number ≥ 1, got {n_customers!r}")
+    n_customers = check_whole("n_customers", n_customers, 1)
     ages = check_number("T", T, 0, low_open=True)
     if ages.ndim and ages.shape != (n_customers,):
         raise ValueError(f"T must be one number or one per customer ({n_customers}), got "
@@ -748,7 +731,7 @@ def simulate_summary(n_customers: int, T, bgnbd: dict, gg: dict | None = None, *
     ages = np.broadcast_to(ages, (n_customers,)).astype(float)
     bg = _params("bgnbd", bgnbd, BetaGeoModel._keys)
     r, alpha, a, b = (bg[k] for k in BetaGeoModel._keys)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     lam = rng.gamma(r, 1 / alpha, n_customers)
     drop = rng.beta(a, b, n_customers)
     arrivals = rng.poisson(lam * ages)

@@ -35,9 +35,12 @@ import numpy as np
 import pandas as pd
 
 from casekit.baskets import filter_rules
+from casekit.checks import check_frame
 from casekit.widgetview import WidgetView
 
 __all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer", "rule_table"]
+
+_METRICS = ("support", "confidence", "lift", "leverage", "conviction", "count")
 
 #: The item picker's "no filter" choice (``update(involving=ANY_ITEM)`` clears the filter).
 ANY_ITEM = "(any item)"
@@ -55,13 +58,13 @@ def rule_table(rules: pd.DataFrame) -> pd.DataFrame:
               rule  support  confidence  lift  leverage  conviction  count
     0  {b} => {a}  0.666667         1.0   1.0       0.0         inf      2
     """
-    if not isinstance(rules, pd.DataFrame) or not {"antecedent", "consequent"} <= set(rules):
-        raise TypeError("rules must be the DataFrame from casekit.baskets.association_rules")
+    check_frame(rules, "rules", "antecedent", "consequent", *_METRICS,
+                made_by="casekit.baskets.association_rules")
     out = pd.DataFrame({
         "rule": [f"{a} => {c}" for a, c in zip(rules["antecedent"].map(str),
                                                 rules["consequent"].map(str))],
     }, index=rules.index)
-    for col in ("support", "confidence", "lift", "leverage", "conviction", "count"):
+    for col in _METRICS:
         out[col] = rules[col].to_numpy()
     return out.reset_index(drop=True)
 
@@ -84,10 +87,10 @@ class RuleExplorer(WidgetView):
 
     def __init__(self, rules: pd.DataFrame, min_support: float | None = None,
                  min_confidence: float = 0.3, min_lift: float = 1.0):
-        if not isinstance(rules, pd.DataFrame) or "count" not in rules or \
-                "n_baskets" not in rules.attrs:
-            raise TypeError("rules must be the DataFrame from casekit.baskets.association_rules "
-                            f"(got {type(rules).__name__})")
+        check_frame(rules, "rules", *_METRICS, made_by="casekit.baskets.association_rules")
+        if "n_baskets" not in rules.attrs:
+            raise ValueError("rules has lost its number of baskets (rules.attrs['n_baskets']): "
+                             "make it with casekit.baskets.association_rules")
         if len(rules) == 0:
             raise ValueError("rules is empty: mine again at lower thresholds so there is "
                              "something to explore")

@@ -37,7 +37,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_real, check_whole
+from casekit.checks import check_frame, check_real, check_whole
 
 __all__ = ["daily_demand", "reorder_point_simulation", "simulation_summary",
            "suggest_reorder_point"]
@@ -239,9 +239,8 @@ def simulation_summary(sim: pd.DataFrame) -> pd.Series:
     orders            2.0
     dtype: float64
     """
-    need = {"demand", "sold", "lost", "stock", "ordered", "stockout"}
-    if not isinstance(sim, pd.DataFrame) or not need <= set(sim.columns):
-        raise TypeError("sim must be the DataFrame returned by reorder_point_simulation")
+    check_frame(sim, "sim", "demand", "sold", "lost", "stock", "ordered", "stockout",
+                made_by="reorder_point_simulation")
     demand = float(sim["demand"].sum())
     return pd.Series({
         "days": float(len(sim)),

@@ -6,13 +6,12 @@ its arguments at the edge, and cites the formula it implements.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_frame, check_number
+from casekit.checks import check_frame, check_number, check_whole
 
 __all__ = ["clv_retention", "clv_schedule", "cohort_panel", "dwyer_table", "lifecycle_stage",
            "pareto_table", "rfm_scores", "share_of_wallet", "value_matrix", "VALUE_CLASSES",
@@ -74,8 +73,7 @@ def clv_retention(margin, retention, discount_rate, *, timing: Timing = "acquisi
             raise ValueError("discount_rate must exceed retention − 1 for the sum to converge.")
         base = m / (1 + d - r)
     else:
-        if not isinstance(horizon, numbers.Integral) or isinstance(horizon, bool) or horizon < 1:
-            raise ValueError(f"horizon must be a whole number of periods ≥ 1, got {horizon!r}")
+        horizon = check_whole("horizon", horizon, 1, what="a whole number of periods")
         t = np.arange(horizon).reshape((-1,) + (1,) * np.ndim(r * d * m))
         base = (m * r ** t / (1 + d) ** (t + 1)).sum(axis=0)   # end-of-period, first margin certain
     factor = {"acquisition": 1 + d, "end_of_period": 1.0, "residual": r}[timing]
@@ -98,8 +96,7 @@ def clv_schedule(margin, retention, discount_rate, periods: int = 10, *,
     m = float(check_number("margin", margin))
     r = float(check_number("retention", retention, 0, 1))
     d = float(check_number("discount_rate", discount_rate, -1, low_open=True))
-    if not isinstance(periods, numbers.Integral) or isinstance(periods, bool) or periods < 1:
-        raise ValueError(f"periods must be a whole number ≥ 1, got {periods!r}")
+    periods = check_whole("periods", periods, 1)
     if timing not in _TIMINGS:
         raise ValueError(f"timing must be one of {_TIMINGS}, got {timing!r}")
     t = np.arange(1, periods + 1)
@@ -232,8 +229,7 @@ def rfm_scores(transactions: pd.DataFrame, *, customer: str = "customer",
     3                    1          3      50.0  333
     """
     check_frame(transactions, "transactions", customer=customer, date=date, value=value)
-    if not isinstance(bins, numbers.Integral) or isinstance(bins, bool) or not 2 <= bins <= 10:
-        raise ValueError(f"bins must be a whole number from 2 to 10, got {bins!r}")
+    bins = check_whole("bins", bins, 2, 10)
     if len(transactions) == 0:
         raise ValueError("transactions is empty: RFM needs at least one purchase")
     when = pd.to_datetime(transactions[date])
@@ -366,8 +362,7 @@ def lifecycle_stage(transactions: pd.DataFrame, *, customer: str = "customer",
     """
     check_frame(transactions, "transactions", customer=customer, date=date, value=value)
     for name, v in (("window_days", window_days), ("lapse_days", lapse_days)):
-        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1):
-            raise ValueError(f"{name} must be a whole number of days ≥ 1, got {v!r}")
+        check_whole(name, v, 1, what="a whole number of days", optional=True)
     check_number("change", change, 0, 1, low_open=True, high_open=True)
     when = pd.to_datetime(transactions[date])
     now = when.max() + pd.Timedelta(days=1) if now is None else pd.Timestamp(now)

@@ -27,8 +27,10 @@ def test_rule_table_reads_like_the_rules(rules):
     assert len(table) == len(rules) and table.index.tolist() == list(range(len(rules)))
     first = rules.iloc[0]
     assert table["rule"].iloc[0] == f"{first['antecedent']} => {first['consequent']}"
-    with pytest.raises(TypeError, match="association_rules"):
+    with pytest.raises(ValueError, match="association_rules"):
         rule_table(pd.DataFrame({"x": [1]}))
+    with pytest.raises(TypeError, match="rules must be a pandas DataFrame"):
+        rule_table([("a", "b")])
 
 
 @settings(max_examples=40, deadline=None)
@@ -59,8 +61,10 @@ def test_thresholds_left_out_keep_their_values(rules):
 
 
 def test_bad_input_is_explained(rules):
-    with pytest.raises(TypeError, match="association_rules"):
+    with pytest.raises(ValueError, match="association_rules"):
         rule_explorer(pd.DataFrame({"count": [1]}))
+    with pytest.raises(ValueError, match="n_baskets"):
+        rule_explorer(pd.DataFrame(rules))
     with pytest.raises(ValueError, match="rules is empty"):
         rule_explorer(rules.iloc[:0])
     with pytest.raises(ValueError, match="appears in no rule"):

@@ -110,5 +110,7 @@ def test_summary_counts_what_happened():
     assert summary["stockout days"] == sim["stockout"].sum() == 1
     assert summary["fill rate"] == pytest.approx(sim["sold"].sum() / sim["demand"].sum())
     assert simulation_summary(reorder_point_simulation([0, 0], 1, 1, 1, 0))["fill rate"] == 1.0
-    with pytest.raises(TypeError, match="reorder_point_simulation"):
+    with pytest.raises(ValueError, match="reorder_point_simulation"):
         simulation_summary(pd.DataFrame({"x": [1]}))
+    with pytest.raises(TypeError, match="sim must be a pandas DataFrame"):
+        simulation_summary([1, 2])
