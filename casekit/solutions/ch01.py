@@ -39,10 +39,10 @@ import pandas as pd
 from casekit.value import (clv_retention, cohort_panel, dwyer_table, lifecycle_stage,
                            pareto_table, rfm_scores, value_matrix)
 
-__all__ = ["COHORT", "DISCOUNT_RATE", "SERVICE_COST", "abc_thirty", "bgnbd_forecast",
-           "cohort_clv", "cohort_clv_inputs", "dwyer_cohort", "dwyer_ltv",
-           "lifecycle_decline", "rfm_top_share", "tiny_retailer", "value_class_counts",
-           "value_classes"]
+__all__ = ["COHORT", "DISCOUNT_RATE", "SERVICE_COST", "WINDOWS", "abc_thirty", "bgnbd_forecast",
+           "cohort_clv", "cohort_clv_inputs", "current_values", "dwyer_cohort", "dwyer_ltv",
+           "future_values", "lifecycle_agreement", "lifecycle_decline", "rfm_top_share",
+           "tiny_retailer", "value_class_counts", "value_classes"]
 
 COHORT = "2022"
 DISCOUNT_RATE = 0.10
@@ -271,27 +271,48 @@ def mistake_rfm_share_customers(retailer) -> float:
 
 # --------------------------------------------------------------------------- ABC
 def abc_thirty(retailer) -> pd.DataFrame:
-    """value.abc-30: the seed's 30-customer exercise as an ABC (Pareto) analysis.
+    """value.abc-30: the seed's 30-customer exercise (skill exercise 2-7) as an ABC analysis
+    on **current and future value**, as the exercise asks (根据客户的目前价值和未来价值).
 
-    Take the 30 customers with the lowest ids; each one's value is their margin over all
-    their trips (0 if none). Rank them: class A is the customers who together bring the
-    first 80% of the 30 customers' margin, B the next 15% (to 95%), C the rest (the
-    classes of ``casekit.value.pareto_table``). Rows A, B, C; columns the number of
-    customers and their share of the 30 customers' margin in percent.
+    Take the 30 customers with the lowest ids. Each one's value is their current value (margin
+    in the last 365 days of the data, 0 if none) plus their future value (margin expected in
+    the next 52 weeks: BG/NBD × Gamma-Gamma, fitted on all customers as in
+    :func:`future_values`). Rank them: class A is the customers who together bring the first
+    80% of the 30 customers' value, B the next 15% (to 95%), C the rest (the classes of
+    ``casekit.value.pareto_table``). Rows A, B, C; columns the number of customers and their
+    share of the 30 customers' value in percent.
 
-    >>> abc_thirty(tiny_retailer()).round(2)
-         Customers  Share of margin (%)
-    abc
-    A            3                84.27
-    B            1                12.42
-    C            2                 3.31
+    >>> from casekit.data import simulate_retailer
+    >>> abc_thirty(simulate_retailer(400, seed=3))["Customers"].tolist()
+    [10, 6, 14]
     """
     ids = retailer.customers["customer"].nsmallest(ABC_CUSTOMERS)
-    margin = retailer.transactions.groupby("customer")["margin"].sum()
-    table = pareto_table(margin.reindex(ids, fill_value=0.0))
+    current, future = current_values(retailer), future_values(retailer)
+    value = current.reindex(ids, fill_value=0.0) + future.reindex(ids, fill_value=0.0)
+    table = pareto_table(value)
     out = table.groupby("abc")["value"].agg(["size", "sum"]).reindex(list("ABC"), fill_value=0)
     return pd.DataFrame({"Customers": out["size"].astype(int),
-                         "Share of margin (%)": 100 * out["sum"] / table["value"].sum()})
+                         "Share of value (%)": 100 * out["sum"] / table["value"].sum()})
+
+
+def current_values(retailer) -> pd.Series:
+    """Each customer's current value: margin in the last 365 days of the data (customers
+    with a trip in that year only)."""
+    tx = retailer.transactions
+    recent = tx[tx["timestamp"] >= retailer.end - pd.Timedelta(days=365)]
+    return recent.groupby("customer")["margin"].sum()
+
+
+def future_values(retailer) -> pd.Series:
+    """Each customer's future value: the margin expected in the next 52 weeks, BG/NBD
+    expected trips × Gamma-Gamma expected margin per trip, both fitted on the weekly summary
+    of the whole log (``value="margin"``, ``observation_end = retailer.end``)."""
+    from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
+
+    summary = summarize_transactions(retailer.transactions, "customer", "timestamp",
+                                     value="margin", observation_end=retailer.end)
+    return (BetaGeoModel().fit(summary).expected_purchases(52, summary)
+            * GammaGammaModel().fit(summary).expected_spend(summary))
 
 
 # --------------------------------------------------------------------------- A–F
@@ -320,16 +341,8 @@ def value_classes(retailer) -> pd.DataFrame:
     E         93.0    29.0
     F         30.0    31.0
     """
-    from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
-
-    tx = retailer.transactions
-    summary = summarize_transactions(tx, "customer", "timestamp", value="margin",
-                                     observation_end=retailer.end)
-    future = (BetaGeoModel().fit(summary).expected_purchases(52, summary)
-              * GammaGammaModel().fit(summary).expected_spend(summary))
-    recent = tx[tx["timestamp"] >= retailer.end - pd.Timedelta(days=365)]
-    current = recent.groupby("customer")["margin"].sum()
-    return value_matrix(current, future.reindex(current.index))
+    current = current_values(retailer)
+    return value_matrix(current, future_values(retailer).reindex(current.index))
 
 
 def value_class_counts(retailer) -> pd.DataFrame:
@@ -344,56 +357,117 @@ def value_class_counts(retailer) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- lifecycle
-def lifecycle_decline(retailer) -> int:
-    """value.lifecycle-decline: how many customers the lifecycle rule puts in *decline*
-    (``casekit.value.lifecycle_stage`` with its defaults and ``now = retailer.end``).
+WINDOWS = (60, 90, 120, 180)   # days compared by value.lifecycle-decline
 
-    >>> lifecycle_decline(tiny_retailer())   # customer 5: one trip, three months ago
-    1
-    """
-    stages = lifecycle_stage(retailer.transactions, now=retailer.end)
+
+def lifecycle_agreement(retailer) -> pd.Series:
+    """For each window in :data:`WINDOWS`: the share of customers whose *departure* label
+    (``lifecycle_stage(..., window_days=w)``, departure after 2 × w days without a trip)
+    agrees with the simulator's truth (departed ⇔ not active at the end)."""
+    active = retailer.truth.customers.set_index("customer")["active_at_end"].astype(bool)
+    out = {}
+    for w in WINDOWS:
+        stages = lifecycle_stage(retailer.transactions, now=retailer.end, window_days=w)
+        departed = stages["stage"] == "departure"
+        out[w] = float((departed == ~active.reindex(stages.index)).mean())
+    return pd.Series(out, name="agreement").rename_axis("window_days")
+
+
+def _decline(retailer, window_days: int) -> int:
+    stages = lifecycle_stage(retailer.transactions, now=retailer.end, window_days=window_days)
     return int((stages["stage"] == "decline").sum())
 
 
+def lifecycle_decline(retailer) -> int:
+    """value.lifecycle-decline: choose the lifecycle rule's window, then count *decline*.
+
+    Of the windows in :data:`WINDOWS`, take the one whose departure stage agrees best with
+    the truth (:func:`lifecycle_agreement`), and return how many customers that rule puts in
+    decline.
+
+    >>> from casekit.data import simulate_retailer
+    >>> shop = simulate_retailer(400, seed=3)
+    >>> int(lifecycle_agreement(shop).idxmax()), lifecycle_decline(shop)
+    (60, 84)
+    """
+    return _decline(retailer, int(lifecycle_agreement(retailer).idxmax()))
+
+
+def mistake_decline_60(retailer) -> int:
+    """Wrong on purpose (unless 60 days agrees best): the decline count at 60-day windows."""
+    return _decline(retailer, 60)
+
+
+def mistake_decline_90(retailer) -> int:
+    """Wrong on purpose (unless 90 days agrees best): the default 90-day windows, untested."""
+    return _decline(retailer, 90)
+
+
+def mistake_decline_120(retailer) -> int:
+    """Wrong on purpose (unless 120 days agrees best): the decline count at 120-day windows."""
+    return _decline(retailer, 120)
+
+
+def mistake_decline_180(retailer) -> int:
+    """Wrong on purpose (unless 180 days agrees best): the decline count at 180-day windows."""
+    return _decline(retailer, 180)
+
+
 # --------------------------------------------------------------------------- BG/NBD
-def _bgnbd(retailer):
+HOLDOUT_START = "2024-01-01"   # value.bgnbd-forecast: fit on 2022–23, judge on 2024
+
+
+def _holdout(retailer):
     from casekit.clv import BetaGeoModel, summarize_transactions
 
     summary = summarize_transactions(retailer.transactions, "customer", "timestamp",
+                                     calibration_end=pd.Timestamp(HOLDOUT_START) - pd.Timedelta(days=1),
                                      observation_end=retailer.end)
     return BetaGeoModel().fit(summary), summary
 
 
 def bgnbd_forecast(retailer) -> float:
-    """value.bgnbd-forecast: the trips the BG/NBD model expects all customers to make in
-    the 52 weeks after the data end (the sum of each customer's expected purchases).
+    """value.bgnbd-forecast: how far the BG/NBD forecast of 2024 is from what happened, in
+    percent of the actual trips: 100 × (forecast − actual) / actual.
 
-    The model is fitted on the weekly summary of the whole log with ``observation_end =
-    retailer.end``. (Trips are purchase days; the model counts repeat purchases, and
-    every future trip of an existing customer is a repeat purchase.)
-
-    >>> from casekit.data import simulate_retailer
-    >>> round(bgnbd_forecast(simulate_retailer(400, seed=3)))
-    936
-    """
-    model, summary = _bgnbd(retailer)
-    return float(model.expected_purchases(52, summary).sum())
-
-
-def mistake_forecast_last_year(retailer) -> float:
-    """Wrong on purpose: last year's trips (the 364 days before the end) as the forecast.
+    The model is fitted on the calibration period 2022–2023 (customers with a trip before
+    2024); the forecast is the sum over those customers of their expected trips in their
+    holdout period (``expected_purchases(duration_holdout, summary)``), the actual the sum of
+    their ``frequency_holdout``.
 
     >>> from casekit.data import simulate_retailer
-    >>> mistake_forecast_last_year(simulate_retailer(400, seed=3))
-    1483.0
+    >>> round(bgnbd_forecast(simulate_retailer(400, seed=3)), 1)
+    -16.8
     """
-    tx = retailer.transactions
-    days = tx["timestamp"].dt.normalize()
-    recent = tx[days >= retailer.end - pd.Timedelta(days=364)]
-    return float(recent.assign(day=days).drop_duplicates(["customer", "day"]).shape[0])
+    model, summary = _holdout(retailer)
+    forecast = model.expected_purchases(summary["duration_holdout"], summary).sum()
+    actual = summary["frequency_holdout"].sum()
+    return float(100 * (forecast / actual - 1))
 
 
 def mistake_forecast_all_new(retailer) -> float:
-    """Wrong on purpose: every customer treated as brand new (their history ignored)."""
-    model, summary = _bgnbd(retailer)
-    return float(model.expected_purchases_new(52) * len(summary))
+    """Wrong on purpose: every customer's forecast as if she were brand new (her own history
+    ignored): ``expected_purchases_new`` in place of the conditional forecast."""
+    model, summary = _holdout(retailer)
+    forecast = sum(model.expected_purchases_new(d) for d in summary["duration_holdout"])
+    return float(100 * (forecast / summary["frequency_holdout"].sum() - 1))
+
+
+def mistake_forecast_relative_to_forecast(retailer) -> float:
+    """Wrong on purpose: the gap divided by the forecast instead of by what happened."""
+    model, summary = _holdout(retailer)
+    forecast = model.expected_purchases(summary["duration_holdout"], summary).sum()
+    return float(100 * (1 - summary["frequency_holdout"].sum() / forecast))
+
+
+def mistake_forecast_whole_log(retailer) -> float:
+    """Wrong on purpose: the model fitted on the whole log, 2024 included, so the "holdout"
+    was seen in fitting."""
+    from casekit.clv import BetaGeoModel, summarize_transactions
+
+    _, summary = _holdout(retailer)
+    full = summarize_transactions(retailer.transactions, "customer", "timestamp",
+                                  observation_end=retailer.end)
+    model = BetaGeoModel().fit(full)
+    forecast = model.expected_purchases(summary["duration_holdout"], summary).sum()
+    return float(100 * (forecast / summary["frequency_holdout"].sum() - 1))
