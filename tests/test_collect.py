@@ -71,6 +71,15 @@ def test_a_sheet_in_a_zip_in_anns_upload_cannot_speak_for_bo(course):
     assert sorted(report.collected) == [ANN, BO]
 
 
+def test_a_students_lms_folder_given_as_the_source_still_names_its_student(course):
+    folder = course / "Ann Lee_11_assignsubmission_file_"
+    write_sheet(folder, BO, FORGED)
+    write_sheet(folder, ANN, all_right(ANN))
+    report = collect([folder], course / "sheets", roster=roster(course))
+    assert [(p.problem, p.student) for p in report.problems][0] == ("names-another-student", BO)
+    assert list(report.collected) == [ANN]
+
+
 def test_without_a_roster_an_enclosing_folder_with_another_id_is_refused(course):
     raw = course / "raw"
     (raw / ANN).mkdir(parents=True)

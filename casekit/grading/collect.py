@@ -474,7 +474,7 @@ class _Intake:
                     if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in str(Path(*rel, name))):
                         self.problem("warning", "bad-file-name", label, "the name is not UTF-8 "
                                      "text (shown with \\x escapes); read anyway")
-                    uploads.append((here / name, (*rel, Path(name).stem), label))
+                    uploads.append((here / name, (source.name, *rel, Path(name).stem), label))
         return uploads
 
     def skip(self, label: str, reason: str) -> None:
