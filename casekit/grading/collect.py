@@ -40,11 +40,11 @@ hands in can never move another student's grade, and collecting never deletes:
 submission times, see :func:`read_times`), every attempt in ``out/<student>.json`` carries
 ``"handed_in": "<ISO time, UTC, ending in Z>"`` — the LMS time of the earliest upload that
 contained that attempt, when known — and ``"lms_late": true`` when that upload's Canvas
-file name (or an enclosing folder or zip) said ``_LATE_`` (with or without ``times``). Collect first strips both keys from every incoming attempt
-(``forged-fields``), so only collect writes them; the grader may trust them only in a
-folder holding collect's marker file ``.casekit-collect``. A times file describes one LMS
-export: give it in the run that collects that export, and collect e-mailed late sheets
-in a separate run without it.
+file name (or an enclosing folder or zip) said ``_LATE_`` (with or without ``times``).
+Collect first strips both keys from every incoming attempt (``forged-fields``), so only
+collect writes them; the grader may trust them only in a folder holding collect's marker
+file ``.casekit-collect``. A times file describes one LMS export: give it in the run that
+collects that export, and collect e-mailed late sheets in a separate run without it.
 
 The collected copies are written atomically but not flushed to disk one by one (the
 sources stay where they are): after a power cut during a collection, collect again.
@@ -813,7 +813,8 @@ class _Intake:
                 merged, digests, origin = attempts, new, source
                 if version.new:
                     late = "; the LMS marked it late (_LATE_)" if version.lms_late else ""
-                    self.rows.append(["collected", student, source, f"kept as {version.file}{late}"])
+                    self.rows.append(["collected", student, source,
+                                      f"kept as {version.file}{late}"])
                 continue
             if new == digests or digests[:len(new)] == new:
                 outcome = None
