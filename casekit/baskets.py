@@ -42,12 +42,12 @@ import math
 import numbers
 import os
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from casekit.checks import check_fraction, check_frame, check_whole
 
 __all__ = [
     "Baskets",
@@ -118,70 +118,6 @@ class Itemset(frozenset):
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _fraction(value, name, *, low_open):
-    """Read a threshold as an exact fraction in (0, 1] (``low_open``) or [0, 1].
-
-    Floats are read as the shortest decimal that prints as them, which is the
-    number the user typed: 0.001 is exactly 1/1000.
-    """
-    allowed = "a number in (0, 1]" if low_open else "a number in [0, 1]"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (numbers.Real, Decimal)
-    ):
-        raise TypeError(f"{name} must be {allowed}; got {value!r} ({type(value).__name__})")
-    if isinstance(value, Fraction):
-        frac = value
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{name} must be {allowed}; got {value!r}")
-        frac = Fraction(value)
-    elif isinstance(value, numbers.Integral):
-        frac = Fraction(int(value))
-    else:
-        as_float = float(value)
-        if not math.isfinite(as_float):
-            raise ValueError(f"{name} must be {allowed}; got {value!r}")
-        # str() of a float or numpy float is its shortest round-tripping decimal
-        frac = Fraction(str(value) if isinstance(value, np.floating) else repr(as_float))
-    if frac > 1 or frac < 0 or (low_open and frac == 0):
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
-    return frac
-
-
-def _lift_fraction(value, name="min_lift"):
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Decimal)):
-        raise TypeError(
-            f"{name} must be None or a number >= 0; got {value!r} ({type(value).__name__})"
-        )
-    if isinstance(value, Fraction):
-        frac = value
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{name} must be None or a finite number >= 0; got {value!r}")
-        frac = Fraction(value)
-    elif isinstance(value, numbers.Integral):
-        frac = Fraction(int(value))
-    else:
-        if not math.isfinite(float(value)):
-            raise ValueError(f"{name} must be None or a finite number >= 0; got {value!r}")
-        frac = Fraction(str(value) if isinstance(value, np.floating) else repr(float(value)))
-    if frac < 0:
-        raise ValueError(f"{name} must be None or a number >= 0; got {value!r}")
-    return frac
-
-
-def _max_len(value, name="max_len"):
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be None or an integer >= 1; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be None or an integer >= 1; got {value!r}")
-    return int(value)
 
 
 def _min_count(frac, n):
@@ -817,8 +753,8 @@ def _levels_frame(levels, labels, n, attrs):
 
 
 def _mine_levels(b, min_support, max_len):
-    frac = _fraction(min_support, "min_support", low_open=True)
-    max_len = _max_len(max_len)
+    frac = check_fraction("min_support", min_support, low_open=True)
+    max_len = check_whole("max_len", max_len, 1, what="None or a whole number", optional=True)
     min_count = _min_count(frac, b.n_baskets)
     levels = _rank_sort_levels(_mine(b.matrix, min_count, max_len))
     return levels, min_count
@@ -1104,10 +1040,10 @@ def association_rules(
     """
     if not isinstance(multi_consequent, (bool, np.bool_)):
         raise TypeError(f"multi_consequent must be True or False; got {multi_consequent!r}")
-    sfrac = _fraction(min_support, "min_support", low_open=True)
-    cfrac = _fraction(min_confidence, "min_confidence", low_open=False)
-    lfrac = _lift_fraction(min_lift)
-    max_len = _max_len(max_len)
+    sfrac = check_fraction("min_support", min_support, low_open=True)
+    cfrac = check_fraction("min_confidence", min_confidence)
+    lfrac = check_fraction("min_lift", min_lift, 0, None, optional=True)
+    max_len = check_whole("max_len", max_len, 1, what="None or a whole number", optional=True)
     src = baskets_or_itemsets
     if isinstance(src, pd.DataFrame) and "itemset" in src.columns:
         levels, labels, n = _levels_from_frame(src, "baskets_or_itemsets")
@@ -1159,30 +1095,24 @@ def filter_rules(rules, min_support=None, min_confidence=None, min_lift=None, in
     >>> len(r), len(filter_rules(r, min_confidence=0.8)), len(filter_rules(r, involving="c"))
     (4, 2, 2)
     """
-    if not isinstance(rules, pd.DataFrame):
-        raise TypeError(f"rules must be the DataFrame from association_rules; got {type(rules).__name__}")
-    need = {"count", "antecedent_count", "consequent_count"}
-    missing = need - set(rules.columns)
-    if missing:
-        raise ValueError(
-            f"rules must be the DataFrame from association_rules; it lacks {sorted(missing)}"
-        )
+    check_frame(rules, "rules", "count", "antecedent_count", "consequent_count",
+                made_by="association_rules")
     cI = rules["count"].to_numpy(dtype=np.int64)
     cA = rules["antecedent_count"].to_numpy(dtype=np.int64)
     cC = rules["consequent_count"].to_numpy(dtype=np.int64)
     keep = np.ones(len(rules), dtype=bool)
     n = rules.attrs.get("n_baskets")
     if min_support is not None:
-        frac = _fraction(min_support, "min_support", low_open=True)
+        frac = check_fraction("min_support", min_support, low_open=True)
         if n is None:
             raise ValueError("rules.attrs['n_baskets'] is missing; min_support cannot be applied")
         keep &= cI >= _min_count(frac, int(n))
     if min_confidence is not None:
-        keep &= _exact_ge(cI, cA, _fraction(min_confidence, "min_confidence", low_open=False))
+        keep &= _exact_ge(cI, cA, check_fraction("min_confidence", min_confidence))
     if min_lift is not None:
         if n is None:
             raise ValueError("rules.attrs['n_baskets'] is missing; min_lift cannot be applied")
-        keep &= _exact_ge(cI * np.int64(n), cA * cC, _lift_fraction(min_lift))
+        keep &= _exact_ge(cI * np.int64(n), cA * cC, check_fraction("min_lift", min_lift, 0, None))
     if involving is not None:
         wanted = (
             set(involving)
@@ -1244,8 +1174,8 @@ def apriori_trace(baskets, min_support, max_len=None):
     7      3  {a, b, c}      1      0.2  infrequent
     """
     b = _as_baskets(baskets)
-    frac = _fraction(min_support, "min_support", low_open=True)
-    max_len = _max_len(max_len)
+    frac = check_fraction("min_support", min_support, low_open=True)
+    max_len = check_whole("max_len", max_len, 1, what="None or a whole number", optional=True)
     n = b.n_baskets
     min_count = _min_count(frac, n)
     labels = b.items

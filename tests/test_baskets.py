@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 import casekit.baskets as cb
+from casekit.checks import check_fraction
 from casekit.baskets import (
     Baskets,
     Itemset,
@@ -272,7 +273,7 @@ def test_itemset_is_a_frozenset_with_sorted_display():
     ],
 )
 def test_min_count_is_an_exact_ceiling(support, n, expected):
-    frac = cb._fraction(support, "min_support", low_open=True)
+    frac = check_fraction("min_support", support, low_open=True)
     assert cb._min_count(frac, n) == expected
 
 
@@ -317,21 +318,21 @@ def test_lift_exactly_at_threshold_is_kept():
 
 
 BAD_THRESHOLDS = [
-    ({"min_support": 0}, ValueError, "min_support must be a number in (0, 1]; got 0"),
+    ({"min_support": 0}, ValueError, "min_support must be a number > 0 and ≤ 1, got 0"),
     ({"min_support": -0.1}, ValueError, "got -0.1"),
-    ({"min_support": 1.5}, ValueError, "min_support must be a number in (0, 1]; got 1.5"),
+    ({"min_support": 1.5}, ValueError, "min_support must be a number > 0 and ≤ 1, got 1.5"),
     ({"min_support": float("nan")}, ValueError, "got nan"),
     ({"min_support": float("inf")}, ValueError, "got inf"),
-    ({"min_support": "0.1"}, TypeError, "min_support must be a number in (0, 1]; got '0.1'"),
+    ({"min_support": "0.1"}, TypeError, "min_support must be a number > 0 and ≤ 1, got '0.1'"),
     ({"min_support": True}, TypeError, "got True"),
     ({"min_support": None}, TypeError, "got None"),
-    ({"min_confidence": 1.01}, ValueError, "min_confidence must be a number in [0, 1]; got 1.01"),
-    ({"min_confidence": -0.5}, ValueError, "min_confidence must be a number in [0, 1]"),
+    ({"min_confidence": 1.01}, ValueError, "min_confidence must be a number ≥ 0 and ≤ 1, got 1.01"),
+    ({"min_confidence": -0.5}, ValueError, "min_confidence must be a number ≥ 0 and ≤ 1"),
     ({"min_confidence": "high"}, TypeError, "min_confidence"),
-    ({"min_lift": -1}, ValueError, "min_lift must be None or a number >= 0; got -1"),
+    ({"min_lift": -1}, ValueError, "min_lift must be None or a number ≥ 0, got -1"),
     ({"min_lift": "1"}, TypeError, "min_lift"),
-    ({"max_len": 0}, ValueError, "max_len must be None or an integer >= 1; got 0"),
-    ({"max_len": 2.5}, TypeError, "max_len must be None or an integer >= 1; got 2.5"),
+    ({"max_len": 0}, ValueError, "max_len must be None or a whole number ≥ 1, got 0"),
+    ({"max_len": 2.5}, TypeError, "max_len must be None or a whole number ≥ 1, got 2.5"),
     ({"multi_consequent": "yes"}, TypeError, "multi_consequent must be True or False"),
 ]
 
@@ -519,11 +520,11 @@ def test_filter_rules_validates_and_filters_by_item():
     assert len(filter_rules(rules, involving="c")) == 2
     assert len(filter_rules(rules, involving=["b", "zzz"])) == 2
     assert len(filter_rules(rules)) == 4
-    with pytest.raises(TypeError, match="rules must be the DataFrame"):
+    with pytest.raises(TypeError, match="rules must be a pandas DataFrame"):
         filter_rules([1, 2])
-    with pytest.raises(ValueError, match="lacks"):
+    with pytest.raises(ValueError, match="rules has no column 'antecedent_count'"):
         filter_rules(pd.DataFrame({"count": [1]}))
-    with pytest.raises(ValueError, match="min_confidence must be a number in"):
+    with pytest.raises(ValueError, match="min_confidence must be a number ≥ 0"):
         filter_rules(rules, min_confidence=2)
 
 

@@ -69,6 +69,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from casekit.checks import check_seed, check_whole
+
 __all__ = ["CATALOGUE", "HOUSEHOLDS", "Retailer", "Truth", "for_student", "simulate_retailer"]
 
 HOUSEHOLDS = ("young family", "established family", "single", "couple", "retiree")
@@ -216,15 +218,6 @@ def _check_knobs(knobs: dict) -> dict:
     return k
 
 
-def _check_size(n_customers, seed):
-    if isinstance(n_customers, bool) or not isinstance(n_customers, numbers.Integral) \
-            or not 1 <= n_customers <= 10_000_000:
-        raise ValueError(f"n_customers must be a whole number from 1 to 10,000,000, "
-                         f"got {n_customers!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a whole number ≥ 0, got {seed!r}")
-
-
 # --------------------------------------------------------------------------- helpers
 def _draw_from_rows(rng, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """One category per entry of ``rows``, drawn from the cumulative row ``cum[rows]``.
@@ -283,7 +276,8 @@ def simulate_retailer(n_customers: int = 5000, seed: int = 0, **knobs) -> Retail
     >>> bool((shop.lines.groupby("trip")["quantity"].sum() > 0).all())
     True
     """
-    _check_size(n_customers, seed)
+    check_whole("n_customers", n_customers, 1, 10_000_000)
+    check_seed(seed)
     k = _check_knobs(knobs)
     rng_cust, rng_trip, rng_basket, rng_defect, rng_survey = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5))
