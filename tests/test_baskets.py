@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-import casekit.baskets as cb
+from casekit.baskets import miner
 from casekit.checks import check_fraction
 from casekit.baskets import (
     Baskets,
@@ -274,7 +274,7 @@ def test_itemset_is_a_frozenset_with_sorted_display():
 )
 def test_min_count_is_an_exact_ceiling(support, n, expected):
     frac = check_fraction("min_support", support, low_open=True)
-    assert cb._min_count(frac, n) == expected
+    assert miner._min_count(frac, n) == expected
 
 
 def test_support_exactly_at_the_boundary_is_frequent():
@@ -425,12 +425,12 @@ def test_itemsets_match_brute_force(baskets, support, max_len):
 @given(baskets=baskets_strategy, support=st.integers(1, 6), data=st.data())
 def test_itemsets_match_brute_force_in_small_work_chunks(baskets, support, data):
     # tiny work limits force the miner to split every level into many runs
-    old = cb._RUN_BUDGET
-    cb._RUN_BUDGET = data.draw(st.integers(1, 40))
+    old = miner._RUN_BUDGET
+    miner._RUN_BUDGET = data.draw(st.integers(1, 40))
     try:
         fi = frequent_itemsets(baskets, min(support, len(baskets)) / len(baskets))
     finally:
-        cb._RUN_BUDGET = old
+        miner._RUN_BUDGET = old
     assert as_dict(fi) == brute_itemsets(baskets, fi.attrs["min_count"])
 
 
