@@ -82,7 +82,8 @@ def run(students: int, checks: int, db: str | None, kill: bool, resend: float, s
     try:
         t0 = time.monotonic()
         hub.wait_until_up()
-        hub.api("POST", "users", {"usernames": names})
+        for first in range(0, len(names), 50):
+            hub.api("POST", "users", {"usernames": names[first:first + 50]}, timeout=180)
         for name in names:
             hub.tokens[name] = hub.api("POST", f"users/{name}/tokens", {"note": "bench"})["token"]
         print(f"hub up, {students} users with tokens in {time.monotonic() - t0:.1f} s; "

@@ -59,7 +59,7 @@ def _need_proxy():
 
 
 def _http(method: str, url: str, token: str | None = None, body: dict | None = None,
-          timeout: float = 20) -> tuple[int, str]:
+          timeout: float = 60) -> tuple[int, str]:
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     if token:
@@ -126,8 +126,9 @@ _service._ServiceSpawner = _QuickPoll
             time.sleep(0.3)
         pytest.fail(f"the hub or its casekit service did not answer in {timeout}s:\n{self.tail()}")
 
-    def api(self, method: str, path: str, body: dict | None = None) -> dict:
-        status, text = _http(method, f"{self.url}/hub/api/{path}", self.admin_token, body)
+    def api(self, method: str, path: str, body: dict | None = None, timeout: float = 60) -> dict:
+        status, text = _http(method, f"{self.url}/hub/api/{path}", self.admin_token, body,
+                             timeout=timeout)
         assert status in (200, 201), f"{method} {path}: {status} {text}"
         return json.loads(text)
 
