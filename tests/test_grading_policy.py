@@ -264,3 +264,13 @@ def test_a_short_or_ragged_row_in_the_rubric_csv_is_reported_not_fatal(course):
     applied, problems = marking.import_rubric_csv(book, path)
     assert applied == 1 and problems == []
     assert scores(book)["s1"]["test.text"] == (1.0, "manual")
+
+
+def test_what_a_sheet_says_reaches_the_terminal_escaped(course):
+    """An exercise id with terminal escapes and bidi overrides cannot repaint the screen."""
+    evil = "x\x1b[2J\u202eexploit"
+    write_sheet(course / "sheets", "s1", [attempt("test.numeric", "30"), attempt(evil, 1)])
+    (course / "sheets" / "s9.json").write_text('{"format": "casekit-answer-sheet", "version": 1, '
+                                               '"student": "s9", "attempts": [{"id": "\\u001b[31m"}]}')
+    text = g.grade(course / "sheets", course / "gb.sqlite").text()
+    assert "\x1b" not in text and "\u202e" not in text

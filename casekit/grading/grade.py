@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from casekit.exercises.types import Exercise
-from casekit.grading.common import Progress, check_choice, check_path
+from casekit.grading.common import Progress, check_choice, check_path, printable
 from casekit.grading.gradebook import Gradebook
 from casekit.grading.policy import (POLICIES, Attempt, Settings, attempt_flags,
                                     parse_deadline, rescore)
@@ -69,13 +69,13 @@ class GradeSummary:
                      f"{self.unchanged} unchanged.")
         if self.missing:
             lines.append(f"{len(self.missing)} student(s) on the roster have no sheet (0 points): "
-                         + ", ".join(self.missing[:10]) + (" …" if len(self.missing) > 10 else ""))
+                         + ", ".join(map(printable, self.missing[:10])) + (" …" if len(self.missing) > 10 else ""))
         if self.kept:
             lines.append(f"{len(self.kept)} student(s) graded earlier have no sheet in this folder; "
                          "their grades are kept.")
         if self.inflated:
             lines.append(f"{len(self.inflated)} sheet(s) claim higher scores than the re-check "
-                         "gives (edited sheets?): " + ", ".join(self.inflated[:10]))
+                         "gives (edited sheets?): " + ", ".join(map(printable, self.inflated[:10])))
         if self.errors:
             lines.append(f"{self.errors} score(s) could not be computed (status 'error'): the "
                          "reference answer failed; fix it and run `casekit grade` again.")
@@ -85,14 +85,14 @@ class GradeSummary:
         if self.clock_only:
             lines.append(f"warning: {len(self.clock_only)} sheet(s) have no hand-in time from the "
                          "LMS, so their attempts are dated by the student's own clock: "
-                         + ", ".join(self.clock_only[:10]) + (" …" if len(self.clock_only) > 10
+                         + ", ".join(map(printable, self.clock_only[:10])) + (" …" if len(self.clock_only) > 10
                                                               else "")
                          + " (give `casekit collect --times` the LMS's submission times).")
         for flag, n in sorted(self.flagged.items()):
             lines.append(f"{n} attempt(s) flagged {flag}: see `casekit report`.")
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
-            lines += [f"  {p}" for p in self.problems]
+            lines += [f"  {printable(p)}" for p in self.problems]
         return "\n".join(lines)
 
 
@@ -319,7 +319,7 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
     # fork where the platform has it: workers then see the same casekit state as this
     # process (including a replaced casekit.exercises._student_data)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    todo, suspects = list(files), 0
+    todo, suspects, fresh_failures = list(files), 0, 0
     while todo:
         pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                       initializer=_init_pool_worker, initargs=(context,))
@@ -330,8 +330,19 @@ def _prepare_all(files: list[Path], gb: Gradebook, context: _Context, jobs: int)
                 # the one that kills a worker is found and only it is reported
                 limit = 1 if suspects else 4 * jobs
                 while todo and len(pending) < limit:
-                    path = todo.pop(0)
-                    pending.append((path, pool.submit(_prepare_in_worker, task(path))))
+                    try:
+                        future = pool.submit(_prepare_in_worker, task(todo[0]))
+                    except cf.process.BrokenProcessPool:
+                        break       # found out below, from the sheets already in flight
+                    pending.append((todo.pop(0), future))
+                if not pending:     # broken before anything was in flight: a fresh pool,
+                    fresh_failures += 1     # and after three such, this process does it
+                    if fresh_failures >= 3:
+                        _init_worker(context)
+                        yield from (_prepare_in_worker(task(path)) for path in todo)
+                        todo = []
+                    break
+                fresh_failures = 0
                 path, future = pending.pop(0)
                 try:
                     result = future.result()
