@@ -24,6 +24,17 @@ Time is measured in the summary's unit throughout (weeks of 7 days by default): 
 fitted on a weekly summary takes ``t`` in weeks and returns its scale parameters
 (``alpha``) in weeks.
 
+Why hand-written rather than the ``lifetimes`` library: ``benchmarks/bench_clv.py`` fits
+BG/NBD on CDNOW (2,357 customers) in 0.025 s here against lifetimes' 0.116 s, with the
+same parameters (the published ones, FHL 2005), and a million simulated customers in
+seconds (identical summary rows are collapsed and the gradient is analytic); lifetimes is
+no longer maintained and raises deprecation warnings under current pandas and numpy, which
+this project's tests treat as errors. The fast log-likelihood (:func:`_bgnbd_objective`)
+sits beside a plain one written term by term from the paper's eq. 6
+(:func:`_bgnbd_log_likelihood`); ``tests/test_clv.py`` checks that they agree and that both
+hand-derived gradients (BG/NBD and Gamma-Gamma) match finite differences
+(``scipy.optimize.check_grad``).
+
 >>> import pandas as pd
 >>> tx = pd.DataFrame({"customer": [1, 1, 1, 2],
 ...     "date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-02-12", "2024-01-08"]),
@@ -326,6 +337,101 @@ class _Model:
 
 
 # --------------------------------------------------------------------------- BG/NBD
+def _bgnbd_objective(x, t_x, T, w):
+    """The BG/NBD fit's objective: ``theta`` (the logarithms of r, α, a, b) → minus the mean
+    log-likelihood of FHL (2005) eq. 6 over rows (x, t_x, T) with weights ``w``, and its
+    analytic gradient in ``theta``. Fast: per-x parts once per distinct x, the bracket by
+    log-sum-exp in reused buffers. :func:`_bgnbd_log_likelihood` is the same sum written as
+    the paper prints it; the tests check that the two agree and that the gradient is right.
+    """
+    from scipy.special import betaln, digamma, gammaln
+
+    total = w.sum()
+    zero = x == 0
+    T0, w0 = T[zero], w[zero]          # no repeat purchase: a few distinct T
+    x1, tx1, T1, w1 = x[~zero], t_x[~zero], T[~zero], w[~zero]
+    if w1.sum() <= 0:
+        raise ValueError("no customer in summary has a repeat purchase (frequency > 0): "
+                         "without one the model cannot tell dropout from a low purchase "
+                         "rate, so it cannot be fitted")
+    wx1 = w1 * x1
+    xs, inv = np.unique(x1, return_inverse=True)
+    w_x = np.bincount(inv, weights=w1, minlength=xs.size)
+    # work buffers for the repeat buyers' rows: fresh temporaries of this size cost more
+    # (page faults) than the arithmetic
+    u, v, iT, iv, d, e, tmp, ww4 = (np.empty(x1.size) for _ in range(8))
+    pos = np.empty(x1.size, dtype=bool)
+
+    def objective(theta):
+        r, alpha, a, b = np.exp(theta)
+        ln_T0 = np.log(alpha + T0)
+        ll = total * r * np.log(alpha) - r * _dot(w0, ln_T0)
+        g_r = total * np.log(alpha) - _dot(w0, ln_T0)
+        g_alpha = total * r / alpha - r * _dot(w0, 1 / (alpha + T0))
+        # parts that depend on the row through x alone, per distinct x
+        ll += _dot(w_x, gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b))
+        g_r += _dot(w_x, digamma(r + xs) - digamma(r))
+        psi_ab = digamma(a + b) - digamma(a + b + xs)
+        g_a = _dot(w_x, psi_ab)
+        g_b = _dot(w_x, digamma(b + xs) - digamma(b) + psi_ab)
+        # ln[(α+T)^−(r+x) + a/(b+x−1) (α+t_x)^−(r+x)]
+        #   = −(r+x) ln(α+T) + logaddexp(0, d),  d = ln(a/(b+x−1)) + (r+x) v
+        # with u = ln(α+T), v = ln(α+T) − ln(α+t_x); w4 = expit(d) is the weight
+        # of the second term in the sum
+        np.add(alpha, T1, out=iT)
+        np.log(iT, out=u)
+        np.reciprocal(iT, out=iT)
+        np.add(alpha, tx1, out=iv)
+        np.log(iv, out=v)
+        np.reciprocal(iv, out=iv)
+        np.subtract(u, v, out=v)
+        np.add(r, x1, out=tmp)
+        np.multiply(tmp, v, out=d)
+        np.add(d, np.take(np.log(a) - np.log(b + xs - 1), inv, out=tmp, mode="clip"),
+               out=d)
+        # logaddexp(0, d) = max(d, 0) + log1p(e) and w4 = expit(d), both from
+        # e = exp(−|d|) (numpy's logaddexp and scipy's expit are several times slower)
+        np.abs(d, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        w_u = _dot(w1, u)
+        ll += (-r * w_u - _dot(wx1, u) + _dot(w1, np.maximum(d, 0.0, out=tmp))
+               + _dot(w1, np.log1p(e, out=tmp)))
+        np.add(1.0, e, out=tmp)
+        np.reciprocal(tmp, out=tmp)                 # 1/(1+e)
+        np.multiply(e, tmp, out=e)                  # e/(1+e)
+        np.copyto(e, tmp, where=np.greater_equal(d, 0.0, out=pos))
+        np.multiply(w1, e, out=ww4)                 # w · w4
+        g_r += -w_u + _dot(ww4, v)
+        np.subtract(iv, iT, out=iv)
+        g_alpha += (-r * _dot(w1, iT) - _dot(wx1, iT) - r * _dot(ww4, iv)
+                    - _dot(np.multiply(ww4, x1, out=tmp), iv))
+        g_a += ww4.sum() / a
+        g_b -= _dot(np.bincount(inv, weights=ww4, minlength=xs.size), 1 / (b + xs - 1))
+        grad = np.array([g_r, g_alpha, g_a, g_b]) * np.exp(theta)
+        return -ll / total, -grad / total
+
+    return objective
+
+
+def _bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T):
+    """Each customer's BG/NBD log-likelihood, term by term as in FHL (2005) eq. 6 — a check
+    on the fast :func:`_bgnbd_objective`:
+
+    ln L = ln B(a, b+x) − ln B(a, b) + ln Γ(r+x) + r ln α − ln Γ(r)
+           + ln[(α+T)^−(r+x) + δ(x>0) · a/(b+x−1) · (α+t_x)^−(r+x)]
+
+    >>> _bgnbd_log_likelihood(0.243, 4.414, 0.793, 2.426, np.array([0, 2]), np.array([0, 30.43]),
+    ...                       np.array([38.86, 38.86])).round(4).tolist()
+    [-0.5547, -9.4586]
+    """
+    from scipy.special import betaln, gammaln
+
+    second = np.where(x > 0, a / (b + np.maximum(x, 1) - 1) * (alpha + t_x) ** -(r + x), 0.0)
+    return (betaln(a, b + x) - betaln(a, b) + gammaln(r + x) + r * np.log(alpha) - gammaln(r)
+            + np.log((alpha + T) ** -(r + x) + second))
+
+
 class BetaGeoModel(_Model):
     """The BG/NBD ("beta-geometric / negative binomial") model of repeat purchasing.
 
@@ -365,75 +471,10 @@ class BetaGeoModel(_Model):
         >>> sorted(m.params)
         ['a', 'alpha', 'b', 'r']
         """
-        from scipy.special import betaln, digamma, gammaln
-
         x, t_x, T = _summary_arrays(summary)
         (x, t_x, T), w = _aggregate([x, t_x, T], _weights(weights, summary))
         total = w.sum()
-        zero = x == 0
-        T0, w0 = T[zero], w[zero]          # no repeat purchase: a few distinct T
-        x1, tx1, T1, w1 = x[~zero], t_x[~zero], T[~zero], w[~zero]
-        if w1.sum() <= 0:
-            raise ValueError("no customer in summary has a repeat purchase (frequency > 0): "
-                             "without one the model cannot tell dropout from a low purchase "
-                             "rate, so it cannot be fitted")
-        wx1 = w1 * x1
-        xs, inv = np.unique(x1, return_inverse=True)
-        w_x = np.bincount(inv, weights=w1, minlength=xs.size)
-        # work buffers for the repeat buyers' rows: fresh temporaries of this size cost more
-        # (page faults) than the arithmetic
-        u, v, iT, iv, d, e, tmp, ww4 = (np.empty(x1.size) for _ in range(8))
-        pos = np.empty(x1.size, dtype=bool)
-
-        def objective(theta):
-            r, alpha, a, b = np.exp(theta)
-            ln_T0 = np.log(alpha + T0)
-            ll = total * r * np.log(alpha) - r * _dot(w0, ln_T0)
-            g_r = total * np.log(alpha) - _dot(w0, ln_T0)
-            g_alpha = total * r / alpha - r * _dot(w0, 1 / (alpha + T0))
-            # parts that depend on the row through x alone, per distinct x
-            ll += _dot(w_x, gammaln(r + xs) - gammaln(r) + betaln(a, b + xs) - betaln(a, b))
-            g_r += _dot(w_x, digamma(r + xs) - digamma(r))
-            psi_ab = digamma(a + b) - digamma(a + b + xs)
-            g_a = _dot(w_x, psi_ab)
-            g_b = _dot(w_x, digamma(b + xs) - digamma(b) + psi_ab)
-            # ln[(α+T)^−(r+x) + a/(b+x−1) (α+t_x)^−(r+x)]
-            #   = −(r+x) ln(α+T) + logaddexp(0, d),  d = ln(a/(b+x−1)) + (r+x) v
-            # with u = ln(α+T), v = ln(α+T) − ln(α+t_x); w4 = expit(d) is the weight
-            # of the second term in the sum
-            np.add(alpha, T1, out=iT)
-            np.log(iT, out=u)
-            np.reciprocal(iT, out=iT)
-            np.add(alpha, tx1, out=iv)
-            np.log(iv, out=v)
-            np.reciprocal(iv, out=iv)
-            np.subtract(u, v, out=v)
-            np.add(r, x1, out=tmp)
-            np.multiply(tmp, v, out=d)
-            np.add(d, np.take(np.log(a) - np.log(b + xs - 1), inv, out=tmp, mode="clip"),
-                   out=d)
-            # logaddexp(0, d) = max(d, 0) + log1p(e) and w4 = expit(d), both from
-            # e = exp(−|d|) (numpy's logaddexp and scipy's expit are several times slower)
-            np.abs(d, out=e)
-            np.negative(e, out=e)
-            np.exp(e, out=e)
-            w_u = _dot(w1, u)
-            ll += (-r * w_u - _dot(wx1, u) + _dot(w1, np.maximum(d, 0.0, out=tmp))
-                   + _dot(w1, np.log1p(e, out=tmp)))
-            np.add(1.0, e, out=tmp)
-            np.reciprocal(tmp, out=tmp)                 # 1/(1+e)
-            np.multiply(e, tmp, out=e)                  # e/(1+e)
-            np.copyto(e, tmp, where=np.greater_equal(d, 0.0, out=pos))
-            np.multiply(w1, e, out=ww4)                 # w · w4
-            g_r += -w_u + _dot(ww4, v)
-            np.subtract(iv, iT, out=iv)
-            g_alpha += (-r * _dot(w1, iT) - _dot(wx1, iT) - r * _dot(ww4, iv)
-                        - _dot(np.multiply(ww4, x1, out=tmp), iv))
-            g_a += ww4.sum() / a
-            g_b -= _dot(np.bincount(inv, weights=ww4, minlength=xs.size), 1 / (b + xs - 1))
-            grad = np.array([g_r, g_alpha, g_a, g_b]) * np.exp(theta)
-            return -ll / total, -grad / total
-
+        objective = _bgnbd_objective(x, t_x, T, w)
         alpha0 = float(_dot(w, T) / _dot(w, x))   # mean rate r/α = repeat purchases per unit time
         starts = [(1.0, alpha0, 1.0, 1.0), (0.25, alpha0 / 4, 0.5, 3.0),
                   (4.0, 4 * alpha0, 2.0, 0.5)]
@@ -550,6 +591,40 @@ class BetaGeoModel(_Model):
 
 
 # --------------------------------------------------------------------------- Gamma-Gamma
+def _gg_objective(x, z, w):
+    """The Gamma-Gamma fit's objective: ``theta`` (the logarithms of p, q, γ) → minus the
+    mean log-likelihood (FHL 2005, "RFM and CLV", eq. 3 with the sum of spends x·z̄) over
+    customers with x > 0 repeat purchases of mean spend z̄ > 0 and weights ``w``, and its
+    analytic gradient in ``theta`` (checked by ``scipy.optimize.check_grad`` in the tests).
+    """
+    from scipy.special import digamma, gammaln
+
+    total = w.sum()
+    # everything but ln(γ + x z̄) depends on the row through x alone or sums up front
+    xs, inv = np.unique(x, return_inverse=True)
+    w_x = np.bincount(inv, weights=w)
+    xz = x * z
+    wx = w * x
+    s_xlnz, s_lnz, s_xlnx = _dot(wx, np.log(z)), _dot(w, np.log(z)), _dot(wx, np.log(x))
+
+    def objective(theta):
+        p, q, g = np.exp(theta)
+        pxs = p * xs
+        ln_gxz = np.log(g + xz)
+        s_ln, s_xln = _dot(w, ln_gxz), _dot(wx, ln_gxz)
+        ll = (_dot(w_x, gammaln(pxs + q) - gammaln(pxs)) - total * (gammaln(q) - q * np.log(g))
+              + p * (s_xlnz + s_xlnx) - s_lnz - p * s_xln - q * s_ln)
+        dpsi = digamma(pxs + q)
+        grad = np.array([
+            _dot(w_x * xs, dpsi - digamma(pxs)) + s_xlnz + s_xlnx - s_xln,
+            _dot(w_x, dpsi) - total * (digamma(q) - np.log(g)) - s_ln,
+            total * q / g - _dot(p * wx + q * w, 1 / (g + xz)),
+        ])
+        return -ll / total, -(grad * np.exp(theta)) / total
+
+    return objective
+
+
 class GammaGammaModel(_Model):
     """The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005, JMR;
     Hardie's note "The Gamma-Gamma model of monetary value", 2013).
@@ -595,8 +670,6 @@ class GammaGammaModel(_Model):
         >>> GammaGammaModel().fit(s).n_customers > 1000
         True
         """
-        from scipy.special import digamma, gammaln
-
         x, z = self._spend_arrays(summary)
         w = _weights(weights, summary)
         use = (x > 0) & (z > 0) & (w > 0)
@@ -605,28 +678,7 @@ class GammaGammaModel(_Model):
                              f"monetary_value > 0; summary has {int(use.sum())}")
         x, z, w = x[use], z[use], w[use]
         total = w.sum()
-        # everything but ln(γ + x z̄) depends on the row through x alone or sums up front
-        xs, inv = np.unique(x, return_inverse=True)
-        w_x = np.bincount(inv, weights=w)
-        xz = x * z
-        wx = w * x
-        s_xlnz, s_lnz, s_xlnx = _dot(wx, np.log(z)), _dot(w, np.log(z)), _dot(wx, np.log(x))
-
-        def objective(theta):
-            p, q, g = np.exp(theta)
-            pxs = p * xs
-            ln_gxz = np.log(g + xz)
-            s_ln, s_xln = _dot(w, ln_gxz), _dot(wx, ln_gxz)
-            ll = (_dot(w_x, gammaln(pxs + q) - gammaln(pxs)) - total * (gammaln(q) - q * np.log(g))
-                  + p * (s_xlnz + s_xlnx) - s_lnz - p * s_xln - q * s_ln)
-            dpsi = digamma(pxs + q)
-            grad = np.array([
-                _dot(w_x * xs, dpsi - digamma(pxs)) + s_xlnz + s_xlnx - s_xln,
-                _dot(w_x, dpsi) - total * (digamma(q) - np.log(g)) - s_ln,
-                total * q / g - _dot(p * wx + q * w, 1 / (g + xz)),
-            ])
-            return -ll / total, -(grad * np.exp(theta)) / total
-
+        objective = _gg_objective(x, z, w)
         mean = np.average(z, weights=w)
         var = np.average((z - mean) ** 2, weights=w)
         starts = [(p0, q0, mean * (q0 - 1) / p0)
