@@ -27,8 +27,8 @@ fitted on a weekly summary takes ``t`` in weeks and returns its scale parameters
 Why hand-written rather than the ``lifetimes`` library: ``benchmarks/bench_clv.py`` fits
 BG/NBD on CDNOW (2,357 customers) in 0.025 s here against lifetimes' 0.116 s, with the
 same parameters (the published ones, FHL 2005), and a million simulated customers in
-seconds (identical summary rows are collapsed and the gradient is analytic); lifetimes is
-no longer maintained and raises deprecation warnings under current pandas and numpy, which
+seconds (identical summary rows are collapsed and the gradient is analytic); lifetimes is in
+limited maintenance and raises deprecation warnings under current pandas and numpy, which
 this project's tests treat as errors. The fast log-likelihood (:func:`_bgnbd_objective`)
 sits beside a plain one written term by term from the paper's eq. 6
 (:func:`_bgnbd_log_likelihood`); ``tests/test_clv.py`` checks that they agree and that both
