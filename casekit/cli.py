@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import textwrap
 
@@ -421,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ValueError as err:
         print(f"casekit {args.command}: {err}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as err:   # a full disk, a read-only folder, a locked file
+        print(f"casekit {args.command}: could not read or write a file ({err}). Everything "
+              "finished before this is saved; fix the cause (free space, permissions) and run "
+              "the same command again.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\ncasekit {args.command}: interrupted. Everything finished so far is saved; "

@@ -274,3 +274,28 @@ def test_what_a_sheet_says_reaches_the_terminal_escaped(course):
                                                '"student": "s9", "attempts": [{"id": "\\u001b[31m"}]}')
     text = g.grade(course / "sheets", course / "gb.sqlite").text()
     assert "\x1b" not in text and "\u202e" not in text
+
+
+def test_a_full_disk_while_grading_says_what_to_do_and_loses_nothing(course, monkeypatch, capsys):
+    import sqlite3
+
+    for s in ("s1", "s2"):
+        write_sheet(course / "sheets", s, all_right(s))
+    book = course / "gb.sqlite"
+    g.grade(course / "sheets", book)
+    write_sheet(course / "sheets", "s3", all_right("s3"))
+    real = Gradebook.replace_attempts
+
+    def full(self, *args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Gradebook, "replace_attempts", full)
+    assert main(["grade", str(course / "sheets"), "--gradebook", str(book), "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "disk is full" in err and "run the same command again" in err
+    monkeypatch.setattr(Gradebook, "replace_attempts", real)
+    with Gradebook(book) as gb:
+        assert gb.integrity() == "ok"
+    assert set(scores(book)) == {"s1", "s2"}
+    assert main(["grade", str(course / "sheets"), "--gradebook", str(book), "--jobs", "1"]) == 0
+    assert set(scores(book)) == {"s1", "s2", "s3"}
