@@ -315,6 +315,11 @@ _TEMPLATES = {
   <p class="ck-note">{{ t('This exercise is computed on your own data, so it is checked in Jupyter, not in this book. Open the problem set with') }} <code>make lab</code> ({{ how.notebook }}), {{ t('then:') }}</p>
   <pre class="ck-code"><code>{{ how.code }}</code></pre>
 """,
+    "missing.html": """
+<div class="ck-quiz ck-missing" data-exercise="{{ id }}">
+  <p>⚠ {{ t('Exercise') }} <code>{{ id }}</code> {{ t('is not in the exercise banks (exercises/*.toml): this book cannot show it.') }}</p>
+</div>
+""",
     "widget.html": """
 <div class="ck-static-widget">
   <p class="ck-note">{{ t('An explorer: it moves in Jupyter (make lab). Here, its state as the notebook saved it:') }}</p>
@@ -331,22 +336,28 @@ def _html_output(html: str) -> dict:
     return nbformat.v4.new_output("display_data", data={"text/html": html})
 
 
-def prepare(nb, bank: dict | None = None):
+def prepare(nb, bank: dict | None = None, on_missing=None):
     """A copy of notebook ``nb`` as the book shows it: ``show("id")`` outputs become quizzes
     (the cell's code hidden), ``check("id", …)`` outputs how to check it in Jupyter,
-    ``solution`` cells folded, explorer widgets their stored text. Raises ValueError for an
-    exercise id the banks do not hold."""
+    ``solution`` cells folded, explorer widgets their stored text.
+
+    An exercise id no bank holds raises ValueError, or with ``on_missing`` (a function of
+    the message) is reported there and shown in the page as missing."""
     from casekit.exercises import _bank
 
     bank = _bank() if bank is None else bank
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
 
-    def exercise(exercise_id):
-        if exercise_id not in bank:
-            raise ValueError(f"the notebook uses exercise {exercise_id!r}, which no bank in "
-                             "exercises/*.toml holds")
-        return bank[exercise_id]
+    def output(exercise_id, render):
+        if exercise_id in bank:
+            return _html_output(render(bank[exercise_id]))
+        message = (f"the notebook uses exercise {exercise_id!r}, which no bank in "
+                   "exercises/*.toml holds")
+        if on_missing is None:
+            raise ValueError(message)
+        on_missing(message)
+        return _html_output(_render("missing.html", id=exercise_id, t=translate))
 
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -354,10 +365,10 @@ def prepare(nb, bank: dict | None = None):
         source = cell.source.strip()
         tags = list(cell.metadata.get("tags", []))
         if (m := _SHOW.fullmatch(source)):
-            cell.outputs = [_html_output(exercise_html(exercise(m.group(2))))]
+            cell.outputs = [output(m.group(2), exercise_html)]
             tags.append("remove-input")
         elif (m := _CHECK.fullmatch(source)):
-            cell.outputs = [_html_output(check_html(exercise(m.group(2))))]
+            cell.outputs = [output(m.group(2), check_html)]
         else:
             if "solution" in tags:
                 tags.append("hide-cell")
@@ -372,8 +383,17 @@ def prepare(nb, bank: dict | None = None):
     return nb
 
 
-def read_notebook(text: str):
-    """myst-nb's reader for ``.ipynb`` in the book (``nb_custom_formats``)."""
-    import nbformat
+_reading: dict[str, str | None] = {"doc": None}   # set by the book's Sphinx extension
 
-    return prepare(nbformat.reads(text, as_version=4))
+
+def read_notebook(text: str):
+    """myst-nb's reader for ``.ipynb`` in the book (``nb_custom_formats``): an exercise
+    missing from the banks is a Sphinx warning naming the page, and a visible box in it."""
+    import nbformat
+    from sphinx.util import logging
+
+    def warn(message):
+        logging.getLogger("casekit.book").warning(message, location=_reading["doc"],
+                                                  type="casekit", subtype="exercise")
+
+    return prepare(nbformat.reads(text, as_version=4), on_missing=warn)

@@ -28,6 +28,10 @@ def _language(app):
     book.set_language(app.config.language or "en", dirs)
 
 
+def _reading(app, docname, source):
+    book._reading["doc"] = docname     # so that a warning of the notebook reader names the page
+
+
 def _depend(app, doctree):
     for path in _sources():
         app.env.note_dependency(str(path))
@@ -53,5 +57,6 @@ def _visit_displaymath(self, node):
 def setup(app):
     app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))
     app.connect("builder-inited", _language)
+    app.connect("source-read", _reading)
     app.connect("doctree-read", _depend)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
