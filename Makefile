@@ -47,7 +47,13 @@ lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(OPEN) \
 	  --port=$(PORT) --ip=$(IP) $(if $(NO_BROWSER),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP) $(BOOK_STAMP)
+# the classroom tests' proxy and the book's widget manager come from npm (package.json)
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+test: $(STAMP) $(BOOK_STAMP) $(if $(shell command -v npm),$(NODE_STAMP))
 	$(BIN)/python -m pytest
 
 execute: $(LAB_STAMP)
