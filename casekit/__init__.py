@@ -8,12 +8,12 @@
 '0.1.0'
 """
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"baskets", "checks", "clv", "data", "defection", "exercises", "explore", "explore_clv",
-               "glossary", "grading", "loyalty", "markup", "plots", "replenish", "service", "swot", "value",
-               "widgetview"}
+# every module and package beside this file (read from the folder: nothing is imported)
+_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__))
 
 
 def __getattr__(name):

@@ -44,6 +44,26 @@ def test_import_casekit_is_cheap():
     assert float(seconds) < 0.5
 
 
+def test_every_submodule_is_a_lazy_attribute():
+    on_disk = {p.stem for p in (ROOT / "casekit").glob("*.py") if p.stem != "__init__"} | {
+        p.parent.name for p in (ROOT / "casekit").glob("*/__init__.py")}
+    code = ("import sys, casekit; "
+            "print(sorted(m for m in sys.modules if m.startswith('casekit.'))); "
+            "print(sorted(casekit._SUBMODULES)); "
+            "print(sorted(n for n in casekit._SUBMODULES "
+            "             if getattr(casekit, n).__name__ != 'casekit.' + n)); "
+            "print(set(casekit._SUBMODULES) <= set(dir(casekit)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    loaded_by_import, listed, wrong, in_dir = out.stdout.splitlines()
+    assert loaded_by_import == "[]", f"import casekit loaded {loaded_by_import}"
+    assert listed == str(sorted(on_disk))
+    assert wrong == "[]" and in_dir == "True"
+    import casekit
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        casekit.nonesuch
+
+
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
