@@ -201,17 +201,32 @@ def test_fixed_answers_match_their_arithmetic(bank):
     t = S.swot([("S", "low prices", 0.30, 4), ("S", "card data", 0.20, 3),
                 ("W", "slow checkouts", 0.35, 1), ("W", "thin online shop", 0.15, 2)])
     assert bank["swot.ife-hand"].answer == pytest.approx(S.ife(t).total)
-    assert bank["swot.beverage-ratio"].answer == pytest.approx(5.54 / 1.85, abs=0.005)
+    excess = bank["swot.excess-defections"]
+    assert excess.answer == pytest.approx(127 - 127 / 2.1, abs=0.05)
+    assert {m["value"] for m in excess.mistakes} == {127, round(127 / 2.1, 1)}
     cell = S.ie_cell(2.8, 2.4)
     right = [o["text"] for o in bank["swot.ie-cell"].options if o.get("correct")][0]
     assert right == f"Cell {cell[0]}: {cell[1]}"
 
 
-def test_the_region_share_table_is_accepted_as_a_dataframe(bank, shop):
-    (table,) = [e for e in bank.values() if e.kind == "table"]
-    answer = ch05.region_share(shop)
-    assert table.resolve(shop).check(answer).correct
-    assert answer["share"].sum() == pytest.approx(1)
+def test_region_spread_and_its_mistakes(bank, shop):
+    share = ch05.region_share(shop)["share"]
+    assert share.sum() == pytest.approx(1)
+    assert ch05.region_spread(shop) == pytest.approx(share.max() - share.min())
+    spread = bank["swot.region-spread"].resolve(shop)
+    assert spread.check(ch05.region_spread(shop)).correct
+    assert "percentage" in spread.check(100 * ch05.region_spread(shop)).message
+    customers = ch05.mistake_region_spread_customers(shop)
+    assert customers != pytest.approx(ch05.region_spread(shop), rel=0.005)
+    assert "customers" in spread.check(customers).message
+
+
+def test_family_share_is_not_the_share_of_customers(bank, shop):
+    family = bank["swot.family-share"].resolve(shop)
+    assert family.check(round(ch05.family_share(shop), 3)).correct
+    wrong = ch05.mistake_family_customer_share(shop)
+    if abs(wrong - ch05.family_share(shop)) > 0.0005:
+        assert "customers" in family.check(wrong).message
 
 
 def test_reference_solutions_agree_with_plain_pandas(shop):

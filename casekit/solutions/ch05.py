@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-__all__ = ["tiny_retailer", "top20_share", "region_share", "family_share",
+__all__ = ["tiny_retailer", "top20_share", "region_share", "region_spread", "family_share",
            "mean_share_of_wallet", "price_cut_defections", "REGIONS"]
 
 REGIONS = ("North", "South", "East", "West")
@@ -128,6 +128,37 @@ def region_share(retailer) -> pd.DataFrame:
     return out
 
 
+def region_spread(retailer) -> float:
+    """swot.region-spread: the largest region's share of revenue minus the smallest's.
+
+    >>> round(region_spread(tiny_retailer()), 6)     # North 0.7, West 0.0
+    0.7
+    """
+    share = region_share(retailer)["share"]
+    return float(share.max() - share.min())
+
+
+def mistake_region_spread_customers(retailer) -> float:
+    """Wrong on purpose: the gap between the regions' shares of *customers*.
+
+    >>> mistake_region_spread_customers(tiny_retailer())   # North 2 of 5, West 0
+    0.4
+    """
+    region = retailer.customers["region"].astype(str)
+    share = region.value_counts(normalize=True).reindex(list(REGIONS), fill_value=0.0)
+    return float(share.max() - share.min())
+
+
+def mistake_region_spread_yuan(retailer) -> float:
+    """Wrong on purpose: the gap in ¥ of revenue, not in shares.
+
+    >>> mistake_region_spread_yuan(tiny_retailer())
+    700.0
+    """
+    spend = _revenue(retailer)
+    return float(region_spread(retailer) * spend.sum())
+
+
 def family_share(retailer) -> float:
     """swot.family-share: the share of revenue from families (young and established).
 
@@ -138,6 +169,26 @@ def family_share(retailer) -> float:
     household = retailer.customers.set_index("customer")["household"].astype(str)
     families = household.loc[spend.index].isin(FAMILIES).to_numpy()
     return float(spend[families].sum() / spend.sum())
+
+
+def mistake_family_customer_share(retailer) -> float:
+    """Wrong on purpose: the families' share of *customers*, not of revenue.
+
+    >>> mistake_family_customer_share(tiny_retailer())   # customers 1 and 3 of 5
+    0.4
+    """
+    return float(retailer.customers["household"].astype(str).isin(FAMILIES).mean())
+
+
+def mistake_family_young_only(retailer) -> float:
+    """Wrong on purpose: only young families counted.
+
+    >>> mistake_family_young_only(tiny_retailer())       # 600 of 1,000
+    0.6
+    """
+    spend = _revenue(retailer)
+    household = retailer.customers.set_index("customer")["household"].astype(str)
+    return float(spend[(household.loc[spend.index] == "young family").to_numpy()].sum() / spend.sum())
 
 
 def mean_share_of_wallet(retailer) -> float:
