@@ -110,7 +110,7 @@ def mistake_bottom80_share(retailer) -> float:
 
 # --------------------------------------------------------------------------- where from
 def region_share(retailer) -> pd.DataFrame:
-    """swot.region-share: each region's share of revenue, by the customer's region.
+    """Each region's share of revenue, by the customer's region (behind swot.region-spread).
 
     >>> region_share(tiny_retailer())
             share
