@@ -235,38 +235,59 @@ def mistake_dwyer_ltv_sales(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- RFM
-def _rfm_best(retailer) -> pd.Series:
-    rfm = rfm_scores(retailer.transactions)
-    return (rfm["R"] == 5) & (rfm["F"] == 5)
+RFM_NOW = "2024-01-01"   # value.rfm-share: score on 2022–23, judge on 2024
+
+
+def _rfm_best(retailer, *, whole_log: bool = False) -> pd.Index:
+    """The customers scored R = 5 and F = 5 on the trips before 2024 (or, wrongly, on all)."""
+    tx = retailer.transactions
+    rfm = (rfm_scores(tx) if whole_log
+           else rfm_scores(tx[tx["timestamp"] < RFM_NOW], now=RFM_NOW))
+    return rfm.index[(rfm["R"] == 5) & (rfm["F"] == 5)]
+
+
+def _next_year(retailer, column: str = "margin") -> pd.Series:
+    tx = retailer.transactions
+    return tx[tx["timestamp"] >= RFM_NOW].groupby("customer")[column].sum()
 
 
 def rfm_top_share(retailer) -> float:
-    """value.rfm-share: the percentage of all margin brought by the customers whose
-    recency *and* frequency scores are both 5 (``casekit.value.rfm_scores`` with its
-    defaults: five quantile bins, "now" = the day after the last trip).
+    """value.rfm-share: does RFM predict? Score customers on their trips before 2024
+    (``rfm_scores(..., now="2024-01-01")``, five quantile bins); return the percentage of
+    **2024's** margin brought by the customers scored R = 5 and F = 5.
 
-    >>> round(rfm_top_share(tiny_retailer()), 2)    # customer 6 alone: 227 of 483
-    47.0
+    >>> round(rfm_top_share(tiny_retailer()), 2)
+    55.74
     """
-    best = _rfm_best(retailer)
-    margin = retailer.transactions.groupby("customer")["margin"].sum()
-    return float(100 * margin[best[best].index].sum() / margin.sum())
+    nxt = _next_year(retailer)
+    return float(100 * nxt.reindex(_rfm_best(retailer), fill_value=0).sum() / nxt.sum())
 
 
 def mistake_rfm_share_revenue(retailer) -> float:
-    """Wrong on purpose: the share of *revenue* (``total``), not of margin."""
-    best = _rfm_best(retailer)
-    revenue = retailer.transactions.groupby("customer")["total"].sum()
-    return float(100 * revenue[best[best].index].sum() / revenue.sum())
+    """Wrong on purpose: the share of 2024's *revenue* (``total``), not of its margin."""
+    nxt = _next_year(retailer, "total")
+    return float(100 * nxt.reindex(_rfm_best(retailer), fill_value=0).sum() / nxt.sum())
 
 
 def mistake_rfm_share_customers(retailer) -> float:
-    """Wrong on purpose: the share of *customers* in the R = 5, F = 5 cell.
+    """Wrong on purpose: the share of scored *customers* in the R = 5, F = 5 cell."""
+    tx = retailer.transactions
+    scored = tx.loc[tx["timestamp"] < RFM_NOW, "customer"].nunique()
+    return float(100 * len(_rfm_best(retailer)) / scored)
 
-    >>> round(mistake_rfm_share_customers(tiny_retailer()), 2)
-    16.67
-    """
-    return float(100 * _rfm_best(retailer).mean())
+
+def mistake_rfm_share_whole_log(retailer) -> float:
+    """Wrong on purpose: scored on the whole log, 2024 included, so the score has seen the
+    year it is meant to predict."""
+    nxt = _next_year(retailer)
+    return float(100 * nxt.reindex(_rfm_best(retailer, whole_log=True), fill_value=0).sum()
+                 / nxt.sum())
+
+
+def mistake_rfm_share_all_years(retailer) -> float:
+    """Wrong on purpose: the cell's share of all three years' margin, not of 2024's."""
+    margin = retailer.transactions.groupby("customer")["margin"].sum()
+    return float(100 * margin.reindex(_rfm_best(retailer), fill_value=0).sum() / margin.sum())
 
 
 # --------------------------------------------------------------------------- ABC
