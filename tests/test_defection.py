@@ -268,3 +268,137 @@ def test_computed_exercises_on_a_students_data(bank):
             assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake)
             named += 1
         assert named >= 1, e.id
+
+
+# --------------------------------------------------------------------------- after an event
+def _event_data():
+    defections = pd.DataFrame({"customer": [1, 2, 3, 4],
+                               "date": pd.to_datetime(["2023-03-01", "2023-05-24", "2023-05-25",
+                                                       "2023-03-10"])})
+    events = pd.DataFrame({"region": ["North", "South", "North"],
+                           "event": ["competitor price cut", "competitor price cut", "promotion"],
+                           "date": pd.to_datetime(["2023-03-01", "2023-03-01", "2023-03-05"])})
+    customers = pd.DataFrame({"customer": [1, 2, 3, 4], "region": ["North", "North", "North", "South"]})
+    return defections, events, customers
+
+
+def test_after_event_window_is_inclusive_exclusive_and_regional():
+    defections, events, customers = _event_data()
+    # 2023-03-01 + 84 days = 2023-05-24: the first day outside the window
+    assert d.after_event(defections, events, customers).tolist() == [True, False, False, True]
+    assert d.after_event(defections, events, customers, days=85).tolist() == [True, True, False, True]
+    # North's promotion on 2023-03-05 covers 2023-05-24 and -25, not 2023-03-01
+    assert d.after_event(defections, events, customers, event="promotion").tolist() == \
+        [False, True, True, False]
+    south_cut_only = events.iloc[[1]]
+    assert d.after_event(defections, south_cut_only, customers).tolist() == [False, False, False, True]
+    assert d.after_event(defections, south_cut_only, customers, same_region=False).tolist() == \
+        [True, False, False, True]
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (dict(days=0), ValueError, "days must be a whole number ≥ 1"),
+    (dict(event="flood"), ValueError, "events has no event 'flood'"),
+    (dict(event=3), TypeError, "event must be the name of an event"),
+])
+def test_after_event_names_bad_arguments(change, error, message):
+    defections, events, customers = _event_data()
+    with pytest.raises(error, match=message):
+        d.after_event(defections, events, customers, **change)
+    with pytest.raises(ValueError, match="customers has no column 'region'"):
+        d.after_event(defections, events, customers.drop(columns="region"))
+
+
+# --------------------------------------------------------------------------- early warning
+def _brute_auc(score, y):
+    pos = [s for s, t in zip(score, y) if t]
+    neg = [s for s, t in zip(score, y) if not t]
+    wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def test_warning_quality_auc_agrees_with_counting_pairs():
+    rng = np.random.default_rng(3)
+    score = rng.integers(0, 6, 200) / 5          # many ties
+    y = rng.random(200) < 0.2 + 0.5 * score
+    q = d.warning_quality(score, y, top=0.1)
+    assert q["auc"] == pytest.approx(_brute_auc(score, y), abs=0.0005)
+    top = np.argsort(-score, kind="mergesort")[:20]
+    assert q["top_rate"] == pytest.approx(y[top].mean(), abs=0.0005)
+    assert q["lift"] == pytest.approx(y[top].mean() / y.mean(), abs=0.001)
+
+
+def test_warning_quality_perfect_and_reversed_rankings():
+    y = [True, True, False, False, False]
+    assert d.warning_quality([5, 4, 3, 2, 1], y)["auc"] == 1.0
+    assert d.warning_quality([1, 2, 3, 4, 5], y)["auc"] == 0.0
+    assert d.warning_quality([1, 1, 1, 1, 1], y)["auc"] == 0.5
+
+
+@pytest.mark.parametrize("score, y, kw, error, message", [
+    ([1, 2], [True], {}, ValueError, "same length"),
+    ([1, 2], [True, True], {}, ValueError, "both defectors and non-defectors"),
+    ([1, np.nan], [True, False], {}, ValueError, "missing"),
+    ([1, 2], ["yes", "no"], {}, TypeError, "defected must be True/False"),
+    ([1, 2], [True, False], {"top": 0}, ValueError, "top must be > 0"),
+])
+def test_warning_quality_names_bad_arguments(score, y, kw, error, message):
+    with pytest.raises(error, match=message):
+        d.warning_quality(score, y, **kw)
+
+
+def _trips():
+    return pd.DataFrame({"customer": [1, 1, 1, 1, 2, 2, 2, 2, 3, 3],
+                         "timestamp": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-06-01", "2024-11-20",
+                                                      "2024-02-01", "2024-05-01", "2024-08-01", "2024-09-01",
+                                                      "2024-04-01", "2024-12-20"]),
+                         "total": [100.0, 100, 100, 40, 80, 80, 80, 80, 50, 50]})
+
+
+def test_early_warning_indicators_by_hand():
+    ew = d.early_warning(_trips(), end="2025-01-01", recent_weeks=13, earlier_weeks=39)
+    assert ew["earlier_trips"].tolist() == [3, 4, 1] and ew["recent_trips"].tolist() == [1, 0, 1]
+    assert ew.loc[1, "visit_ratio"] == pytest.approx((1 / 13) / (3 / 39), abs=0.001)
+    assert ew.loc[1, "basket_ratio"] == pytest.approx(0.4)
+    assert np.isnan(ew.loc[2, "basket_ratio"])
+    # customer 2: 122 days of silence against a mean gap of 213 / 3 days
+    assert ew.loc[2, "gap_ratio"] == pytest.approx(122 / 71, abs=0.001)
+    assert ew["score"].between(0, 1).all()
+    assert ew["score"].idxmax() == 2 and ew["score"].idxmin() == 3
+
+
+def test_early_warning_weights_and_p_alive():
+    p = pd.Series({1: 0.9, 2: 0.05, 3: 0.99})
+    ew = d.early_warning(_trips(), end="2025-01-01", recent_weeks=13, earlier_weeks=39, p_alive=p,
+                         weights={"p_alive": 1})
+    assert ew["score"].tolist() == ew["p_alive_risk"].tolist()
+    only_basket = d.early_warning(_trips(), end="2025-01-01", recent_weeks=13, earlier_weeks=39,
+                                  weights={"basket_ratio": 1})
+    assert only_basket["score"].idxmax() == 1          # the shrinking basket
+
+
+@pytest.mark.parametrize("kw, error, message", [
+    (dict(weights={"p_alive": 1}), ValueError, "pass p_alive="),
+    (dict(weights={"visit_ratio": -1}), ValueError, "must be ≥ 0"),
+    (dict(weights={"visit_ratio": 0}), ValueError, "all zero"),
+    (dict(weights=[1, 2]), TypeError, "weights must be a dict"),
+    (dict(p_alive=[0.5, 0.5, 0.5]), TypeError, "p_alive must be a pandas Series"),
+    (dict(recent_weeks=0), ValueError, "recent_weeks must be a whole number ≥ 1"),
+    (dict(end="not a date"), ValueError, "end must be a date"),
+    (dict(end="2020-01-01"), ValueError, "no transaction falls"),
+])
+def test_early_warning_names_bad_arguments(kw, error, message):
+    with pytest.raises(error, match=message):
+        d.early_warning(_trips(), **kw)
+
+
+def test_early_warning_ranks_valuemarts_partial_defectors_by_basket():
+    from casekit.data import simulate_retailer
+
+    shop = simulate_retailer(1500, seed=4)
+    ew = d.early_warning(shop.transactions)
+    still = ew[ew["recent_trips"] > 0]
+    partial = shop.truth.customers.set_index("customer")["partial_from"].notna().reindex(still.index)
+    assert d.warning_quality(still["basket_ratio_risk"], partial)["auc"] > 0.7
+    gone = ~shop.truth.customers.set_index("customer")["active_at_end"].reindex(ew.index).astype(bool)
+    assert d.warning_quality(ew["gap_ratio_risk"], gone)["auc"] > 0.75

@@ -12,12 +12,12 @@ The examples run on a tiny retailer of four customers:
 >>> shop.defections
    customer       date      kind      cause
 0         1 2023-03-10  complete      price
-1         2 2023-07-25  complete    service
-2         3 2023-09-15   partial      price
+1         2 2024-07-25  complete    service
+2         3 2024-09-15   partial      price
 >>> shop.truth.events
   region                 event       date
 0  North  competitor price cut 2023-03-01
-1  South  competitor price cut 2023-09-01
+1  South  competitor price cut 2024-09-01
 """
 from __future__ import annotations
 
@@ -26,13 +26,17 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from casekit.defection import cohort_retention, partial_defection_flags
+from casekit.defection import (after_event, cohort_retention, early_warning,
+                               partial_defection_flags, warning_quality)
 
 __all__ = ["complete_defectors", "price_cause_share", "price_cut_share", "cohort_retention_q4",
-           "partial_flag_precision", "lost_share_low_p_alive", "after_price_cut", "tiny_retailer"]
+           "partial_flag_precision", "lost_share_low_p_alive", "after_price_cut", "best_partial_auc",
+           "tiny_retailer"]
 
 EVENT_WINDOW_DAYS = 84          # the 12 weeks after a competitor's price cut
 P_ALIVE_CUT = 0.5
+PRICE_SENSITIVE = 0.7           # price_sensitivity of 0.7 or more
+INDICATORS = ("visit_ratio_risk", "basket_ratio_risk", "gap_ratio_risk", "p_alive_risk")
 
 
 def tiny_retailer() -> SimpleNamespace:
@@ -41,12 +45,12 @@ def tiny_retailer() -> SimpleNamespace:
                               "region": pd.Categorical(["North", "North", "North", "South"])})
     defections = pd.DataFrame({
         "customer": [1, 2, 3],
-        "date": pd.to_datetime(["2023-03-10", "2023-07-25", "2023-09-15"]),
+        "date": pd.to_datetime(["2023-03-10", "2024-07-25", "2024-09-15"]),
         "kind": pd.Categorical(["complete", "complete", "partial"]),
         "cause": pd.Categorical(["price", "service", "price"])})
     events = pd.DataFrame({"region": ["North", "South"],
                            "event": ["competitor price cut"] * 2,
-                           "date": pd.to_datetime(["2023-03-01", "2023-09-01"])})
+                           "date": pd.to_datetime(["2023-03-01", "2024-09-01"])})
     days = pd.to_datetime(["2023-01-05", "2023-03-01", "2023-02-01", "2023-07-20", "2023-02-10",
                            "2023-06-15", "2024-03-01", "2024-06-30", "2023-02-14", "2023-08-01",
                            "2024-02-01", "2024-05-01"])
@@ -55,74 +59,102 @@ def tiny_retailer() -> SimpleNamespace:
                                  "total": [100.0, 90, 50, 60, 80, 85, 30, 35, 40, 45, 42, 44]})
     truth = SimpleNamespace(events=events, customers=pd.DataFrame({
         "customer": [1, 2, 3, 4], "active_at_end": [False, False, True, True],
-        "partial_from": pd.to_datetime([None, None, "2023-10-01", None])}))
+        "partial_from": pd.to_datetime([None, None, "2023-10-01", None]),
+        "price_sensitivity": [0.9, 0.8, 0.3, 0.5]}))
     return SimpleNamespace(customers=customers, transactions=transactions,
                            defections=defections, truth=truth)
 
 
 # --------------------------------------------------------------------------- counting defections
+def _complete_by_year(retailer, kinds=("complete",)) -> pd.Series:
+    d = retailer.defections
+    keep = d["kind"].astype(str).isin(kinds)
+    return d.loc[keep, "date"].dt.year.value_counts()
+
+
 def complete_defectors(retailer) -> int:
-    """defect.complete-count: how many customers are **complete** defectors.
+    """defect.complete-count: complete defections recorded in 2024 minus those in 2023.
 
-    >>> complete_defectors(tiny_retailer())
-    2
+    >>> complete_defectors(tiny_retailer())     # one in 2024 (customer 2), one in 2023 (1)
+    0
     """
-    return int((retailer.defections["kind"] == "complete").sum())
+    years = _complete_by_year(retailer)
+    return int(years.get(2024, 0) - years.get(2023, 0))
 
 
-def mistake_all_defections(retailer) -> int:
-    """Wrong on purpose: every row of ``defections``, partial defectors included.
+def mistake_complete_2024_only(retailer) -> int:
+    """Wrong on purpose: the count of 2024 alone, no comparison.
 
-    >>> mistake_all_defections(tiny_retailer())
-    3
+    >>> mistake_complete_2024_only(tiny_retailer())
+    1
     """
-    return int(len(retailer.defections))
+    return int(_complete_by_year(retailer).get(2024, 0))
+
+
+def mistake_all_kinds_difference(retailer) -> int:
+    """Wrong on purpose: the difference with partial defections counted too.
+
+    >>> mistake_all_kinds_difference(tiny_retailer())
+    1
+    """
+    years = _complete_by_year(retailer, kinds=("complete", "partial"))
+    return int(years.get(2024, 0) - years.get(2023, 0))
+
+
+def _with_sensitivity(retailer) -> pd.DataFrame:
+    sens = retailer.truth.customers.set_index("customer")["price_sensitivity"]
+    return retailer.defections.join(sens, on="customer")
 
 
 def price_cause_share(retailer) -> float:
-    """defect.price-share: the percentage of all defections (complete and partial) caused by price.
+    """defect.price-share: among the defections of customers with price_sensitivity of 0.7 or
+    more, the percentage caused by price.
 
-    >>> round(price_cause_share(tiny_retailer()), 2)
+    >>> price_cause_share(tiny_retailer())     # customers 1 (price) and 2 (service)
+    50.0
+    """
+    d = _with_sensitivity(retailer)
+    sensitive = d[d["price_sensitivity"] >= PRICE_SENSITIVE]
+    return float(100 * (sensitive["cause"] == "price").mean())
+
+
+def mistake_price_share_all(retailer) -> float:
+    """Wrong on purpose: the price share among all defections, no threshold.
+
+    >>> round(mistake_price_share_all(tiny_retailer()), 2)
     66.67
     """
     return float(100 * (retailer.defections["cause"] == "price").mean())
 
 
-def mistake_price_fraction(retailer) -> float:
-    """Wrong on purpose: the right share as a fraction (0.67), not a percentage."""
-    return price_cause_share(retailer) / 100
+def mistake_sensitive_among_price(retailer) -> float:
+    """Wrong on purpose: the share of price defections whose customer is price-sensitive.
 
-
-def mistake_price_count(retailer) -> float:
-    """Wrong on purpose: the number of price defections, not a percentage.
-
-    >>> mistake_price_count(tiny_retailer())
-    2.0
+    >>> mistake_sensitive_among_price(tiny_retailer())   # customers 1 (0.9) and 3 (0.3)
+    50.0
     """
-    return float((retailer.defections["cause"] == "price").sum())
+    d = _with_sensitivity(retailer)
+    price = d[d["cause"] == "price"]
+    return float(100 * (price["price_sensitivity"] >= PRICE_SENSITIVE).mean())
+
+
+def mistake_price_fraction(retailer) -> float:
+    """Wrong on purpose: the right share as a fraction, not a percentage."""
+    return price_cause_share(retailer) / 100
 
 
 # --------------------------------------------------------------------------- price cuts
 def after_price_cut(retailer, defections: pd.DataFrame, same_region: bool = True) -> pd.Series:
     """True for each defection dated in the 84 days from a competitor's price cut in the
-    defector's region (in any region with ``same_region=False``).
+    defector's region (in any region with ``same_region=False``): ``after_event`` on a retailer.
 
     >>> shop = tiny_retailer()
     >>> after_price_cut(shop, shop.defections).tolist()
     [True, False, False]
     """
-    cuts = retailer.truth.events
-    cuts = cuts[cuts["event"] == "competitor price cut"]
-    region = retailer.customers.set_index("customer")["region"].astype(str)
-    d = defections.assign(region=defections["customer"].map(region).to_numpy())
-    hit = pd.Series(False, index=d.index)
-    for _, cut in cuts.iterrows():
-        in_window = (d["date"] >= cut["date"]) & \
-            (d["date"] < cut["date"] + pd.Timedelta(days=EVENT_WINDOW_DAYS))
-        if same_region:
-            in_window &= d["region"] == str(cut["region"])
-        hit |= in_window
-    return hit
+    return after_event(defections, retailer.truth.events, retailer.customers,
+                       event="competitor price cut", days=EVENT_WINDOW_DAYS,
+                       same_region=same_region)
 
 
 def price_cut_share(retailer) -> float:
@@ -259,3 +291,47 @@ def mistake_lost_overall(retailer) -> float:
     """Wrong on purpose: the share of *all* customers who dropped out, ignoring P(alive)."""
     d = _p_alive_vs_truth(retailer)
     return float(np.mean(~d["active"].astype(bool)))
+
+
+# --------------------------------------------------------------------------- the early-warning score
+def _warning(retailer) -> pd.DataFrame:
+    """``early_warning`` with P(alive), as the chapter and the problem set compute it, plus truth."""
+    from casekit.clv import BetaGeoModel, summarize_transactions
+
+    tx = retailer.transactions
+    summary = summarize_transactions(tx, date="timestamp")
+    p_alive = BetaGeoModel().fit(summary).p_alive(summary)
+    w = early_warning(tx, p_alive=p_alive)
+    truth = retailer.truth.customers.set_index("customer").reindex(w.index)
+    return w.assign(partial=truth["partial_from"].notna().to_numpy())
+
+
+def _partial_aucs(w: pd.DataFrame) -> pd.Series:
+    return pd.Series({c: warning_quality(w[c], w["partial"])["auc"] for c in (*INDICATORS, "score")})
+
+
+def best_partial_auc(retailer) -> float:
+    """defect.warning-partial: among customers still shopping in the last 13 weeks, the highest
+    AUC of the four indicators' risk ranks against the true partial defectors.
+
+    Needs a realistic retailer (BG/NBD is fitted to it).
+    """
+    w = _warning(retailer)
+    return float(_partial_aucs(w[w["recent_trips"] > 0])[list(INDICATORS)].max())
+
+
+def mistake_partial_auc_score(retailer) -> float:
+    """Wrong on purpose: the combined score's AUC, not the best indicator's."""
+    w = _warning(retailer)
+    return float(_partial_aucs(w[w["recent_trips"] > 0])["score"])
+
+
+def mistake_partial_auc_all_scored(retailer) -> float:
+    """Wrong on purpose: the best indicator's AUC over every scored customer."""
+    return float(_partial_aucs(_warning(retailer))[list(INDICATORS)].max())
+
+
+def mistake_partial_auc_p_alive(retailer) -> float:
+    """Wrong on purpose: P(alive)'s AUC, whichever indicator is best."""
+    w = _warning(retailer)
+    return float(_partial_aucs(w[w["recent_trips"] > 0])["p_alive_risk"])
