@@ -32,8 +32,8 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nb_execution_mode = "off"
 nb_custom_formats = {".ipynb": "casekit.book.read_notebook"}
 nb_ipywidgets_js = {}            # no widget manager from a CDN: widgets are quizzes or text
-nb_code_prompt_show = "Show the worked solution ({type})"
-nb_code_prompt_hide = "Hide the worked solution ({type})"
+nb_code_prompt_show = "Show the worked solution"  # only solution cells are folded (casekit.book)
+nb_code_prompt_hide = "Hide the worked solution"
 myst_enable_extensions = ["dollarmath"]
 html_math_renderer = "mathml"   # casekit_book: MathML at build time, no MathJax from a CDN
 

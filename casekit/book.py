@@ -245,13 +245,16 @@ def exercise_html(ex) -> str:
 
 
 def _how_to(ex) -> dict:
+    from casekit.exercises import bank_dir
+
     sample = "table" if ex.kind == "table" else "value"
+    sets = sorted(bank_dir().glob(f"{ex.chapter}-*.ipynb")) if ex.chapter else []
     return {"code": f'from casekit.exercises import check, my_retailer, start\n'
-                    f'start("your id")          # once: who you are\n'
-                    f'data = my_retailer()      # your own simulated ValueMart\n'
-                    f'{sample} = ...                # your calculation on data\n'
+                    f'start("your id")     # once: who you are\n'
+                    f'data = my_retailer() # your own ValueMart\n'
+                    f'{sample} = ...          # your calculation\n'
                     f'check("{ex.id}", {sample})',
-            "notebook": f"exercises/{ex.chapter}-*.ipynb" if ex.chapter else "exercises/"}
+            "notebook": f"exercises/{sets[0].name}" if sets else "exercises/"}
 
 
 def check_html(ex) -> str:
