@@ -78,6 +78,7 @@ def test_computed_exercises_accept_the_reference_and_name_each_mistake(chapter):
             assert not fb.correct and mistake["message"] in fb.message, (e.id, mistake, fb.message)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", sorted(PREFIXES))
 def test_the_grader_works_every_answer_out_per_student(chapter):
     """Two students get their own expected answers, and no reference solution fails."""

@@ -650,6 +650,7 @@ def test_matches_mlxtend_on_synthetic_baskets():
     assert len(fi) > 500 and fi["length"].max() >= 4 and n_rules > 100
 
 
+@pytest.mark.slow
 def test_matches_mlxtend_on_simulated_retailer_trips():
     from casekit.data import simulate_retailer
 

@@ -64,6 +64,7 @@ def built_book(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- the build
+@pytest.mark.slow
 def test_every_chapter_and_problem_set_is_a_page_linked_from_the_index(built_book):
     html, _ = built_book
     index = (html / "index.html").read_text(encoding="utf-8")
@@ -73,6 +74,7 @@ def test_every_chapter_and_problem_set_is_a_page_linked_from_the_index(built_boo
         assert f'href="{notebook.parent.name}/{notebook.stem}.html"' in index
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[f"{p.parent.name}/{p.name}" for p in NOTEBOOKS])
 def test_every_exercise_cell_stands_in_its_page_and_no_widget_needs_a_kernel(built_book, notebook):
     html, _ = built_book
@@ -88,6 +90,7 @@ def test_every_exercise_cell_stands_in_its_page_and_no_widget_needs_a_kernel(bui
         "the page loads something from the internet: the book must work offline"
 
 
+@pytest.mark.slow
 def test_choice_options_stand_in_the_self_study_readers_order_not_the_bank_order(built_book):
     html, _ = built_book
     seen = differs = 0

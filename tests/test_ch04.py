@@ -49,6 +49,7 @@ def test_planted_rules_table_agrees_with_the_miner(shop, pair_rules):
                                    .to_numpy(dtype=float))
 
 
+@pytest.mark.slow
 def test_frequent_pairs_match_a_brute_force_count(shop):
     baskets = shop.lines.groupby("trip")["item"].apply(lambda s: sorted(set(map(str, s))))
     counts = {}

@@ -144,6 +144,7 @@ def _real_exercises():
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 @given(answer=ANSWERS, exercise_id=st.sampled_from(TEST_IDS),
        student=st.sampled_from([STUDENT, "s2", "self-study"]))
 def test_shown_score_is_the_score_of_what_is_stored(course, answer, exercise_id, student):
@@ -208,6 +209,7 @@ REAL = _real_exercises()
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 @given(answer=ANSWERS, exercise=st.sampled_from(REAL))
 def test_real_bank_exercises_agree_for_any_answer(answer, exercise, monkeypatch, tmp_path):
     monkeypatch.setenv("CASEKIT_HOME", str(tmp_path))

@@ -105,7 +105,7 @@ def postgres_url(postgres_server):
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db(request, tmp_path):
     """The database the store is tested on: a SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
@@ -193,6 +193,7 @@ def test_a_bad_attempt_is_refused_with_a_clear_error_and_nothing_written(db, bad
         assert store.count() == 0
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_nothing_and_double_nothing(db):
     """8 threads × 25 attempts, each also sent twice (a lost reply): 200 rows, once each."""
     with AttemptStore(db) as store:
@@ -235,6 +236,7 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
     assert store.dialect == "sqlite"
 
 
+@pytest.mark.slow
 def test_sqlite_writers_in_separate_processes_lose_nothing(tmp_path):
     path = tmp_path / "a.sqlite"
     AttemptStore(path).close()

@@ -91,6 +91,7 @@ def _writer(home, worker, n):
         sheet.record({"id": f"ex-{i % 3}", "answer": f"{worker}-{i}", "score": 0.0})
 
 
+@pytest.mark.slow
 def test_two_notebooks_writing_at_once_lose_nothing(tmp_path):
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(tmp_path, w, 60)) for w in range(4)]
