@@ -13,12 +13,14 @@ IP     ?= localhost
 NB     ?= notebooks/*.ipynb exercises/*.ipynb
 export PYTHONHASHSEED := 0
 
-.PHONY: help lab test execute bench my-exercises book clean
+.PHONY: help lab test check execute bench my-exercises book clean
 
 help:
 	@echo "make lab      open the workbook in JupyterLab (OPEN=notebooks/<chapter>.ipynb to pick one;"
 	@echo "              NO_BROWSER=1 for SSH/WSL/headless: open the printed link; PORT=8888 IP=localhost)"
 	@echo "make test     run every test: unit, doctests, notebooks (nbval), browser"
+	@echo "make check    the quick loop while you change casekit: every test but the slow and browser"
+	@echo "              ones and the notebooks (under a minute on a quiet machine)"
 	@echo "make execute  re-run notebooks in place and store their outputs (NB=<files> to pick)"
 	@echo "make bench    run the benchmarks in benchmarks/"
 	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (never overwrites)"
@@ -55,6 +57,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 test: $(STAMP) $(BOOK_STAMP) $(if $(shell command -v npm),$(NODE_STAMP))
 	$(BIN)/python -m pytest
+
+# the maintainer's loop: no notebooks (nbval), nothing marked slow or browser
+check: $(STAMP)
+	$(BIN)/python -m pytest tests casekit -q -m "not slow and not browser"
 
 execute: $(LAB_STAMP)
 	CASEKIT_HOME=$$(mktemp -d) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
