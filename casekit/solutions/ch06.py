@@ -211,6 +211,18 @@ def mistake_any_callback(retailer) -> float:
     return float(c.loc[c["dropped"], "callback_minutes"].notna().mean())
 
 
+def mistake_callback_nan_dropped(retailer) -> float:
+    """Wrong on purpose: the calls never called back (NaN) left out of the denominator,
+    as ``dropna()`` or a mean over ``callback_minutes`` alone does.
+
+    >>> round(mistake_callback_nan_dropped(tiny_retailer()), 4)
+    0.9487
+    """
+    c = my_calls(retailer)
+    waits = c.loc[c["dropped"], "callback_minutes"].dropna()
+    return float((waits <= 5).mean())
+
+
 # --------------------------------------------------------------------------- the stores
 def store_fulfilment(retailer) -> pd.DataFrame:
     """Each store's mean survey fulfilment rating (respondents by home store) and its true
