@@ -236,6 +236,12 @@
       });
       hint.disabled = false;
     }
+    var number = root.querySelector("input.ck-number");
+    if (number) {
+      number.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); check.click(); }
+      });
+    }
     check.disabled = false;
     root.classList.add("ck-ready");
   }
