@@ -178,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rubric-csv", metavar="FILE", help="import marks: columns 'Student ID', "
                    "'Exercise', 'Points' (optional 'Comment')")
     p.add_argument("--grader", default="", metavar="NAME", help="your name, kept with each mark")
+    p.add_argument("--db", metavar="URL", help="grade the attempts the casekit service recorded "
+                   "(its SQLite file or postgresql:// URL) instead of SHEETS; the server's time "
+                   "is the hand-in time")
+    p.add_argument("--course", metavar="FILE", help="with --db: the course file's deadlines (unless "
+                   "--deadline is given) and extensions")
     p.set_defaults(func=_grade)
 
     p = command("extend", "Give one student their own deadline (an extension).", """\
@@ -253,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default: from $JUPYTERHUB_SERVICE_URL)")
     p.add_argument("--ip", help="address (default: from $JUPYTERHUB_SERVICE_URL, else 127.0.0.1)")
     p.add_argument("--workers", type=int, help="threads checking answers (default 4)")
+    p.add_argument("--course", metavar="FILE", help="course file: assessed exercises, deadlines, "
+                   "extensions, feedback, attempt limits (default $CASEKIT_COURSE)")
     p.set_defaults(func=_serve)
     return parser
 
@@ -260,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args) -> int:
     from casekit.hub.service import main as serve
 
-    return serve([f"--{k}={v}" for k in ("db", "port", "ip", "workers")
+    return serve([f"--{k}={v}" for k in ("db", "port", "ip", "workers", "course")
                   if (v := getattr(args, k)) is not None])
 
 
@@ -329,7 +336,20 @@ def _grade(args) -> int:
         or args.no_deadline
     if args.no_deadline and args.deadline:
         raise ValueError("give --deadline or --no-deadline, not both")
-    if args.sheets or settings_given or not marking:
+    if args.db:
+        from casekit.hub.gradedb import grade_db
+
+        if args.sheets:
+            raise ValueError("give SHEETS or --db, not both")
+        summary = grade_db(args.db, args.gradebook, course=args.course,
+                           deadlines=[] if args.no_deadline else args.deadline,
+                           policy=args.policy, late_penalty=args.late_penalty,
+                           chapters=args.chapter, releases=args.released, roster=args.roster,
+                           jobs=args.jobs, **_max_bytes(args))
+        print(summary.text())
+    elif args.course:
+        raise ValueError("--course goes with --db (the course file of the hub's service)")
+    elif args.sheets or settings_given or not marking:
         deadlines = [] if args.no_deadline else args.deadline
         summary = g.grade(args.sheets, args.gradebook, policy=args.policy, deadlines=deadlines,
                           late_penalty=args.late_penalty, chapters=args.chapter,

@@ -21,6 +21,8 @@ Settings (environment variables, all optional):
                             in the folder the hub runs in) or a ``postgresql://`` URL
 ``CASEKIT_SERVICE_COMMAND`` the command that runs the service (default: ``casekit serve``
                             with the hub's Python)
+``CASEKIT_COURSE``          the course file (assessed exercises, deadlines, extensions;
+                            ``casekit/hub/course.py``); without it every exercise is practice
 
 For a real course use a real authenticator (your university's OAuth/LTI), a container
 spawner, and PostgreSQL; ``deploy/values.yaml`` is the same set-up for Zero to JupyterHub.
@@ -66,7 +68,8 @@ c.JupyterHub.services = [{
     "command": [*command, "--db", ATTEMPTS_DB],
     "oauth_no_confirm": True,          # students are not asked to allow their own course
     "environment": {"PYTHONHASHSEED": "0",   # the banks' folder, if not the package's own
-                    **{k: os.environ[k] for k in ("CASEKIT_EXERCISES",) if k in os.environ}},
+                    **{k: os.environ[k] for k in ("CASEKIT_EXERCISES", "CASEKIT_COURSE")
+                       if k in os.environ}},
 }]
 
 # Every user may call the service (a browser after OAuth, a kernel with its token) ...

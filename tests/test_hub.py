@@ -83,6 +83,8 @@ class Hub:
         self.service = f"{self.url}/services/casekit/"
         self.log = folder / "hub.log"
         self.tokens: dict[str, str] = {}
+        self.course = folder / "course.toml"     # the service reads it again when it changes
+        write_course(self.course, deadline=_in(days=1))
         overlay = folder / "jupyterhub_config.py"
         overlay.write_text(f"""\
 c = get_config()
@@ -103,7 +105,8 @@ _service._ServiceSpawner = _QuickPoll
         env = {**os.environ, "CASEKIT_HUB_PORT": str(self.port),
                "CASEKIT_HUB_API_PORT": str(_free_port()),
                "CASEKIT_PROXY_API_PORT": str(_free_port()),
-               "CASEKIT_SERVICE_PORT": str(_free_port()), "CASEKIT_HUB_DB": db}
+               "CASEKIT_SERVICE_PORT": str(_free_port()), "CASEKIT_HUB_DB": db,
+               "CASEKIT_COURSE": str(self.course)}
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(overlay)], cwd=folder, env=env,
@@ -214,6 +217,35 @@ def hub(request, tmp_path_factory):
         running.stop()
         if drop:
             drop()
+
+
+def _in(**delta) -> str:
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def write_course(path: Path, deadline: str, extensions: str = "") -> None:
+    """Chapter 06 assessed: "saved" feedback, two attempts; service.missed-service with
+    immediate feedback, three attempts and 25% off per extra try. Written atomically."""
+    text = f"""\
+[[assessed]]
+chapters = ["06"]
+deadline = "{deadline}"
+feedback = "saved"
+max_attempts = 2
+
+[[assessed]]
+exercises = ["service.missed-service"]
+deadline = "{deadline}"
+feedback = "immediate"
+max_attempts = 3
+penalty_per_try = 0.25
+
+[extensions]
+{extensions}
+"""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def _recorded(hub: Hub, user: str) -> list[dict]:
@@ -446,3 +478,81 @@ def test_casekit_serve_outside_a_hub_says_how_to_run_it(tmp_path):
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "not supported" in run.stderr
     assert not (tmp_path / "a.sqlite").exists()
+
+
+def test_assessed_exercises_follow_the_course_file_on_server_time(hub, tmp_path):
+    """Chapter 06 is assessed: before the deadline a check says only "saved" (the score is
+    recorded, never shown), a third try is refused, an unreadable answer costs nothing;
+    an immediate-feedback exercise shows its per-try penalty; once the deadline passes
+    (the file changed while the service runs) feedback is immediate, except for the
+    student whose own extension has not run out."""
+    write_course(hub.course, deadline=_in(days=1))
+    alice, carol = hub.env_for("alice"), hub.env_for("carol")
+    home = tmp_path / "alice"
+    unreadable = client.submit("service.hand-appraisal", "about eighty", env=alice, home=home)
+    assert not unreadable.valid and "not a number" in unreadable.message
+    first = client.submit("service.hand-appraisal", 80, env=alice, home=home)
+    second = client.submit("service.hand-appraisal", 82.8, env=alice, home=home)
+    for fb in (first, second):
+        assert fb.valid and not fb.correct and fb.score == 0.0
+        assert fb.message.startswith("✓ Saved (try ") and "graded after your deadline" in fb.message
+        assert "82.8" not in fb.message and "too low" not in fb.message.lower()
+    assert "(try 2 of 2)" in second.message
+    third = client.submit("service.hand-appraisal", 82.8, env=alice, home=home)
+    assert not third.valid and "No attempts left at service.hand-appraisal" in third.message
+    assert client.Outbox("alice", home).pending() == [], "a refusal is final, not kept to resend"
+    rows = [r for r in _recorded(hub, "alice") if r["exercise"] == "service.hand-appraisal"]
+    assert [(r["valid"], r["correct"]) for r in rows] == [(False, False), (True, False), (True, True)]
+    seen = [a for a in client.attempts("service.hand-appraisal", env=alice)]
+    assert [a["pending"] for a in seen] == [False, True, True], "scores hidden until the deadline"
+    assert all(a["score"] == 0.0 and "82.8" not in json.dumps(a["message"]) for a in seen)
+    again = client.post_check({"exercise": "service.hand-appraisal", "answer": 82.8,
+                               "client_id": rows[-1]["client_id"]}, alice)
+    assert again["duplicate"] and again["pending"], "a resent attempt gets its first reply"
+
+    tries = [client.submit("service.missed-service", x, env=carol, home=tmp_path / "carol")
+             for x in (5, 7, 9.6, 9.6)]
+    assert [fb.correct for fb in tries[:3]] == [False, False, True]
+    assert "worth 50% of the points" in tries[2].message and "0 attempts left of 3" in tries[2].message
+    assert "No attempts left" in tries[3].message
+    assert [r["penalty"] for r in _recorded(hub, "carol")
+            if r["exercise"] == "service.missed-service"] == [0.0, 0.25, 0.5]
+
+    # the deadline passes for the class; alice has an extension
+    write_course(hub.course, deadline=_in(hours=-1), extensions=f'alice = "{_in(days=2)}"')
+    late = client.submit("service.hand-appraisal", 82.8, env=hub.env_for("bob"), home=tmp_path / "bob")
+    assert late.correct and late.message.startswith("✓ Correct.")
+    assert "after your deadline" in late.message and "recorded as late" in late.message
+    assert all(a["pending"] for a in client.attempts("service.hand-appraisal", env=alice)[1:])
+    shown = client.submit("service.rings", "Within two rings; never after more than four",
+                          env=hub.env_for("carol"), home=tmp_path / "carol")
+    assert shown.correct, "after the deadline feedback is immediate"
+
+
+def test_the_gradebook_grades_the_services_database_with_server_time(hub, tmp_path):
+    """``casekit grade --db``: no sheets collected; the course file's deadline and alice's
+    extension apply, the late penalty uses the server's time, the per-try penalty is
+    taken off, and export works as on the LMS path."""
+    from casekit.grading.export import export_grades
+    from casekit.grading.gradebook import Gradebook
+
+    gradebook = tmp_path / "gradebook.sqlite"
+    run = subprocess.run([sys.executable, "-m", "casekit.cli", "grade", "--db", hub.db,
+                          "--course", str(hub.course), "--chapter", "06", "--late-penalty", "50%",
+                          "--gradebook", str(gradebook)], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "PYTHONHASHSEED": "0"})
+    assert run.returncode == 0, run.stderr
+    assert "Extension from the course file: alice" in run.stdout
+    with Gradebook(gradebook, create=False) as gb:
+        scores = gb.scores()
+        attempts = {r["student"]: r for r in gb.attempts() if r["exercise"] == "service.hand-appraisal"}
+    assert scores["alice"]["service.hand-appraisal"]["points"] == 2.0, "on time by her extension"
+    assert scores["bob"]["service.hand-appraisal"]["points"] == 1.0, "late: 50% off"
+    assert scores["bob"]["service.hand-appraisal"]["late_days"] == 1
+    # carol's right answer was her third try (50% off) and, by the deadline the course file
+    # now gives (an hour before the first test moved it), a day late (50% off again)
+    assert scores["carol"]["service.missed-service"]["points"] == 0.25
+    recorded = [r for r in _recorded(hub, "bob") if r["exercise"] == "service.hand-appraisal"]
+    assert attempts["bob"]["handed_in"] == recorded[-1]["server_time"].isoformat().replace("+00:00", "Z")
+    csv = export_grades(gradebook, tmp_path / "grades.csv").read_text()
+    assert "alice" in csv and "bob" in csv

@@ -72,7 +72,35 @@ def _bank_cached(folder: str, stamp: tuple) -> dict[str, Exercise]:
     return load_bank(folder)
 
 
+#: A student build (``casekit build-student``) ships its banks here, as JSON: practice
+#: exercises whole, assessed ones as forms without their keys (:func:`~casekit.exercises.types.form_of`).
+PACKAGED_BANK = os.path.join(os.path.dirname(__file__), "banks", "bank.json")
+
+
+@functools.lru_cache(maxsize=2)
+def _packaged_bank(path: str, stamp: int) -> dict[str, Exercise]:
+    import json
+
+    from casekit.exercises.bank import _build
+    from casekit.exercises.types import from_form
+
+    with open(path, encoding="utf-8") as handle:
+        doc = json.load(handle)
+    bank: dict[str, Exercise] = {}
+    for n, entry in enumerate(doc["exercises"]):
+        entry = dict(entry)
+        if entry.pop("form_only", False):
+            ex = from_form(entry)
+        else:
+            chapter = str(entry.pop("chapter"))
+            ex = _build(entry, chapter, f"{path}, exercise {n + 1}")
+        bank[ex.id] = ex
+    return bank
+
+
 def _bank() -> dict[str, Exercise]:
+    if not os.environ.get("CASEKIT_EXERCISES") and os.path.isfile(PACKAGED_BANK):
+        return _packaged_bank(PACKAGED_BANK, os.stat(PACKAGED_BANK).st_mtime_ns)
     folder = bank_dir()
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml"))) \
         if folder.is_dir() else ()

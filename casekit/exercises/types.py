@@ -44,10 +44,12 @@ from typing import Any, ClassVar
 __all__ = [
     "AnswerError", "ChoiceExercise", "Exercise", "Feedback", "MatchingExercise",
     "MultipleChoiceExercise", "NumericExercise", "OrderingExercise", "TableExercise",
-    "TextExercise", "is_cut", "letter", "parse_number",
+    "TextExercise", "form_of", "from_form", "is_cut", "letter", "parse_number",
 ]
 
 TICK, CROSS, HALF, WARN = "✓", "✗", "◐", "⚠"
+#: What :meth:`Exercise.check` says for an assessed exercise of a student build (no key).
+SAVED_UNCHECKED = "✓ Saved; checked after the deadline (this is an assessed exercise)."
 
 
 class AnswerError(ValueError):
@@ -201,6 +203,7 @@ class Exercise:
     source: str = ""
     chapter: str = ""
     solution: str = ""
+    form_only: bool = False   # a student build's assessed exercise: no key, saved unchecked
 
     @property
     def computed(self) -> bool:
@@ -216,6 +219,11 @@ class Exercise:
         The feedback is that of :meth:`stored` ``(answer)``, so checking an answer and
         checking what the answer sheet keeps of it always agree.
         """
+        if self.form_only:      # no key here: read and save the form, graded later
+            stored = self.stored(answer, student)
+            if is_cut(stored):
+                return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
+            return Feedback(False, 0.0, SAVED_UNCHECKED)
         if self.solution and self.reference() is None:
             return Feedback(False, 0.0, f"{self.id} is computed on your own data: check it "
                                         f"with casekit.exercises.check({self.id!r}, value).")
@@ -884,3 +892,55 @@ TYPES: dict[str, type[Exercise]] = {
     cls.kind: cls for cls in (NumericExercise, ChoiceExercise, MultipleChoiceExercise,
                               MatchingExercise, OrderingExercise, TableExercise, TextExercise)
 }
+
+
+#: What a form-only exercise keeps, per type, besides id, prompt, points, hints, term,
+#: chapter and reveal_after: what the student's form needs, never a key.
+_FORM_FIELDS = {"numeric": ("units",), "single": ("options",), "multiple": ("options",),
+                "matching": ("categories", "items"), "ordering": ("items",),
+                "table": ("rows", "columns"), "text": ()}
+
+
+def form_of(exercise: Exercise) -> dict:
+    """What a student's form needs of ``exercise`` and nothing of its key: no correct
+    option, option or item feedback, answer, tolerance, mistakes, explanation, solution,
+    model answer or rubric. Options are sorted by text and ordering items alphabetically
+    (the bank's order could give the key away). :func:`from_form` reads it back.
+
+    >>> ex = ChoiceExercise(id="d.q", prompt="?", explanation="Because.",
+    ...                     options=({"text": "Yes", "correct": True, "feedback": "Right"},
+    ...                              {"text": "No"}))
+    >>> form_of(ex)["options"], "explanation" in form_of(ex)
+    ([{'text': 'No'}, {'text': 'Yes'}], False)
+    >>> from_form(form_of(ex)).check("Yes").message.startswith("✓ Saved; checked after")
+    True
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a casekit Exercise, got {type(exercise).__name__}")
+    form = {"id": exercise.id, "type": exercise.kind, "prompt": exercise.prompt,
+            "points": exercise.points, "hints": list(exercise.hints),
+            "term": dict(exercise.term), "chapter": exercise.chapter,
+            "reveal_after": exercise.reveal_after}
+    for name in _FORM_FIELDS[exercise.kind]:
+        value = getattr(exercise, name)
+        if name == "options":
+            value = sorted(({"text": o["text"]} for o in value), key=lambda o: o["text"].casefold())
+        elif name == "items" and exercise.kind == "matching":
+            value = [{"text": it["text"]} for it in value]
+        elif name == "items":
+            value = sorted(value, key=str.casefold)
+        form[name] = list(value) if isinstance(value, tuple) else value
+    return form
+
+
+def from_form(data: dict) -> Exercise:
+    """The form-only exercise described by :func:`form_of`'s dict: it reads and stores an
+    answer as the full exercise does and checks it as "saved; checked after the deadline"."""
+    if not isinstance(data, dict) or data.get("type") not in _FORM_FIELDS:
+        raise ValueError(f"not an exercise form (a dict with a 'type' among "
+                         f"{', '.join(_FORM_FIELDS)}): {_short(data)}")
+    values = {k: v for k, v in data.items() if k != "type"}
+    for key in ("hints", "options", "categories", "items", "rows", "columns"):
+        if key in values:
+            values[key] = tuple(values[key])
+    return TYPES[data["type"]](form_only=True, **values)

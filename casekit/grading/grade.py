@@ -437,8 +437,13 @@ def _prepare(context: _Context, path: str, known_sha: str | None, known_key: str
         fb = ex.check(attempt["answer"])   # the checker reads stored tables itself
         if claimed is not None and claimed > fb.score + 1e-6 and ex.kind != "text":
             out.inflated += 1
+        score, message = fb.score, fb.message
+        penalty = attempt.get("penalty") if context.trusted_times else None   # grade --db
+        if type(penalty) in (int, float) and 0 < penalty <= 1 and fb.valid:
+            score = round(fb.score * (1 - penalty), 6)
+            message += f" (try penalty of the course: −{penalty:.0%})"
         out.attempts.append(Attempt(seq, ex_id, answer_json, stamp, int(fb.valid),
-                                    int(fb.correct), fb.score, claimed, fb.message, handed_in,
+                                    int(fb.correct), score, claimed, message, handed_in,
                                     flags))
     notes = []
     if unknown:

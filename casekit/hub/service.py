@@ -22,6 +22,13 @@ Endpoints, under the service prefix (``/services/casekit/``):
                   attempt sent again with the same ``client_id`` is recorded once and
                   answered with the first reply (``"duplicate": true``).
 ``GET attempts``  → ``{"student": name, "attempts": [...]}``: the caller's own, only.
+
+With a course file (``casekit serve --course course.toml``, format in
+:mod:`casekit.hub.course`) assessed exercises follow its rules, on the server's clock: a
+``feedback = "saved"`` exercise answers only "saved, graded after your deadline" (and
+hides its scores from ``GET attempts``) until the student's own deadline; an attempt past
+``max_attempts`` is refused (409), one after a deadline with ``accept_late = false`` too
+(410); each attempt records the ``penalty`` its try number costs.
 ``GET health``    → ``{"ok": true}`` (no sign-in; says nothing about anyone).
 ``GET``           a page for a signed-in browser: who you are and how many attempts.
 
@@ -43,6 +50,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import datetime as dt
 from typing import Any
 from urllib.parse import urlparse
 
@@ -86,21 +95,71 @@ def check_payload(body: Any) -> tuple[str, Any, str, str | None]:
     return exercise, body["answer"], client_id, client_time
 
 
-def public_row(row: dict, duplicate: bool = False) -> dict:
-    """What a student may see of their own attempt (JSON-ready)."""
-    return {"exercise": row["exercise"], "answer": row["answer"], "correct": row["correct"],
-            "score": row["score"], "valid": row["valid"], "message": row["message"],
-            "points": row["points"], "attempt": row["attempt"], "saved": True,
-            "server_time": row["server_time"].isoformat().replace("+00:00", "Z"),
-            "client_id": row["client_id"], "client_time": row["client_time"],
-            "duplicate": duplicate}
+def public_row(row: dict, duplicate: bool = False, hidden_until: dt.datetime | None = None
+               ) -> dict:
+    """What a student may see of their own attempt (JSON-ready). ``hidden_until`` (a
+    "saved" assessed exercise before the student's deadline) hides the score and feedback.
+    """
+    out = {"exercise": row["exercise"], "answer": row["answer"], "correct": row["correct"],
+           "score": row["score"], "valid": row["valid"], "message": row["message"],
+           "points": row["points"], "attempt": row["attempt"], "saved": True,
+           "server_time": row["server_time"].isoformat().replace("+00:00", "Z"),
+           "client_id": row["client_id"], "client_time": row["client_time"],
+           "penalty": row.get("penalty"), "duplicate": duplicate, "pending": False}
+    if hidden_until is not None and row["valid"]:
+        out.update(correct=False, score=0.0, pending=True,
+                   message=_saved_message(row["attempt"], None, hidden_until))
+    return out
+
+
+def _saved_message(attempt: int, most: int | None, deadline: dt.datetime) -> str:
+    of = f" of {most}" if most else ""
+    return (f"✓ Saved (try {attempt}{of}). This exercise is assessed: it is graded after your "
+            f"deadline, {deadline.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, and you see "
+            "the result then.")
+
+
+_STUDENT_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _student_lock(student: str) -> threading.Lock:
+    """One lock per student: counting their tries and recording one is a single step."""
+    with _LOCKS_LOCK:
+        return _STUDENT_LOCKS.setdefault(student, threading.Lock())
+
+
+def _course_rule(course, exercise_id: str):
+    """``(rule, chapter)`` of an exercise under ``course`` (rule None: practice)."""
+    if course is None:
+        return None, ""
+    from casekit import exercises
+
+    try:
+        chapter = exercises.get(exercise_id).chapter
+    except ValueError:
+        return None, ""
+    return course.rule(exercise_id, chapter), chapter
+
+
+def hidden_until(course, student: str, exercise_id: str, now: dt.datetime | None = None
+                 ) -> dt.datetime | None:
+    """The deadline until which ``student``'s results at this exercise stay hidden, or None
+    (practice, immediate feedback, or the deadline has passed)."""
+    rule, chapter = _course_rule(course, exercise_id)
+    if rule is None or rule.feedback != "saved":
+        return None
+    deadline = course.deadline_for(student, chapter, rule)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return deadline if deadline is not None and now <= deadline else None
 
 
 def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: Any,
-                  client_id: str, client_time: str | None = None) -> dict:
+                  client_id: str, client_time: str | None = None, course=None) -> dict:
     """Check ``answer`` for ``student`` exactly as ``check()`` does, record it, and return
     the reply (:func:`public_row`). Raises :class:`CheckError` for an unknown exercise or a
-    reused client id.
+    reused client id, and under ``course`` (:class:`casekit.hub.course.Course`) for an
+    attempt past ``max_attempts`` (409) or after a closed deadline (410).
 
     >>> import tempfile, pathlib
     >>> store = AttemptStore(pathlib.Path(tempfile.mkdtemp()) / "a.sqlite")
@@ -110,13 +169,59 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
     >>> check_attempt(store, "alice", "crm.quiz-01", "Reactive", "c1")["duplicate"]
     True
     """
-    import casekit
     from casekit import exercises
 
     try:
         exercise = exercises.get(exercise_id)
     except ValueError as err:
         raise CheckError(404, str(err)) from None
+    rule, _ = _course_rule(course, exercise.id)
+    if rule is None:
+        return _check_and_record(store, student, exercise, answer, client_id, client_time)
+    with _student_lock(student):    # count the tries and record this one as one step
+        again = store.find(student, client_id)
+        if again is not None and again["exercise"] == exercise.id and \
+                again["answer"] == exercise.stored(answer, student):   # sent again: first reply
+            return public_row(again, duplicate=True,
+                              hidden_until=hidden_until(course, student, exercise.id))
+        now = dt.datetime.now(dt.timezone.utc)
+        deadline = course.deadline_for(student, exercise.chapter, rule)
+        late = deadline is not None and now > deadline
+        if late and not rule.accept_late:
+            raise CheckError(410, f"{exercise.id} closed at your deadline, "
+                                  f"{deadline:%Y-%m-%d %H:%M} UTC: this answer was not recorded.")
+        used = store.count_valid(student, exercise.id)
+        if rule.max_attempts is not None and used >= rule.max_attempts:
+            raise CheckError(409, f"No attempts left at {exercise.id}: you have used all "
+                                  f"{rule.max_attempts} the course allows. This answer was not "
+                                  "recorded; your earlier ones count.")
+        saved_only = rule.feedback == "saved" and not late
+        reply = _check_and_record(store, student, exercise, answer, client_id, client_time,
+                                  penalty=rule.penalty(used + 1), explain=not saved_only)
+    if saved_only and reply["valid"]:
+        reply.update(correct=False, score=0.0, pending=True,
+                     message=_saved_message(used + 1, rule.max_attempts, deadline))
+        return reply
+    notes = []
+    if reply["valid"] and reply["penalty"]:
+        notes.append(f"this was try {used + 1}: it is worth {1 - reply['penalty']:.0%} of the "
+                     "points.")
+    if reply["valid"] and rule.max_attempts is not None:
+        left = rule.max_attempts - used - 1
+        notes.append(f"{left} attempt{'s' if left != 1 else ''} left of {rule.max_attempts}.")
+    if late:
+        notes.append(f"after your deadline ({deadline:%Y-%m-%d %H:%M} UTC): recorded as late.")
+    for note in notes:
+        reply["message"] += f"\n\n**Note:** {note}"
+    return reply
+
+
+def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, client_id: str,
+                      client_time: str | None, penalty: float | None = None,
+                      explain: bool = True) -> dict:
+    import casekit
+    from casekit import exercises
+
     try:    # as casekit.exercises.submit does: check the stored form, which is recorded
         resolved = exercises._resolved(exercise, student)
     except Exception as err:  # the reference failing on this student's data: not their fault
@@ -131,7 +236,7 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
         feedback = resolved.check(stored)
     tries = store.count_valid(student, exercise.id) + (1 if feedback.valid else 0)
     message = feedback.message
-    if exercise.explanation and feedback.valid and (
+    if explain and exercise.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
         message += f"\n\n**Why:** {exercise.explanation}"
     try:
@@ -139,13 +244,15 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
                                     score=feedback.score, correct=feedback.correct,
                                     valid=feedback.valid, message=message, client_id=client_id,
                                     points=exercise.points, client_time=client_time,
-                                    casekit=casekit.__version__)
+                                    casekit=casekit.__version__,
+                                    penalty=penalty if feedback.valid else None)
     except ClientIdConflict as err:
         raise CheckError(409, str(err)) from None
     return public_row(row, duplicate=not created)
 
 
-def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executor):
+def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executor,
+              course_file=None):
     from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
     from jupyterhub.utils import url_path_join
     from tornado import web
@@ -206,8 +313,9 @@ def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executo
                 return self.write_json({"error": str(err), "status": 400}, 400)
             loop = asyncio.get_running_loop()
             try:
+                course = course_file.get() if course_file is not None else None
                 reply = await loop.run_in_executor(pool, check_attempt, store, student, exercise,
-                                                   answer, client_id, client_time)
+                                                   answer, client_id, client_time, course)
             except CheckError as err:
                 return self.write_json({"error": str(err), "status": err.status,
                                         "message": f"⚠ {err}"}, err.status)
@@ -224,7 +332,11 @@ def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executo
                 rows = await loop.run_in_executor(pool, store.attempts, student, exercise)
             except ValueError as err:
                 return self.write_json({"error": str(err), "status": 400}, 400)
-            self.write_json({"student": student, "attempts": [public_row(r) for r in rows]})
+            course = course_file.get() if course_file is not None else None
+            now = dt.datetime.now(dt.timezone.utc)
+            self.write_json({"student": student, "attempts": [
+                public_row(r, hidden_until=hidden_until(course, student, r["exercise"], now))
+                for r in rows]})
 
     class HealthHandler(web.RequestHandler):
         def get(self):
@@ -251,9 +363,11 @@ def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executo
     ]
 
 
-def build_app(store: AttemptStore, prefix: str | None = None, *, workers: int = 4):
+def build_app(store: AttemptStore, prefix: str | None = None, *, workers: int = 4,
+              course=None):
     """The tornado application of the service, its routes under ``prefix`` (default
-    ``$JUPYTERHUB_SERVICE_PREFIX`` or ``/services/casekit/``)."""
+    ``$JUPYTERHUB_SERVICE_PREFIX`` or ``/services/casekit/``); ``course`` is a
+    :class:`casekit.hub.course.CourseFile` (None: every exercise is practice)."""
     import secrets
 
     from tornado import web
@@ -265,7 +379,7 @@ def build_app(store: AttemptStore, prefix: str | None = None, *, workers: int = 
         prefix += "/"
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="casekit-check")
-    app = web.Application(_handlers(prefix, store, pool),
+    app = web.Application(_handlers(prefix, store, pool, course),
                           cookie_secret=os.environ.get("CASEKIT_COOKIE_SECRET",
                                                        secrets.token_hex(32)).encode(),
                           xsrf_cookies=False)
@@ -300,6 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to listen on (default: the host of $JUPYTERHUB_SERVICE_URL, "
                         "else 127.0.0.1)")
     p.add_argument("--workers", type=int, default=4, help="threads checking answers (default 4)")
+    p.add_argument("--course", metavar="FILE", default=os.environ.get("CASEKIT_COURSE") or None,
+                   help="the course file: assessed exercises, deadlines, extensions, feedback, "
+                        "attempt limits (default $CASEKIT_COURSE; none: all practice). Read "
+                        "again when it changes.")
     return p
 
 
@@ -322,6 +440,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"casekit serve: {err}", file=sys.stderr)
         return 1
+    args.course_file = None
+    if args.course:
+        from casekit import exercises
+        from casekit.hub.course import CourseError, CourseFile
+
+        try:
+            args.course_file = CourseFile(args.course, exercises._bank())
+        except (CourseError, OSError) as err:
+            print(f"casekit serve: {err}", file=sys.stderr)
+            return 1
     logging.basicConfig(level=logging.WARNING, format="[casekit %(asctime)s] %(message)s")
     for name in ("casekit.hub.service", "tornado.access"):
         logging.getLogger(name).setLevel(logging.INFO)
@@ -332,7 +460,7 @@ async def _serve(args) -> int:
     from tornado.httpserver import HTTPServer
 
     store = AttemptStore(args.db)
-    app = build_app(store, workers=args.workers)
+    app = build_app(store, workers=args.workers, course=args.course_file)
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", ""))
     ip = args.ip or url.hostname or "127.0.0.1"
     port = args.port or _port_from_env()

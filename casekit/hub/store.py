@@ -11,7 +11,9 @@ Columns: ``id``, ``student`` (the hub user), ``exercise``, ``answer`` (JSON text
 ``score``, ``correct``, ``valid``, ``points``, ``message`` (the feedback shown),
 ``server_time`` (UTC, stamped here, never by the client), ``client_id`` (chosen by the
 student's kernel for each attempt), ``client_time`` (what the kernel's clock said, for
-information only) and ``casekit`` (the service's version).
+information only), ``casekit`` (the service's version) and ``penalty`` (the share of its
+value this try loses under the course's ``penalty_per_try``; None for practice). A database
+made before ``penalty`` existed gets the column on first use.
 
 ``(student, client_id)`` is unique: an attempt that is sent again (after a lost reply, or
 from the outbox of a kernel that could not reach the service) is recorded once, and the
@@ -66,6 +68,7 @@ attempts_table = sa.Table(
     sa.Column("client_id", sa.String(64), nullable=False),
     sa.Column("client_time", sa.String(40), nullable=True),
     sa.Column("casekit", sa.String(32), nullable=True),
+    sa.Column("penalty", sa.Float, nullable=True),
     sa.UniqueConstraint("student", "client_id", name="uq_casekit_attempts_client"),
     sa.Index("ix_casekit_attempts_student_exercise", "student", "exercise"),
 )
@@ -151,6 +154,20 @@ class AttemptStore:
         if self.url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since the table was first made (``penalty``), added in place."""
+        have = {c["name"] for c in sa.inspect(self.engine).get_columns("casekit_attempts")}
+        if "penalty" in have:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("ALTER TABLE casekit_attempts ADD COLUMN penalty FLOAT"))
+        except sa.exc.DBAPIError:       # another process added it first
+            have = {c["name"] for c in sa.inspect(self.engine).get_columns("casekit_attempts")}
+            if "penalty" not in have:
+                raise
 
     def __repr__(self):
         return f"AttemptStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -172,8 +189,8 @@ class AttemptStore:
 
     def record(self, student: str, exercise: str, answer: Any, *, score: float, correct: bool,
                valid: bool, message: str, client_id: str, points: float | None = None,
-               client_time: str | None = None, casekit: str | None = None
-               ) -> tuple[dict, bool]:
+               client_time: str | None = None, casekit: str | None = None,
+               penalty: float | None = None) -> tuple[dict, bool]:
         """Record one attempt in one transaction; return ``(row, created)``.
 
         ``answer`` must be plain JSON data (see :func:`casekit.exercises.sheet.json_safe`).
@@ -193,6 +210,8 @@ class AttemptStore:
             raise ValueError(f"message must be text, got {type(message).__name__}")
         if points is not None:
             points = _number("points", points, 0.0)
+        if penalty is not None:
+            penalty = _number("penalty", penalty, 0.0, 1.0)
         try:
             answer_text = json.dumps(answer, ensure_ascii=False, allow_nan=False, sort_keys=True)
         except (TypeError, ValueError) as err:
@@ -206,7 +225,7 @@ class AttemptStore:
                "message": message[:MAX_MESSAGE_CHARS],
                "server_time": dt.datetime.now(dt.timezone.utc), "client_id": client_id,
                "client_time": None if client_time is None else str(client_time)[:40],
-               "casekit": None if casekit is None else str(casekit)[:32]}
+               "casekit": None if casekit is None else str(casekit)[:32], "penalty": penalty}
         t = attempts_table
         try:
             with self.engine.begin() as conn:
