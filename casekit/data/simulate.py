@@ -62,6 +62,7 @@ ValueMart (seed 1): 500 customers, ... trips, ... lines, 2022-01-01 to 2024-12-3
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import numbers
 from dataclasses import dataclass, field
@@ -172,11 +173,20 @@ class Truth:
 
 @dataclass
 class Retailer:
-    """One simulated ValueMart: its tables, its catalogue and the truth behind them."""
+    """One simulated ValueMart: its tables, its catalogue and the truth behind them.
+
+    ``lines`` (one row per item of a trip, some 60 per customer) is laid out as a table
+    the first time it is used, so the chapters that never look at baskets do not pay for
+    it. Its items are drawn with everything else, from the baskets' own random stream:
+    the trips' ``total`` and ``margin`` are sums over them, so the draws cannot wait.
+
+    >>> shop = simulate_retailer(200, seed=3, years=1)
+    >>> "lines" in vars(shop), len(shop.lines) == shop.n_lines, "lines" in vars(shop)
+    (False, True, True)
+    """
 
     customers: pd.DataFrame
     transactions: pd.DataFrame
-    lines: pd.DataFrame
     survey: pd.DataFrame
     defections: pd.DataFrame
     catalogue: pd.DataFrame
@@ -184,10 +194,19 @@ class Retailer:
     seed: int
     start: pd.Timestamp
     end: pd.Timestamp
+    n_lines: int
+    _line_parts: dict | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def lines(self) -> pd.DataFrame:
+        """The items of every trip: ``trip``, ``item``, ``category``, ``quantity``, ``price``."""
+        frame = _lines_frame(**self._line_parts)
+        self._line_parts = None
+        return frame
 
     def __repr__(self):
         return (f"ValueMart (seed {self.seed}): {len(self.customers):,} customers, "
-                f"{len(self.transactions):,} trips, {len(self.lines):,} lines, "
+                f"{len(self.transactions):,} trips, {self.n_lines:,} lines, "
                 f"{self.start:%Y-%m-%d} to {self.end - pd.Timedelta(days=1):%Y-%m-%d}")
 
 
@@ -389,14 +408,20 @@ def _baskets(rng, w, t, start) -> dict:
     father_evening = (hh == 0) & w["male"][t["cust"]] & np.isin(weekday, (3, 4, 5)) \
         & (t["hour"] >= 17) & (t["hour"] < 21)
     errand = np.flatnonzero(father_evening & (rng.random(n_trips) < _FATHER_DIAPER_ERRAND))
-    trip, item = np.r_[trip, errand], np.r_[item, np.full(len(errand), idx["diapers"])]
+    # the draws, then each planted item as (its trips, its item): joined once at the end
+    added = [(errand, idx["diapers"])]
     conditions = {"all trips": np.ones(n_trips, bool), "May–September": is_summer,
                   "young fathers, Thu–Sat 17:00–21:00": father_evening}
     for ante, cons, prob, who in _ASSOCIATIONS:
         has = np.zeros(n_trips, bool)
         has[trip[item == idx[ante]]] = True
+        for trips_with, code in added:
+            if code == idx[ante]:
+                has[trips_with] = True
         add = np.flatnonzero(has & conditions[who] & (rng.random(n_trips) < prob))
-        trip, item = np.r_[trip, add], np.r_[item, np.full(len(add), idx[cons])]
+        added.append((add, idx[cons]))
+    trip = np.concatenate([trip] + [t_ for t_, _ in added])
+    item = np.concatenate([item] + [np.full(len(t_), code) for t_, code in added])
     key, count = np.unique(trip.astype(np.int64) * len(items) + item, return_counts=True)
     trip, item = key // len(items), key % len(items)
     # quantities bring the basket near the trip's value; unit prices absorb the rest
@@ -518,20 +543,8 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         "total": b["total"][order],
         "margin": b["margin"][order],
     })
-    # lines come grouped by trip (in draw order): lay the groups out in time order
-    per_trip = np.bincount(b["trip"], minlength=len(order))
-    first = np.cumsum(per_trip) - per_trip
-    line_order = np.repeat(first[order], per_trip[order]) + _segments_rank(
-        np.repeat(np.arange(len(order)), per_trip[order]))
-    categories, category_code = np.unique(cat["category"], return_inverse=True)
-    item_codes = b["item"][line_order]
-    lines = pd.DataFrame({
-        "trip": trip_id[b["trip"]][line_order],
-        "item": pd.Categorical.from_codes(item_codes, list(cat["item"])),
-        "category": pd.Categorical.from_codes(category_code[item_codes], categories),
-        "quantity": b["quantity"][line_order].astype(np.int16),
-        "price": b["price"][line_order],
-    })
+    line_parts = dict(order=order, trip_id=trip_id, trip=b["trip"], item=b["item"],
+                      quantity=b["quantity"], price=b["price"])
     order_d = np.lexsort((d["customer"], d["day"]))
     defections = pd.DataFrame({
         "customer": ids[d["customer"][order_d]],
@@ -564,9 +577,29 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         stores=pd.DataFrame({"store": stores, "region": np.repeat(REGIONS, 3),
                              "service_quality": w["store_service"]}),
         events=events)
-    return Retailer(customers=customers, transactions=transactions, lines=lines, survey=survey,
+    return Retailer(customers=customers, transactions=transactions, survey=survey,
                     defections=defections, catalogue=cat.drop(columns="popularity"),
-                    truth=truth, seed=seed, start=start, end=end)
+                    truth=truth, seed=seed, start=start, end=end, n_lines=len(b["trip"]),
+                    _line_parts=line_parts)
+
+
+def _lines_frame(order, trip_id, trip, item, quantity, price) -> pd.DataFrame:
+    """The lines table from the basket draws: they come grouped by trip (in draw order),
+    laid out here in the trips' time ``order``."""
+    cat = CATALOGUE
+    per_trip = np.bincount(trip, minlength=len(order))
+    first = np.cumsum(per_trip) - per_trip
+    line_order = np.repeat(first[order], per_trip[order]) + _segments_rank(
+        np.repeat(np.arange(len(order)), per_trip[order]))
+    categories, category_code = np.unique(cat["category"], return_inverse=True)
+    item_codes = item[line_order]
+    return pd.DataFrame({
+        "trip": trip_id[trip][line_order],
+        "item": pd.Categorical.from_codes(item_codes, list(cat["item"])),
+        "category": pd.Categorical.from_codes(category_code[item_codes], categories),
+        "quantity": quantity[line_order].astype(np.int16),
+        "price": price[line_order],
+    })
 
 
 # --------------------------------------------------------------------------- students
