@@ -221,33 +221,51 @@ def mistake_retention_count(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- partial defection
-def _flags_vs_truth(retailer) -> pd.DataFrame:
-    flags = partial_defection_flags(retailer.transactions)
+THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def _flags_vs_truth(retailer, threshold: float = 0.6) -> pd.DataFrame:
+    flags = partial_defection_flags(retailer.transactions, threshold=threshold)
     truth = retailer.truth.customers.set_index("customer")["partial_from"].notna()
     return flags.assign(partial=truth.reindex(flags.index, fill_value=False).to_numpy())
 
 
+def _precision_recall(f: pd.DataFrame) -> tuple[float, float]:
+    hits = (f["flag"] & f["partial"]).sum()
+    precision = hits / f["flag"].sum() if f["flag"].any() else 0.0
+    recall = hits / f["partial"].sum() if f["partial"].any() else 0.0
+    return float(precision), float(recall)
+
+
+def _chosen_threshold(retailer) -> float:
+    for t in THRESHOLDS:
+        if _precision_recall(_flags_vs_truth(retailer, t))[1] >= 0.5:
+            return t
+    return THRESHOLDS[-1]
+
+
 def partial_flag_precision(retailer) -> float:
-    """defect.partial-precision: of the customers flagged by ``partial_defection_flags`` (its
-    defaults), the share (0–1) who really are partial defectors (``truth.partial_from`` set).
+    """defect.partial-precision: the precision of ``partial_defection_flags`` at the lowest
+    threshold of 0.4, 0.5, …, 0.8 whose recall (among the customers it judges) is 0.5 or more.
 
     >>> partial_flag_precision(tiny_retailer())   # customer 3's basket fell from 82.5 to 32.5
     1.0
     """
-    f = _flags_vs_truth(retailer)
-    flagged = f[f["flag"]]
-    return float(flagged["partial"].mean()) if len(flagged) else 0.0
+    return _precision_recall(_flags_vs_truth(retailer, _chosen_threshold(retailer)))[0]
 
 
 def mistake_partial_recall(retailer) -> float:
-    """Wrong on purpose: the share of true partial defectors who were flagged (recall).
+    """Wrong on purpose: the recall at the chosen threshold, not the precision.
 
     >>> mistake_partial_recall(tiny_retailer())
     1.0
     """
-    f = _flags_vs_truth(retailer)
-    n_true = int(retailer.truth.customers["partial_from"].notna().sum())
-    return float((f["flag"] & f["partial"]).sum() / n_true) if n_true else 0.0
+    return _precision_recall(_flags_vs_truth(retailer, _chosen_threshold(retailer)))[1]
+
+
+def mistake_partial_default(retailer) -> float:
+    """Wrong on purpose: the precision at the default threshold 0.6."""
+    return _precision_recall(_flags_vs_truth(retailer, 0.6))[0]
 
 
 def mistake_partial_count(retailer) -> float:
@@ -256,7 +274,7 @@ def mistake_partial_count(retailer) -> float:
     >>> mistake_partial_count(tiny_retailer())
     1.0
     """
-    return float(_flags_vs_truth(retailer)["flag"].sum())
+    return float(_flags_vs_truth(retailer, _chosen_threshold(retailer))["flag"].sum())
 
 
 # --------------------------------------------------------------------------- early warning
