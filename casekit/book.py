@@ -219,28 +219,30 @@ def _render(name: str, **context) -> str:
     return _templates().get_template(name).render(Markup=Markup, **context).strip()
 
 
-def _head(ex) -> dict:
+def _head(ex, instance: int = 1) -> dict:
     from markupsafe import Markup
 
     ex = _translated(ex)
     term = ex.term or {}
     return {"id": ex.id, "points": f"{ex.points:g}", "kind": ex.kind,
             "term": " ".join(filter(None, (translate(term.get("en", "")), term.get("zh", "")))),
-            "prompt": Markup(_md(ex.prompt)), "anchor": "ex-" + re.sub(r"[^A-Za-z0-9_-]", "-", ex.id)}
+            "prompt": Markup(_md(ex.prompt)), "anchor": "ex-" + re.sub(r"[^A-Za-z0-9_-]", "-", ex.id)
+            + (f"-{instance}" if instance > 1 else "")}
 
 
-def exercise_html(ex) -> str:
+def exercise_html(ex, instance: int = 1) -> str:
     """The exercise as it stands in the page: a quiz, or for a computed exercise its task and
-    how to check it in Jupyter."""
+    how to check it in Jupyter. ``instance`` numbers a second showing of it in one page (its
+    element id and option group then differ from the first's)."""
     from markupsafe import Markup
 
     if ex.computed:
-        return _render("computed.html", ex=_head(ex), how=_how_to(ex), t=translate)
+        return _render("computed.html", ex=_head(ex, instance), how=_how_to(ex), t=translate)
     data = quiz_data(ex)
     options = [{"bank": o["bank"], "html": Markup(o["html"]), "letter": chr(65 + k)}
                for k, o in enumerate(data.get("options", []))]
     items = [Markup(it["html"]) for it in data.get("items", data.get("shown", []))]
-    return _render("quiz.html", ex=_head(ex), data=data, options=options, items=items,
+    return _render("quiz.html", ex=_head(ex, instance), data=data, options=options, items=items,
                    labels=data["labels"], t=translate)
 
 
@@ -325,8 +327,12 @@ _TEMPLATES = {
 """,
     "widget.html": """
 <div class="ck-static-widget">
+  {% if text %}
   <p class="ck-note">{{ t('An explorer: it moves in Jupyter (make lab). Here, its state as the notebook saved it:') }}</p>
   <pre>{{ text }}</pre>
+  {% else %}
+  <p class="ck-note">{{ t('An explorer: it moves in Jupyter (make lab).') }}</p>
+  {% endif %}
 </div>
 """,
 }
@@ -352,9 +358,14 @@ def prepare(nb, bank: dict | None = None, on_missing=None):
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
 
+    shown: dict[str, int] = {}
+
     def output(exercise_id, render):
         if exercise_id in bank:
-            return _html_output(render(bank[exercise_id]))
+            if render is check_html:
+                return _html_output(check_html(bank[exercise_id]))
+            shown[exercise_id] = shown.get(exercise_id, 0) + 1
+            return _html_output(exercise_html(bank[exercise_id], shown[exercise_id]))
         message = (f"the notebook uses exercise {exercise_id!r}, which no bank in "
                    "exercises/*.toml holds")
         if on_missing is None:

@@ -155,6 +155,36 @@ def test_prepare_leaves_the_notebook_alone_and_names_an_unknown_exercise():
         book.prepare(notebook)
 
 
+def test_an_exercise_shown_twice_in_a_page_gets_its_own_ids_and_an_explorer_its_text():
+    quiz = next(i for i in _all_ids() if get(i).kind == "single")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(f'show("{quiz}")'), nbformat.v4.new_code_cell(f"show('{quiz}')"),
+        nbformat.v4.new_code_cell("explorer", outputs=[nbformat.v4.new_output(
+            "execute_result", data={book.WIDGET_VIEW: {"model_id": "m"}, "text/plain": "CLV ¥446 <b>"},
+            execution_count=1)]),
+        nbformat.v4.new_code_cell("bare", outputs=[nbformat.v4.new_output(
+            "display_data", data={book.WIDGET_VIEW: {"model_id": "n"}})])])
+    cells = book.prepare(notebook).cells
+    first, second = (c.outputs[0]["data"]["text/html"] for c in cells[:2])
+    ids = [re.search(r' id="([^"]+)"', html).group(1) for html in (first, second)]
+    names = [set(re.findall(r' name="([^"]+)"', html)) for html in (first, second)]
+    assert ids[0] != ids[1] and not names[0] & names[1]
+    assert all(c.metadata["tags"] == ["remove-input"] for c in cells[:2])
+    explorer, bare = (c.outputs[0]["data"] for c in cells[2:])
+    assert book.WIDGET_VIEW not in explorer and "CLV ¥446 &lt;b&gt;" in explorer["text/html"]
+    assert "<pre>" not in bare["text/html"] and "moves in Jupyter" in bare["text/html"]
+
+
+def test_the_quizzes_are_the_same_in_every_build():
+    code = ("import hashlib; from casekit import book; from casekit.exercises import get, catalog; "
+            "print(hashlib.sha256(''.join(book.exercise_html(get(i)) for i in catalog()['id'])"
+            ".encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(digests) == 1
+
+
 def test_quizzes_take_their_text_from_a_gettext_catalogue(tmp_path):
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
