@@ -37,6 +37,7 @@ __all__ = ["my_nps", "hostage_share", "quality_weight", "loyalty_type_counts",
            "trips_after_survey"]
 
 HIGH = 5              # a 1–7 score of 5 or more is "high"
+TOP_BOX = 7           # Jones & Sasser: only "completely satisfied" counts as satisfied
 REPEAT_CUT = 4        # trips in the year from the survey date that make a repeat buyer
 YEAR = pd.Timedelta(days=365)
 LAPSE_DAYS = 180
@@ -104,27 +105,36 @@ def mistake_nps_passives_as_detractors(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- quadrants
-def _quadrants(retailer) -> pd.Series:
+def _quadrants(retailer, satisfaction_cut: float = TOP_BOX) -> pd.Series:
     s = retailer.survey
     return satisfaction_loyalty_quadrants(s["satisfaction"], s["repurchase_intent"],
-                                          satisfaction_cut=HIGH, loyalty_cut=HIGH)
+                                          satisfaction_cut=satisfaction_cut, loyalty_cut=HIGH)
 
 
 def hostage_share(retailer) -> float:
-    """loyal.hostage-share: the share of respondents who are hostages (satisfaction below 5,
-    repurchase intent 5 or more).
+    """loyal.hostage-share: the share of respondents who are hostages with the top-box rule
+    (satisfaction below 7, repurchase intent 5 or more).
 
-    >>> hostage_share(tiny_retailer())   # customers 4 and 6
-    0.333333333...
+    >>> hostage_share(tiny_retailer())   # customers 3, 4 and 6
+    0.5
     """
     return float((_quadrants(retailer) == "hostage").mean())
+
+
+def mistake_hostage_cut_5(retailer) -> float:
+    """Wrong on purpose: satisfaction of 5 or more counted as satisfied (not the top box).
+
+    >>> mistake_hostage_cut_5(tiny_retailer())   # customers 4 and 6
+    0.333333333...
+    """
+    return float((_quadrants(retailer, HIGH) == "hostage").mean())
 
 
 def mistake_hostage_is_mercenary(retailer) -> float:
     """Wrong on purpose: the mercenaries' share (satisfied, not loyal): the axes swapped.
 
-    >>> mistake_hostage_is_mercenary(tiny_retailer())   # customer 2
-    0.166666666...
+    >>> mistake_hostage_is_mercenary(tiny_retailer())   # nobody: customer 2's 6 is not a 7
+    0.0
     """
     return float((_quadrants(retailer) == "mercenary").mean())
 
@@ -133,7 +143,7 @@ def mistake_hostage_count(retailer) -> int:
     """Wrong on purpose: the number of hostages instead of their share.
 
     >>> mistake_hostage_count(tiny_retailer())
-    2
+    3
     """
     return int((_quadrants(retailer) == "hostage").sum())
 
