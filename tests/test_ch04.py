@@ -169,3 +169,36 @@ def test_tiny_retailer_needs_no_simulation():
     tiny = ch04.tiny_retailer()
     assert isinstance(tiny.lines, pd.DataFrame) and len(tiny.transactions) == 10
     assert ch04.diapers_beer_support(tiny) == pytest.approx(0.3)
+
+
+def test_phantom_stock_keeps_units_and_the_record_drifts_by_the_shrink(shop):
+    from casekit.replenish import (daily_demand, phantom_stock_simulation,
+                                   reorder_point_simulation, suggest_reorder_point)
+
+    demand = daily_demand(shop, "diapers", start="2024-01-01", end="2024-12-31")
+    s, q = suggest_reorder_point(demand, 7), int(np.ceil(14 * demand.mean()))
+    plain = reorder_point_simulation(demand, s, q, 7, q)
+    none = phantom_stock_simulation(demand, s, q, 7, q, shrink_per_day=0)
+    assert none[plain.columns].equals(plain) and (none["record"] == none["stock"]).all()
+    never = phantom_stock_simulation(demand, s, q, 7, q, shrink_per_day=0.05, seed=3)
+    # units are conserved, and the record is the shelf plus everything lost unrecorded
+    assert q + never["received"].sum() == never["sold"].sum() + never["shrink"].sum() \
+        + never["stock"].iloc[-1]
+    assert (never["record"] - never["stock"] == never["shrink"].cumsum()).all()
+    daily = phantom_stock_simulation(demand, s, q, 7, q, shrink_per_day=0.05, count_every_days=1,
+                                     seed=3)
+    assert (daily["record"] == daily["stock"]).all() and not daily["phantom"].any()
+    assert never["stockout"].sum() > daily["stockout"].sum()
+    assert never["phantom"].sum() <= never["stockout"].sum()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"shrink_per_day": -1}, "shrink_per_day"),
+    ({"shrink_per_day": 0.1, "count_every_days": 0}, "count_every_days"),
+    ({"shrink_per_day": "a lot"}, "shrink_per_day"),
+])
+def test_phantom_stock_arguments_are_checked(kwargs, message):
+    from casekit.replenish import phantom_stock_simulation
+
+    with pytest.raises((ValueError, TypeError), match=message):
+        phantom_stock_simulation([1, 2, 3], 2, 4, 1, 4, **kwargs)

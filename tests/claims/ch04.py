@@ -68,6 +68,17 @@ def _stock():
     return demand, runs
 
 
+@functools.lru_cache(maxsize=None)
+def _phantom():
+    from casekit.replenish import phantom_stock_simulation, suggest_reorder_point
+
+    demand = _stock()[0]
+    q = math.ceil(14 * demand.mean())
+    return {every: phantom_stock_simulation(demand, suggest_reorder_point(demand, 7), q, 7, q,
+                                            shrink_per_day=0.05, count_every_days=every, seed=0)
+            for every in (None, 90, 1)}
+
+
 def _toy(rule, column):
     return float(_toy_rules().loc[rule, column])
 
@@ -151,6 +162,18 @@ CLAIMS = [
     Claim("The explorer below holds the {n:,} rules", lambda: {"n": len(_rules())}),
     Claim("About {m:.1f} packs a day across the chain, with a standard deviation of about {s:.1f}",
           lambda: {"m": _stock()[0].mean(), "s": _stock()[0].std()}),
+    Claim("(0.05 a day, under {p:.0%} of the packs sold)",
+          lambda: {"p": math.ceil(100 * _phantom()[None]["shrink"].sum()
+                                  / _phantom()[None]["sold"].sum()) / 100}),
+    Claim("now runs out on {n} days when the record is never checked, and on {k} of them the record "
+          "still showed enough packs. The unrecorded losses pile up ({lost} packs by December)",
+          lambda: {"n": int(_phantom()[None]["stockout"].sum()),
+                   "k": int(_phantom()[None]["phantom"].sum()),
+                   "lost": int(_phantom()[None]["shrink"].sum())}),
+    Claim("A count every 90 days brings the stockouts down to {a}; a record kept true every day, to {b}",
+          lambda: {"a": int(_phantom()[90]["stockout"].sum()),
+                   "b": {0: "none"}.get(int(_phantom()[1]["stockout"].sum()),
+                                        int(_phantom()[1]["stockout"].sum()))}),
     Claim("(confidence ≈ {c:.2f}, lift ≈ {l:.1f}) and strong for young fathers on Thursday–Saturday "
           "evenings (≈ {s:.1f},",
           lambda: {"c": _ctx("all trips", "confidence"), "l": _ctx("all trips", "lift"),
