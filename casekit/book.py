@@ -246,11 +246,13 @@ def exercise_html(ex, instance: int = 1) -> str:
                    labels=data["labels"], t=translate)
 
 
-def _how_to(ex) -> dict:
-    from casekit.exercises import bank_dir
+PROBLEM_SETS = Path(__file__).resolve().parents[1] / "exercises"
+"""The problem-set notebooks of this checkout (named in the how-to of a computed exercise)."""
 
+
+def _how_to(ex) -> dict:
     sample = "table" if ex.kind == "table" else "value"
-    sets = sorted(bank_dir().glob(f"{ex.chapter}-*.ipynb")) if ex.chapter else []
+    sets = sorted(PROBLEM_SETS.glob(f"{ex.chapter}-*.ipynb")) if ex.chapter else []
     return {"code": f'from casekit.exercises import check, my_retailer, start\n'
                     f'start("your id")     # once: who you are\n'
                     f'data = my_retailer() # your own ValueMart\n'
