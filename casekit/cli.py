@@ -98,9 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
         widget state is cleared; exercise widgets stay; the start(...) cell asks for the
         student id. The sources are never modified, and releasing again gives the same files.
 
-        example:  casekit release exercises/*.ipynb --out release/""")
+        With --assessed COURSE also writes the student build of casekit (a wheel) to --out:
+        the assessed exercises of the course file without their keys or solution code;
+        students install it, check() saves those answers unchecked, and you grade as usual.
+
+        example:  casekit release exercises/*.ipynb --out release/
+                  casekit release exercises/06-service-team.ipynb --assessed course.toml --out release/""")
     p.add_argument("sources", nargs="+", metavar="NOTEBOOK", help="problem-set notebooks (.ipynb)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the student editions")
+    p.add_argument("--assessed", metavar="COURSE", help="course file: also build the student "
+                   "wheel without the assessed exercises' keys (casekit/build.py)")
     p.set_defaults(func=_release)
 
     p = command("answers", "Print one student's expected answers, computed on their own data.", """\
@@ -282,6 +289,12 @@ def _release(args) -> int:
         print(f"{result.source} -> {result.path} ({result.replaced} solution cell(s) hidden)")
         for warning in result.warnings:
             print(f"  warning: {warning}", file=sys.stderr)
+    if args.assessed:
+        from casekit.build import build_student
+
+        wheel = build_student(args.assessed, args.out)
+        print(f"{args.assessed} -> {wheel} (the student build: no keys of assessed exercises; "
+              f"students `pip install {wheel.name}`)")
     return 0
 
 

@@ -223,6 +223,10 @@ class Exercise:
             stored = self.stored(answer, student)
             if is_cut(stored):
                 return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
+            try:
+                self._readable(stored)
+            except AnswerError as err:
+                return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
             return Feedback(False, 0.0, SAVED_UNCHECKED)
         if self.solution and self.reference() is None:
             return Feedback(False, 0.0, f"{self.id} is computed on your own data: check it "
@@ -277,6 +281,11 @@ class Exercise:
     def _check(self, stored: Any) -> Feedback:  # pragma: no cover - abstract
         """The feedback for an answer in stored form."""
         raise NotImplementedError
+
+    def _readable(self, stored: Any) -> None:
+        """Raise AnswerError if a stored answer could not be checked (no key needed): what
+        a form-only exercise tells the student at once. ``_read`` already ensures it for
+        every type but numbers, which are stored as typed."""
 
     def resolve(self, retailer) -> "Exercise":
         """This exercise with its answer (and computed mistakes) worked out on ``retailer``.
@@ -416,14 +425,18 @@ class NumericExercise(Exercise):
         x, percent = parse_number(answer)
         return f"{x!r}%" if percent else x
 
-    def _check(self, answer):
-        target = self.answer
+    def _readable(self, answer) -> float:
         x, percent = parse_number(answer)
         if percent and self.units in ("", "share", "fraction"):
             x /= 100.0
         elif percent and self.units != "%":
             raise AnswerError(f"This answer is in {self.units}, not a percentage: "
                               "drop the % sign.")
+        return x
+
+    def _check(self, answer):
+        target = self.answer
+        x = self._readable(answer)
         abs_tol, rel_tol = self.tolerances()
         if _close(x, target, abs_tol, rel_tol):
             return _verdict(True, 1.0)
