@@ -42,7 +42,7 @@ from typing import Any
 
 from casekit.markup import to_html
 
-__all__ = ["BOOK_STUDENT", "check_html", "exercise_html", "prepare", "quiz_data",
+__all__ = ["BOOK_STUDENT", "check_html", "exercise_call", "exercise_html", "prepare", "quiz_data",
            "read_notebook", "set_language", "static_widget_html", "translate"]
 
 BOOK_STUDENT = "self-study"
@@ -51,8 +51,34 @@ BOOK_STUDENT = "self-study"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_MULTIPLE = 12   # 2**12 listed outcomes at most for one multiple-choice exercise
 
-_SHOW = re.compile(r"""show\(\s*(["'])([^"'\\]+)\1\s*\)""")
-_CHECK = re.compile(r"""check\(\s*(["'])([^"'\\]+)\1\s*,.*\)""", re.S)
+
+
+def exercise_call(source: str) -> tuple[str, str, bool] | None:
+    """``("show" | "check", exercise id, alone)`` when a code cell ends with ``show("id")``
+    or ``check("id", value)`` (``alone``: that call is the whole cell), else None.
+
+    >>> exercise_call('show("crm.quiz-01")')
+    ('show', 'crm.quiz-01', True)
+    >>> exercise_call('x = 2 * y\\ncheck("value.npv", x)')
+    ('check', 'value.npv', False)
+    >>> exercise_call('show(name)') is None, exercise_call('%time show("a.b")') is None
+    (True, True)
+    """
+    import ast
+
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:      # IPython magics, shell escapes: not an exercise cell
+        return None
+    if not body or not isinstance(body[-1], ast.Expr) or not isinstance(body[-1].value, ast.Call):
+        return None
+    call = body[-1].value
+    name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+    wanted = {"show": 1, "check": 2}
+    if name not in wanted or len(call.args) != wanted[name] or call.keywords or \
+            not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+        return None
+    return name, call.args[0].value, len(body) == 1
 
 # --------------------------------------------------------------------------- language
 _language: dict[str, Any] = {"code": "en", "catalogue": gettext.NullTranslations()}
@@ -378,13 +404,14 @@ def prepare(nb, bank: dict | None = None, on_missing=None):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        source = cell.source.strip()
         tags = list(cell.metadata.get("tags", []))
-        if (m := _SHOW.fullmatch(source)):
-            cell.outputs = [output(m.group(2), exercise_html)]
-            tags.append("remove-input")
-        elif (m := _CHECK.fullmatch(source)):
-            cell.outputs = [output(m.group(2), check_html)]
+        call = exercise_call(cell.source)
+        if call:      # the call's result (the widget, the feedback) becomes the book's box
+            kind, exercise_id, alone = call
+            kept = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+            cell.outputs = kept + [output(exercise_id, exercise_html if kind == "show" else check_html)]
+            if kind == "show" and alone:
+                tags.append("remove-input")
         else:
             if "solution" in tags:
                 tags.append("hide-cell")

@@ -41,11 +41,11 @@ def _page(html_root: Path, notebook: Path) -> Path:
     return html_root / notebook.parent.name / (notebook.stem + ".html")
 
 
-def _calls(notebook: Path, *patterns: re.Pattern) -> list[str]:
-    """The exercise ids of the cells ``show("id")`` (or another pattern), in cell order."""
+def _calls(notebook: Path, *kinds: str) -> list[str]:
+    """The exercise ids of the cells ending in ``show("id")`` (or ``check``), in cell order."""
     nb = nbformat.read(notebook, as_version=4)
-    return [m.group(2) for c in nb.cells if c.cell_type == "code" for pattern in patterns
-            for m in [pattern.fullmatch(c.source.strip())] if m]
+    return [call[1] for c in nb.cells if c.cell_type == "code"
+            for call in [book.exercise_call(c.source)] if call and call[0] in kinds]
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +81,9 @@ def test_every_chapter_and_problem_set_is_a_page_linked_from_the_index(built_boo
 def test_every_exercise_cell_stands_in_its_page_and_no_widget_needs_a_kernel(built_book, notebook):
     html, _ = built_book
     text = _page(html, notebook).read_text(encoding="utf-8")
-    shown = _calls(notebook, book._SHOW)
+    shown = _calls(notebook, "show")
     on_page = re.findall(r'<div class="ck-quiz[^"]*"(?: id="[^"]*")? data-exercise="([^"]+)"', text)
-    assert on_page == _calls(notebook, book._SHOW, book._CHECK)
+    assert on_page == _calls(notebook, "show", "check")
     assert "ck-missing" not in text
     quizzes = [json.loads(m) for m in DATA.findall(text)]
     assert [q["id"] for q in quizzes] == [i for i in shown if not get(i).computed]
@@ -158,18 +158,21 @@ def test_prepare_leaves_the_notebook_alone_and_names_an_unknown_exercise():
 def test_an_exercise_shown_twice_in_a_page_gets_its_own_ids_and_an_explorer_its_text():
     quiz = next(i for i in _all_ids() if get(i).kind == "single")
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(f'show("{quiz}")'), nbformat.v4.new_code_cell(f"show('{quiz}')"),
+        nbformat.v4.new_code_cell(f'show("{quiz}")'),
+        nbformat.v4.new_code_cell(f"print('first')\nshow('{quiz}')", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="first\n")]),
         nbformat.v4.new_code_cell("explorer", outputs=[nbformat.v4.new_output(
             "execute_result", data={book.WIDGET_VIEW: {"model_id": "m"}, "text/plain": "CLV ¥446 <b>"},
             execution_count=1)]),
         nbformat.v4.new_code_cell("bare", outputs=[nbformat.v4.new_output(
             "display_data", data={book.WIDGET_VIEW: {"model_id": "n"}})])])
     cells = book.prepare(notebook).cells
-    first, second = (c.outputs[0]["data"]["text/html"] for c in cells[:2])
+    first, second = (c.outputs[-1]["data"]["text/html"] for c in cells[:2])
     ids = [re.search(r' id="([^"]+)"', html).group(1) for html in (first, second)]
     names = [set(re.findall(r' name="([^"]+)"', html)) for html in (first, second)]
     assert ids[0] != ids[1] and not names[0] & names[1]
-    assert all(c.metadata["tags"] == ["remove-input"] for c in cells[:2])
+    assert cells[0].metadata["tags"] == ["remove-input"] and "tags" not in cells[1].metadata
+    assert cells[1].outputs[0]["text"] == "first\n"      # what the cell printed stays
     explorer, bare = (c.outputs[0]["data"] for c in cells[2:])
     assert book.WIDGET_VIEW not in explorer and "CLV ¥446 &lt;b&gt;" in explorer["text/html"]
     assert "<pre>" not in bare["text/html"] and "moves in Jupyter" in bare["text/html"]
