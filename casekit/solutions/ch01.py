@@ -290,6 +290,65 @@ def mistake_rfm_share_all_years(retailer) -> float:
     return float(100 * margin.reindex(_rfm_best(retailer), fill_value=0).sum() / margin.sum())
 
 
+# --------------------------------------------------------------------------- event forecasting
+def _event_inputs(retailer):
+    """The customer of value.event-forecast and what the forecast needs: her id, her mean
+    days between trips, her mean margin per trip, and the 2022 cohort's retention."""
+    tx = retailer.transactions
+    first_last = tx.groupby("customer")["timestamp"].agg(["min", "max"])
+    chosen = first_last.index[(first_last["min"].dt.year == 2022)
+                              & (first_last["max"] > retailer.end - pd.Timedelta(days=90))]
+    if len(chosen) == 0:
+        raise ValueError("no customer joined in 2022 and shopped in the last 90 days")
+    she = chosen[0]
+    trips = tx[tx["customer"] == she]
+    return (she, float(trips["timestamp"].diff().dt.days.mean()), float(trips["margin"].mean()),
+            cohort_clv_inputs(retailer)["retention"])
+
+
+def _event_value(retailer, *, retention=True, discount=True, cost=True) -> float:
+    she, pace, per_trip, r = _event_inputs(retailer)
+    r = r if retention else 1.0
+    d = DISCOUNT_RATE if discount else 0.0
+    day = np.arange(pace, 3 * 365, pace)
+    year = day // 365 + 1
+    margin = (per_trip * r ** (year - 1) * (1 + d) ** (-day / 365)).sum()
+    years = np.arange(1, 4)
+    costs = (SERVICE_COST * r ** (years - 1) / (1 + d) ** (years - 1)).sum() if cost else 0.0
+    return float(margin - costs)
+
+
+def event_forecast(retailer) -> float:
+    """value.event-forecast: customer event forecasting for one customer, as the chapter does.
+
+    The customer: the first (by id) whose first trip was in 2022 and who shopped in the last
+    90 days. Her events: a trip every d days (d = her mean days between trips) from now for
+    three years (days d, 2d, … below 3 × 365), each bringing her mean margin per trip; a
+    service cost of ¥24 in each of years 1, 2, 3. Each year-y event is weighted by r^(y − 1)
+    (r = the 2022 cohort's retention, 2023 → 2024) and a trip on day t is discounted by
+    1.1^(t / 365), a year-y cost by 1.1^(y − 1). Returns the present value of her profit.
+
+    >>> round(event_forecast(tiny_retailer()), 2)
+    -6.58
+    """
+    return _event_value(retailer)
+
+
+def mistake_event_no_retention(retailer) -> float:
+    """Wrong on purpose: every future event counted as certain (she never leaves)."""
+    return _event_value(retailer, retention=False)
+
+
+def mistake_event_undiscounted(retailer) -> float:
+    """Wrong on purpose: no discounting."""
+    return _event_value(retailer, discount=False)
+
+
+def mistake_event_no_cost(retailer) -> float:
+    """Wrong on purpose: the ¥24 service cost left out (margin, not profit)."""
+    return _event_value(retailer, cost=False)
+
+
 # --------------------------------------------------------------------------- ABC
 def abc_thirty(retailer) -> pd.DataFrame:
     """value.abc-30: the seed's 30-customer exercise (skill exercise 2-7) as an ABC analysis
