@@ -154,7 +154,7 @@ def _outcome(fb) -> dict:
 
 def _labels() -> dict:
     words = {"check": "Check", "hint": "Hint", "hint_of": "Hint {n} of {m}",
-             "no_more": "(no more hints)", "why": "Why:", "tries": "Tries: {n}",
+             "no_more": "(no more hints)",
              "choose": "— choose —", "position": "Position of each item (1 = first):",
              "no_position": "Give every item a position (1 = first).",
              "text_saved": "Nothing is saved in this book. Compare your answer with the model "
