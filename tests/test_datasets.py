@@ -7,7 +7,7 @@ import pytest
 
 from casekit.data import DATASETS, load
 
-FOLDER = Path(__file__).resolve().parents[1] / "datasets"
+FOLDER = Path(__file__).resolve().parents[1] / "casekit" / "data" / "files"
 
 
 def test_every_data_file_matches_its_checksum_and_is_listed():

@@ -1,4 +1,5 @@
-"""The simulated retailer every chapter shares, and the real datasets shipped in ``datasets/``.
+"""The simulated retailer every chapter shares, and the real datasets shipped with the package
+(``casekit/data/files/``).
 
 >>> from casekit.data import simulate_retailer, for_student, load
 """

@@ -1,8 +1,9 @@
-"""Real datasets shipped in ``datasets/``, loaded by name into typed DataFrames.
+"""Real datasets shipped with the package in ``casekit/data/files/``, loaded by name into
+typed DataFrames (as ISLP's ``load_data``): they come with ``pip install`` too.
 
-Each dataset has a data card beside it (``datasets/<name>.md``: source, licence,
-citation, columns, quirks) and a checksum in ``datasets/SHA256SUMS``. Files are found in
-the repository's ``datasets/`` folder, or in ``CASEKIT_DATASETS`` if set.
+Each dataset has a data card beside it (``casekit/data/files/<name>.md``: source, licence,
+citation, columns, quirks) and a checksum in ``casekit/data/files/SHA256SUMS``. Files are
+read from that folder, or from ``CASEKIT_DATASETS`` if set.
 
 >>> from casekit.data import load
 >>> load("cdnow").shape
@@ -34,17 +35,22 @@ _TELCO_CATEGORIES = ["multiple_lines", "internet_service", "online_security", "o
 
 
 def dataset_dir() -> Path:
-    """The folder holding the data files (``CASEKIT_DATASETS`` overrides the repository's)."""
+    """The folder holding the data files and their cards (``CASEKIT_DATASETS`` overrides
+    the package's own ``casekit/data/files``).
+
+    >>> (dataset_dir() / "SHA256SUMS").is_file()
+    True
+    """
     env = os.environ.get("CASEKIT_DATASETS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "datasets"
+    return Path(env) if env else Path(__file__).resolve().parent / "files"
 
 
 def _path(name: str) -> Path:
     path = dataset_dir() / DATASETS[name]["file"]
     if not path.is_file():
         raise FileNotFoundError(
-            f"{DATASETS[name]['file']} is not in {path.parent}. The datasets ship in the "
-            "repository's datasets/ folder: run from a full checkout, or set CASEKIT_DATASETS "
+            f"{DATASETS[name]['file']} is not in {path.parent}. The datasets ship inside the "
+            "casekit package (casekit/data/files): reinstall casekit, or set CASEKIT_DATASETS "
             "to the folder that holds them.")
     return path
 
@@ -52,7 +58,7 @@ def _path(name: str) -> Path:
 def load(name: str) -> pd.DataFrame:
     """Load a shipped dataset by name: ``"cdnow"``, ``"cdnow_master"`` or ``"telco"``.
 
-    Column meanings, units and quirks are in the dataset's card (``datasets/*.md``).
+    Column meanings, units and quirks are in the dataset's card (``casekit/data/files/*.md``).
 
     >>> load("telco")["churn"].mean().round(3)
     np.float64(0.265)

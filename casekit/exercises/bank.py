@@ -28,9 +28,20 @@ class BankError(ValueError):
 
 
 def bank_dir() -> Path:
-    """The folder holding the chapter banks (``CASEKIT_EXERCISES`` overrides it)."""
+    """The folder holding the chapter banks: ``CASEKIT_EXERCISES`` if set, else the banks
+    shipped inside the package (``casekit/exercises/banks/``, what ``pip install`` brings),
+    else the workbook's ``exercises/`` folder beside the package (a checkout).
+
+    >>> sorted(p.name for p in bank_dir().glob("00-*.toml"))
+    ['00-what-is-crm.toml']
+    """
     env = os.environ.get("CASEKIT_EXERCISES")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "exercises"
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parent / "banks"
+    if any(packaged.glob("*.toml")):
+        return packaged
+    return Path(__file__).resolve().parents[2] / "exercises"
 
 
 def load_bank(folder: Path | None = None) -> dict[str, Exercise]:
