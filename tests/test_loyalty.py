@@ -209,8 +209,11 @@ def test_reference_solutions_agree_with_plain_pandas(shop):
     s, t = shop.survey, shop.transactions
     r = s["recommend"]
     assert ch02.my_nps(shop) == pytest.approx(100 * ((r >= 9).mean() - (r <= 6).mean()))
-    hostages = ((s["satisfaction"] < 5) & (s["repurchase_intent"] >= 5)).mean()
+    hostages = ((s["satisfaction"] < 7) & (s["repurchase_intent"] >= 5)).mean()     # top-box rule
     assert ch02.hostage_share(shop) == pytest.approx(hostages)
+    lenient = ((s["satisfaction"] < 5) & (s["repurchase_intent"] >= 5)).mean()
+    assert ch02.mistake_hostage_cut_5(shop) == pytest.approx(lenient)
+    assert lenient < hostages
     start = s["date"].min()
     window = t[(t["timestamp"] >= start) & (t["timestamp"] < start + pd.Timedelta(days=365))]
     trips = s["customer"].map(window.groupby("customer").size()).fillna(0)
