@@ -247,6 +247,7 @@ JSON = st.recursive(
     max_leaves=25)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answer=JSON, kind=st.sampled_from(sorted(ANSWERS)))
 def test_any_stored_answer_of_any_exercise_renders_as_text_or_a_table(course, answer, kind):

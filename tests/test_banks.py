@@ -49,6 +49,7 @@ def test_every_exercise_is_used_by_its_chapter(chapter):
     assert not unused, f"no notebook of chapter {chapter} shows or checks {unused}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", sorted(PREFIXES))
 def test_computed_exercises_accept_the_reference_and_name_each_mistake(chapter):
     """On a student's own data: the reference answer is right, and each recognised mistake

@@ -29,6 +29,7 @@ def chapter(request):
     return importlib.import_module(f"tests.claims.{request.param}")
 
 
+@pytest.mark.slow
 def test_every_claim_is_in_the_prose_with_its_computed_figures(chapter):
     cells = prose(chapter.NOTEBOOK)
     text = "\n".join(cells)
@@ -42,6 +43,7 @@ def test_every_claim_is_in_the_prose_with_its_computed_figures(chapter):
     assert not missing, f"{chapter.NOTEBOOK}: prose and computation disagree:\n" + "\n".join(missing)
 
 
+@pytest.mark.slow
 def test_every_other_number_in_the_prose_is_exempt_with_a_reason(chapter):
     rest = "\n".join(prose(chapter.NOTEBOOK))
     for claim in chapter.CLAIMS:

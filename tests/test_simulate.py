@@ -246,6 +246,7 @@ def test_for_student_needs_an_id(bad):
         for_student(bad)
 
 
+@pytest.mark.slow
 def test_bgnbd_and_gamma_gamma_recover_the_generating_parameters():
     """The firm sees days; fitted on the daily log, the models find the truth (|z| < 4)."""
     from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
