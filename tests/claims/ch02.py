@@ -78,6 +78,14 @@ def _gone_before_survey():
     return {"share": (s["dropout"] < s["date"].min()).mean()}
 
 
+def _stores():
+    s = shop()
+    by_store = s.survey.merge(s.customers[["customer", "home_store"]], on="customer").groupby(
+        "home_store", observed=True)[["quality", "fulfilment"]].mean()
+    service = s.truth.stores.set_index("store")["service_quality"].reindex(by_store.index)
+    return {"r": by_store["fulfilment"].corr(service), "n": len(by_store)}
+
+
 CLAIMS = [
     Claim("ValueMart surveyed {n:,} of its cardholders", lambda: {"n": len(shop().survey)}),
     Claim("the correlation is r = {r:.2f}", _correlation),
@@ -98,6 +106,7 @@ CLAIMS = [
     Claim("The **NPS** is {nps},", _nps),
     Claim("{share:.0%} of the completely satisfied were still customers at the end", _still_active_at_7),
     Claim("Who is missing matters: {share:.0%} of ValueMart's respondents", _gone_before_survey),
+    Claim("the service quality the simulation gave each store (correlation {r:.2f})", _stores),
 ]
 
 EXEMPT = {
