@@ -16,8 +16,12 @@ project = "CRM Casebook"
 author = "CRM Casebook developers"
 copyright = "CRM Casebook developers, MIT licence"
 
-# A second language later: sphinx-intl writes locales/<lang>/LC_MESSAGES/*.po for the pages;
-# the quizzes read the casekit-book catalogue there (casekit.book.translate).
+# A second language later, with sphinx-intl:
+#   sphinx-build -b gettext book book/_build/gettext     (also writes casekit-book.pot: the quizzes)
+#   sphinx-intl update -p book/_build/gettext -d book/locales -l zh_CN   (then translate the .po)
+#   sphinx-build -b html -D language=zh_CN book book/_build/html-zh
+# The pages read their catalogues from locales/zh_CN/LC_MESSAGES/; the quizzes read
+# casekit-book.mo there (casekit.book.translate, set up by book/_ext/casekit_book.py).
 language = "en"
 locale_dirs = ["locales/"]
 gettext_compact = False
@@ -31,6 +35,8 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # the notebooks are committed executed: show their stored outputs, never run them
 nb_execution_mode = "off"
 nb_custom_formats = {".ipynb": "casekit.book.read_notebook"}
+nb_mime_priority_overrides = [("gettext", "text/plain", 10), ("gettext", "text/markdown", 20),
+                              ("gettext", "text/html", 30), ("gettext", "image/png", 40)]
 nb_ipywidgets_js = {}            # no widget manager from a CDN: widgets are quizzes or text
 nb_code_prompt_show = "Show the worked solution"  # only solution cells are folded (casekit.book)
 nb_code_prompt_hide = "Hide the worked solution"

@@ -42,7 +42,7 @@ from typing import Any
 
 from casekit.markup import to_html
 
-__all__ = ["BOOK_STUDENT", "check_html", "exercise_call", "exercise_html", "prepare", "quiz_data",
+__all__ = ["BOOK_STUDENT", "check_html", "exercise_call", "exercise_html", "messages", "prepare", "quiz_data",
            "read_notebook", "set_language", "static_widget_html", "translate"]
 
 BOOK_STUDENT = "self-study"
@@ -107,26 +107,59 @@ def translate(text: str) -> str:
     return _language["catalogue"].gettext(text) if text else text
 
 
-def _translated(ex):
-    """``ex`` with its bank text in the book's language (the same exercise in English)."""
+_KEEP = {"id", "chapter", "solution", "source", "term", "units"}   # never translated (units: checked by name)
+_DATA_KEYS = {"value", "solution", "correct"}                # numbers and flags in a dict
+
+
+def _map_text(ex, fn):
+    """``ex`` with ``fn`` applied to every text of its bank entry (prompt, hints, options,
+    feedback, items, categories, mistakes' messages, model answer, rubric, units)."""
     from dataclasses import fields, replace
 
-    if type(_language["catalogue"]) is gettext.NullTranslations:
-        return ex
-
-    def tr(value):
+    def walk(value):
         if isinstance(value, str):
-            return translate(value)
+            return fn(value)
         if isinstance(value, tuple):
-            return tuple(tr(v) for v in value)
+            return tuple(walk(v) for v in value)
         if isinstance(value, dict):
-            return {k: v if k in ("value", "solution", "correct") else tr(v)
-                    for k, v in value.items()}
+            return {k: v if k in _DATA_KEYS else walk(v) for k, v in value.items()}
         return value
 
-    keep = {"id", "chapter", "solution", "source", "term"}
-    return replace(ex, **{f.name: tr(getattr(ex, f.name)) for f in fields(ex)
-                          if f.name not in keep and f.init})
+    return replace(ex, **{f.name: walk(getattr(ex, f.name)) for f in fields(ex)
+                          if f.name not in _KEEP and f.init})
+
+
+def _translated(ex):
+    """``ex`` with its bank text in the book's language (the same exercise in English)."""
+    if type(_language["catalogue"]) is gettext.NullTranslations:
+        return ex
+    return _map_text(ex, translate)
+
+
+def messages(bank: dict | None = None) -> list[str]:
+    """Every text :func:`translate` is asked for: the labels and notes of the book's quizzes,
+    then the text of every exercise in the banks, each once, in a stable order. The book's
+    Sphinx extension writes them to ``casekit-book.pot`` when Sphinx builds ``gettext``, so
+    ``sphinx-intl update`` makes a ``casekit-book.po`` next to the pages' catalogues.
+
+    >>> "Check" in messages() and "Why:" in messages()
+    True
+    """
+    from casekit.exercises import _bank
+
+    found: dict[str, None] = {}
+
+    def keep(text):
+        if text and text.strip():
+            found.setdefault(text, None)
+        return text
+
+    for text in list(_LABELS.values()) + ["Why:"] + re.findall(r"t\('([^']+)'\)", "".join(_TEMPLATES.values())):
+        keep(text)
+    for ex in (_bank() if bank is None else bank).values():
+        _map_text(ex, keep)
+        keep(ex.term.get("en", "") if ex.term else "")
+    return list(found)
 
 
 def _md(text: str) -> str:
@@ -153,7 +186,10 @@ def _outcome(fb) -> dict:
 
 
 def _labels() -> dict:
-    words = {"check": "Check", "hint": "Hint", "hint_of": "Hint {n} of {m}",
+    return {key: translate(value) for key, value in _LABELS.items()}
+
+
+_LABELS = {"check": "Check", "hint": "Hint", "hint_of": "Hint {n} of {m}",
              "no_more": "(no more hints)",
              "choose": "— choose —", "position": "Position of each item (1 = first):",
              "no_position": "Give every item a position (1 = first).",
@@ -162,7 +198,6 @@ def _labels() -> dict:
              "model": "Model answer", "rubric": "Rubric",
              "ticked": "You ticked {k} of {n} rubric items.",
              "number": "type a number"}
-    return {key: translate(value) for key, value in words.items()}
 
 
 def quiz_data(ex) -> dict:

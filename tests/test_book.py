@@ -212,6 +212,17 @@ def test_quizzes_take_their_text_from_a_gettext_catalogue(tmp_path):
     assert "Which one?" in book.exercise_html(ex)
 
 
+def test_the_message_catalogue_holds_every_text_a_quiz_shows():
+    found = set(book.messages())
+    assert {"Check", "Hint", "Why:", "— choose —"} <= found
+    for ex in map(get, _all_ids()):
+        assert ex.prompt in found
+        assert {o["text"] for o in getattr(ex, "options", ())} <= found
+        assert set(ex.hints) <= found and (not ex.explanation or ex.explanation in found)
+    numeric = next(ex for ex in map(get, _all_ids()) if ex.kind == "numeric" and ex.units)
+    assert book._map_text(numeric, str.upper).units == numeric.units    # units are checked by name
+
+
 def _all_ids() -> list[str]:
     from casekit.exercises import catalog
 
@@ -274,7 +285,7 @@ def _need_chromium():
     need()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")   # closed with this module: one sync Playwright at a time
 def browser(built_book):
     _need_chromium()
     from playwright.sync_api import sync_playwright
