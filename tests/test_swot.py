@@ -247,3 +247,12 @@ def test_price_cuts_show_up_as_a_threat(shop):
     everywhere = ch05.mistake_price_all_period(shop)
     assert inside / everywhere > 1.5 * 84 / (shop.end - shop.start).days
     assert inside < ch05.mistake_price_cut_all_causes(shop)
+
+
+def test_the_excess_defections_item_quotes_the_chapters_data(bank):
+    """swot.excess-defections types 127 and 2.1: they are the chapter's seed-0 figures."""
+    from tests.claims import ch05 as claims
+
+    cuts = claims._cuts()
+    assert cuts["n"] == 127 and round(cuts["ratio"], 1) == 2.1
+    assert bank["swot.excess-defections"].answer == pytest.approx(cuts["excess"], abs=1.5)
