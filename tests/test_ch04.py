@@ -202,3 +202,15 @@ def test_phantom_stock_arguments_are_checked(kwargs, message):
 
     with pytest.raises((ValueError, TypeError), match=message):
         phantom_stock_simulation([1, 2, 3], 2, 4, 1, 4, **kwargs)
+
+
+def test_the_segment_decision_item_quotes_the_chapters_data():
+    """basket.segment-decision and basket.lift-reading type the chapter's seed-0 figures."""
+    from tests.claims import shop as chapter_shop
+
+    context = segments.rule_by_context(chapter_shop())
+    assert round(context.loc["young fathers, Thu–Sat 17:00–21:00", "confidence"], 1) == 0.6
+    assert round(context.loc["all trips", "confidence"], 2) == 0.16
+    assert round(context.loc["young fathers at other times", "lift"], 1) == 1.3
+    outside = context.loc["outside that segment"]
+    assert (round(outside["confidence"], 2), round(outside["consequent share"], 2)) == (0.09, 0.10)
