@@ -251,6 +251,32 @@ def test_fixed_answers_match_the_data(bank):
     assert bank["defect.odds-ratio"].answer == pytest.approx(odds / (1 + odds), abs=1e-4)
 
 
+
+def test_typed_figures_are_the_chapters_data(bank):
+    """The figures typed into prompts and the ordering key are the chapter's seed-0 data."""
+    import re
+
+    from casekit.data import simulate_retailer
+
+    shop = simulate_retailer(5000, seed=0)
+    hit = d.after_event(shop.defections, shop.truth.events, shop.customers, days=84)
+    day = shop.transactions["timestamp"].dt.normalize()
+    prompt = bank["defect.price-cut-reading"].prompt
+    assert f"{hit.mean():.1%}" in prompt
+    assert f"{84 / ((day.max() - day.min()).days + 1):.1%}" in prompt
+    assert f"**{hit[shop.defections['cause'] == 'price'].mean():.0%}**" in prompt
+    # the break-even ordering: items as "¥800,000 owed, 25 years to go", first to last
+    months = []
+    for item in bank["defect.break-even-order"].items:
+        owed, years = re.match(r"¥([\d,]+) owed, (\d+) years", item).groups()
+        months.append(d.switching_calculator(int(owed.replace(",", "")), 12 * int(years), 0.0594,
+                                             switching_costs=5_000).break_even_month)
+    assert months == sorted(months) and len(set(months)) == len(months)
+    res = d.switching_calculator(500_000, 240, 0.0594, switching_costs=5_000)
+    slips = [m["value"] for m in bank["defect.switching-break-even"].mistakes]
+    assert round(5_000 / (res.old_payment - res.new_payment), 2) in slips and res.break_even_month - 1 in slips
+
+
 def test_computed_exercises_on_a_students_data(bank):
     from casekit.data import for_student
 

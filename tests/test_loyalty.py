@@ -226,3 +226,22 @@ def test_reference_solutions_agree_with_plain_pandas(shop):
     assert ch02.lapsed_dissatisfied(shop) == pytest.approx((~low["customer"].isin(recent)).mean())
     assert ch02.lapsed_dissatisfied(shop) > ch02.mistake_lapsed_all(shop)   # satisfaction predicts
     assert abs(ch02.quality_weight(shop) - shop.truth.survey_weights["quality"]) < 0.04
+
+
+def test_typed_figures_in_the_chapter_2_bank_are_the_chapters_data(bank):
+    """Figures typed into prompts and explanations are the chapter's seed-0 ValueMart."""
+    from casekit.data import simulate_retailer
+
+    valuemart = simulate_retailer(5000, seed=0)
+    s, t = valuemart.survey, valuemart.transactions
+    drivers = L.driver_analysis(s)
+    prompt = bank["loyal.read-drivers"].prompt
+    assert f"about {drivers.loc['quality', 'coef']:.1f}" in prompt
+    assert f"{drivers.loc['quality', 'ci_low']:.2f} to {drivers.loc['quality', 'ci_high']:.2f}" in prompt
+    r = s["satisfaction"].corr(s["repurchase_intent"])
+    assert f"(about {r:.1f})" in bank["loyal.correlated-not-identical"].prompt
+    kotler = bank["loyal.kotler-grid"]
+    assert f"about {t['margin'].sum() / t['total'].sum():.0%} of sales" in kotler.explanation
+    assert f"about ¥{t['margin'].mean():.0f} of gross margin" in " ".join(i["text"] for i in kotler.items)
+    assert f"scores {L.nps(s['recommend']):.0f}".replace("-", "−") in " ".join(
+        o["feedback"] for o in bank["loyal.nps-caveats"].options if "feedback" in o)
