@@ -178,6 +178,7 @@ def test_an_exercise_shown_twice_in_a_page_gets_its_own_ids_and_an_explorer_its_
     assert "<pre>" not in bare["text/html"] and "moves in Jupyter" in bare["text/html"]
 
 
+@pytest.mark.slow
 def test_the_quizzes_are_the_same_in_every_build():
     code = ("import hashlib; from casekit import book; from casekit.exercises import get, catalog; "
             "print(hashlib.sha256(''.join(book.exercise_html(get(i)) for i in catalog()['id'])"
