@@ -69,11 +69,47 @@ def check_student_id(student: Any) -> str:
     >>> check_student_id("s123")
     's123'
     """
-    if not isinstance(student, str) or not STUDENT_ID.match(student.strip()):
-        raise ValueError(f"student id {student!r} is not allowed: use 1–64 letters, digits "
-                         "or the characters _ . @ -, not starting with a dot (for example "
-                         "'s2026-017').")
+    if not isinstance(student, str) or not (STUDENT_ID.match(student.strip())
+                                            or _unicode_id(student.strip())):
+        raise ValueError(f"student id {student!r} is not allowed: use 1–64 letters (any "
+                         "alphabet, e.g. 张三, but not look-alike letters of two alphabets "
+                         "mixed, nor full-width forms), digits 0–9 or the characters _ . @ -, "
+                         "not starting with a dot (for example 's2026-017').")
     return student.strip()
+
+
+_EAST_ASIAN = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC"}
+
+
+def _unicode_id(student: str) -> bool:
+    """A non-ASCII id: letters of any one alphabet (Latin may join Chinese, Japanese or
+    Korean, which have no look-alikes of it), combining marks after a letter, ASCII digits
+    and ``_ . @ -``; in NFKC form (so no full-width "ｓ１" posing as "s1"), no leading dot.
+
+    >>> _unicode_id("张三"), _unicode_id("José"), _unicode_id("ѕ1")  # Cyrillic ѕ alone is fine
+    (True, True, True)
+    >>> _unicode_id("pаypal"), _unicode_id("ｓ１"), _unicode_id("a/b"), _unicode_id("a\u200bb")
+    (False, False, False, False)
+    """
+    import unicodedata
+
+    if not 1 <= len(student) <= 64 or student.startswith(".") or student.isascii() \
+            or unicodedata.normalize("NFKC", student) != student:
+        return False
+    scripts, previous = set(), ""
+    for ch in student:
+        category = unicodedata.category(ch)
+        if ch in "_.@-" or "0" <= ch <= "9":
+            pass
+        elif category.startswith("L"):
+            script = unicodedata.name(ch, "?").split()[0]
+            scripts.add("EAST ASIAN" if script in _EAST_ASIAN else script)
+        elif category in ("Mn", "Mc") and previous.startswith(("L", "M")):
+            pass
+        else:
+            return False
+        previous = category
+    return len(scripts) <= 1 or scripts == {"LATIN", "EAST ASIAN"}
 
 
 @dataclass(frozen=True)
