@@ -22,12 +22,14 @@ import os
 from typing import Any
 
 from casekit.exercises.bank import BankError, bank_dir, load_bank
+# bound after the submodule of the same name, so casekit.exercises.progress is the function
+from casekit.exercises.progress import progress  # noqa: E402  (standard library only)
 from casekit.exercises.sheet import AnswerSheet, check_student_id, workbook_home
 from casekit.exercises.types import AnswerError, Exercise, Feedback
 
 __all__ = ["AnswerError", "AnswerSheet", "BankError", "Exercise", "Feedback", "catalog",
-           "check", "get", "my_retailer", "show", "start", "student", "submit",
-           "workbook_home"]
+           "check", "get", "hint", "my_retailer", "progress", "reset", "show", "start",
+           "student", "submit", "workbook_home"]
 
 DEFAULT_STUDENT = "self-study"
 _state: dict[str, str | None] = {"student": None}
@@ -45,9 +47,24 @@ class Session:
                 "casekit.exercises.AnswerSheet(student()).path shows where).")
 
 
-def start(student_id: str) -> Session:
+#: The id last given to :func:`start` in this workbook folder, read by ``start()`` with no
+#: id (the chapters), so a student's chapter answers go to their own sheet.
+_SAVED_ID = "student-id.txt"
+
+
+def _saved_student() -> str | None:
+    try:
+        text = (workbook_home() / _SAVED_ID).read_text(encoding="utf-8").strip()
+        return check_student_id(text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def start(student_id: str | None = None) -> Session:
     """Say who is working: answers are saved to this student's sheet and computed
-    exercises use this student's own data.
+    exercises use this student's own data. The id is remembered in the workbook folder,
+    so ``start()`` with no id (as the chapters call it) works as the same student; with
+    none ever given it is ``CASEKIT_STUDENT``, else 'self-study'.
 
     >>> start("demo-student")
     Working as 'demo-student'. ...
@@ -55,7 +72,19 @@ def start(student_id: str) -> Session:
     from casekit.hub import client as hub_client   # standard library only: cheap
     if hub_client.active():     # on JupyterHub the hub says who is working, not a typed id
         student_id = hub_client.hub_user()
+    elif student_id is None:
+        student_id = os.environ.get("CASEKIT_STUDENT") or _saved_student() or DEFAULT_STUDENT
+    else:
+        check_student_id(student_id)
+        if student_id.strip() != DEFAULT_STUDENT:
+            try:
+                from casekit.exercises.sheet import atomic_write
+                workbook_home().mkdir(parents=True, exist_ok=True)
+                atomic_write(workbook_home() / _SAVED_ID, student_id.strip() + "\n", durable=False)
+            except OSError:     # a read-only folder: the chapters then ask start() again
+                pass
     _state["student"] = check_student_id(student_id)
+    _warm(_state["student"])
     return Session(_state["student"])
 
 
@@ -162,8 +191,28 @@ def _resolved(exercise: Exercise, student_id: str) -> Exercise:
     key = (student_id, exercise.id)
     cached = _RESOLVED.get(key)
     if cached is None or cached[0] is not exercise:
-        cached = _RESOLVED[key] = (exercise, exercise.resolve(_student_data(student_id)))
+        from casekit.exercises.progress import cached_key, store_key
+        resolved = cached_key(exercise, student_id)     # worked out before, kept on disk
+        if resolved is None:
+            resolved = exercise.resolve(_student_data(student_id))
+            store_key(exercise, resolved, student_id)
+        cached = _RESOLVED[key] = (exercise, resolved)
     return cached[1]
+
+
+def _warm(student_id: str) -> None:
+    """Work out this student's computed answers in the background (see
+    :mod:`casekit.exercises.progress`), so that no check waits for them."""
+    from casekit.exercises.progress import warm
+    warm(student_id)
+
+
+def wait_ready(timeout: float = 120.0) -> bool:
+    """Wait for the background work begun by :func:`start`; True when it is finished."""
+    from casekit.exercises.progress import wait_ready as wait
+    return wait(timeout)
+
+
 
 
 def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Feedback:
@@ -194,21 +243,45 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     else:
         feedback = resolved.check(stored)
     sheet = AnswerSheet(who)
+    same = _same_as_last(who, exercise.id, stored)
     try:
-        sheet.record({"id": exercise.id, "answer": stored, "score": feedback.score,
-                      "correct": feedback.correct, "valid": feedback.valid,
-                      "points": exercise.points, "casekit": _version()})
+        if not same:    # a re-run cell re-checking the same answer adds no attempt
+            sheet.record({"id": exercise.id, "answer": stored, "score": feedback.score,
+                          "correct": feedback.correct, "valid": feedback.valid,
+                          "points": exercise.points, "casekit": _version()})
+            _LAST[(who, exercise.id)] = _stored_key(stored)
         tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
     except Exception as err:   # disk full, read-only folder, ...: say so, never raise
         return Feedback(feedback.correct, feedback.score,
                         f"{_not_saved(err, sheet)}\n\n{feedback.message}", feedback.valid)
     message = feedback.message
+    if same:
+        message += ("\n\n*The same answer as your last check of this exercise: it is saved "
+                    "once, not counted as another attempt.*")
     if exercise.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
         message += f"\n\n**Why:** {exercise.explanation}"
     for notice in sheet.notices:
         message += f"\n\n**Note:** {notice}"
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
+
+
+#: (student, exercise id) → the stored answer last recorded in this kernel session.
+_LAST: dict[tuple[str, str], str] = {}
+
+
+def _stored_key(stored: Any) -> str:
+    import json
+
+    from casekit.exercises.sheet import json_safe
+    return json.dumps(json_safe(stored), sort_keys=True, ensure_ascii=False)
+
+
+def _same_as_last(who: str, exercise_id: str, stored: Any) -> bool:
+    """True if this session already recorded exactly this answer as the exercise's last
+    attempt (Run All after a restart is a new session, and records once more)."""
+    key = _LAST.get((who, exercise_id))
+    return key is not None and key == _stored_key(stored)
 
 
 def _not_saved(err: Exception, sheet: AnswerSheet) -> str:
@@ -239,16 +312,70 @@ def check(exercise_id: str, value: Any) -> Feedback:
     >>> fb.correct, fb.message.startswith("⚠ No exercise")
     (False, True)
     >>> check("crm.recent-buyers", ...)       # the placeholder of a fresh problem set
-    ⚠ Not answered yet: replace the ... in the cell above with your calculation, run it, then run this check again.
+    ⚠ Not answered yet: the value you check is still `...`. In the cell above, replace the ... with your calculation and run that cell, then run this check again.
     """
     try:
         exercise = get(exercise_id)
     except ValueError as err:
         return Feedback(False, 0.0, f"⚠ {err}", valid=False)
     if value is Ellipsis:   # not saved: there is nothing to grade yet
-        return Feedback(False, 0.0, "⚠ Not answered yet: replace the ... in the cell above with "
-                                    "your calculation, run it, then run this check again.", valid=False)
-    return submit(exercise, value)
+        return Feedback(False, 0.0, "⚠ Not answered yet: the value you check is still `...`. "
+                                    "In the cell above, replace the ... with your calculation "
+                                    "and run that cell, then run this check again.", valid=False)
+    feedback = submit(exercise, value)
+    if feedback.correct or not feedback.valid or not exercise.hints:
+        return feedback
+    seen = _HINTS_SEEN.get((student(), exercise.id), 0)
+    if seen < len(exercise.hints):
+        more = f'Stuck? `hint("{exercise.id}")` shows hint {seen + 1} of {len(exercise.hints)}.'
+    else:
+        more = (f"You have seen all {len(exercise.hints)} hints "
+                f'(`hint("{exercise.id}", all=True)` shows them again).')
+    return Feedback(feedback.correct, feedback.score, f"{feedback.message}\n\n{more}",
+                    feedback.valid)
+
+
+#: (student, exercise id) → how many hints this session has shown.
+_HINTS_SEEN: dict[tuple[str, str], int] = {}
+
+
+class Hints:
+    """Hints shown by :func:`hint`: Markdown in a notebook, plain text elsewhere."""
+
+    def __init__(self, exercise_id: str, hints: list[str], total: int, note: str = ""):
+        self.exercise_id, self.hints, self.total, self.note = exercise_id, hints, total, note
+
+    def _lines(self) -> list[str]:
+        if not self.total:
+            return [f"{self.exercise_id} has no hints: read its prompt again, or the "
+                    "chapter section it names."]
+        lines = [f"Hint {n} of {self.total}: {h}" for n, h in enumerate(self.hints, 1)]
+        return lines + ([self.note] if self.note else [])
+
+    def __repr__(self):
+        return "\n".join(self._lines())
+
+    def _repr_markdown_(self):
+        return "\n\n".join(self._lines())
+
+
+def hint(exercise_id: str, all: bool = False) -> Hints:   # noqa: A002 - the word a student types
+    """The next hint of an exercise (one more each time you run it; ``all=True`` shows
+    every hint seen so far again). Asking for a hint costs nothing.
+
+    >>> hint("no-such-id")
+    Traceback (most recent call last):
+    ...
+    ValueError: No exercise 'no-such-id'. ...
+    """
+    exercise = get(exercise_id)
+    hints, key = list(exercise.hints), (student(), exercise_id)
+    seen = _HINTS_SEEN.get(key, 0) if all else min(_HINTS_SEEN.get(key, 0) + 1, len(hints))
+    _HINTS_SEEN[key] = max(seen, _HINTS_SEEN.get(key, 0))
+    note = "" if not hints or seen < len(hints) else "That is every hint (there are no more)."
+    if hints and seen < len(hints):
+        note = f'Run `hint("{exercise_id}")` again for the next one.'
+    return Hints(exercise_id, hints[:max(seen, 1 if all and hints else seen)], len(hints), note)
 
 
 def show(exercise_id: str):
@@ -256,6 +383,16 @@ def show(exercise_id: str):
     from casekit.exercises.widgets import ExerciseView
 
     return ExerciseView(get(exercise_id), student())
+
+
+def reset(exercise_id: str):
+    """A fresh widget for an exercise (empty answer, no feedback, hints from the first),
+    and ``check`` forgets this session's hints for it. The attempts already saved stay on
+    your answer sheet: grading counts your best one, so starting over costs nothing."""
+    exercise = get(exercise_id)
+    _HINTS_SEEN.pop((student(), exercise.id), None)
+    _LAST.pop((student(), exercise.id), None)
+    return show(exercise_id)
 
 
 def _version() -> str:
