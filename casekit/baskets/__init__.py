@@ -33,9 +33,9 @@ Why a hand-written miner rather than mlxtend (see DESIGN.md, "use the well-kept 
   dropped, and it has no ``count`` columns to show a student.
 * **Speed and memory.** ``benchmarks/bench_baskets.py`` (1,000,000 baskets × 2,000 items,
   ``min_support=0.005``, each side in its own process, 2 cores): casekit 1.74 s and
-  488 MiB peak against mlxtend's ``fpgrowth`` 33.75 s and 3,993 MiB (the run recorded when
-  the miner was written; ``shared/NOTES.md`` has a later run on a busier machine, 2.6 s
-  against 35 s). mlxtend needs the dense one-hot table, which is where its memory goes.
+  488 MiB peak against mlxtend's ``fpgrowth`` 33.75 s and 3,993 MiB (the last full run on a
+  quiet machine; a later run on a busier one gave 2.6 s against 35 s). The figures, with
+  their dates, are in ``benchmarks/RESULTS.md``. mlxtend needs the dense one-hot table, which is where its memory goes.
   ``tests/test_baskets.py`` checks the miner against brute force, hypothesis examples and
   mlxtend itself.
 * **The lesson.** :func:`apriori_trace` is the algorithm as the chapter teaches it.
