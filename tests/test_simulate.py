@@ -217,10 +217,10 @@ def test_student_variants_are_stable_and_personal():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(n_customers=0), "n_customers must be a whole number"),
     (dict(seed=-1), "seed must be a whole number"),
-    (dict(years=0), "years must be a whole number from 1 to 10"),
-    (dict(r=-1), "r must be a positive number"),
+    (dict(years=0), "years must be a whole number ≥ 1 and ≤ 10"),
+    (dict(r=-1), "r must be > 0 and < 1,000,000"),
     (dict(spend_q=1), "spend_q must be > 1"),
-    (dict(partial_share=1.5), "partial_share must be a share between 0 and 1"),
+    (dict(partial_share=1.5), "partial_share must be ≥ 0 and ≤ 1"),
     (dict(start="next tuesday-ish"), "start must be a date"),
 ])
 def test_bad_arguments_say_what_is_allowed(kwargs, message):

@@ -64,13 +64,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from casekit.checks import check_seed, check_whole
+from casekit.checks import check_real, check_seed, check_whole
 
 __all__ = ["CATALOGUE", "HOUSEHOLDS", "Retailer", "Truth", "for_student", "simulate_retailer"]
 
@@ -221,19 +220,14 @@ def _check_knobs(knobs: dict) -> dict:
         k["start"] = pd.Timestamp(k["start"]).normalize()
     except (TypeError, ValueError):
         raise ValueError(f"start must be a date such as '2022-01-01', got {k['start']!r}") from None
-    if not isinstance(k["years"], numbers.Integral) or not 1 <= k["years"] <= 10:
-        raise ValueError(f"years must be a whole number from 1 to 10, got {k['years']!r}")
+    k["years"] = check_whole("years", k["years"], 1, 10)
     for name in ("r", "alpha", "a", "b", "spend_p", "spend_q", "spend_gamma"):
-        v = k[name]
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 < v < 1e6:
-            raise ValueError(f"{name} must be a positive number, got {v!r}")
+        check_real(name, k[name], 0, 1_000_000, low_open=True, high_open=True)
     if k["spend_q"] <= 1:
         raise ValueError(f"spend_q must be > 1 (the mean spend is finite only then), "
                          f"got {k['spend_q']!r}")
     for name in ("partial_share", "survey_share"):
-        v = k[name]
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
-            raise ValueError(f"{name} must be a share between 0 and 1, got {v!r}")
+        check_real(name, k[name], 0, 1, what="a share")
     return k
 
 
