@@ -6,11 +6,19 @@ classes (``casekit-exercise``, ``casekit-answer``, ``casekit-check``, ``casekit-
 ``casekit-feedback``) for styling and for the browser test. Choice options are shown in
 the order the student sees them (``ChoiceExercise.order``) and the widget hands over the
 chosen options' texts, so nothing depends on positions. Prompts, hints and feedback are
-Markdown, rendered by :func:`casekit.markup.to_html`.
+Markdown, rendered by :func:`casekit.markup.to_html`, with ``$…$`` and ``$$…$$`` formulas
+kept whole for the math renderer (the texts are ipywidgets' ``HTMLMath``).
+
+Changing an answer clears the feedback of the previous one (it no longer applies), and
+Enter in a number or table box checks it. Displayed without a kernel (a chapter opened
+cold, an untrusted notebook, nbviewer), the widget falls back to a static rendering of
+the exercise: ``text/html`` from the bank, ``text/plain`` without Markdown syntax.
 """
 from __future__ import annotations
 
 import html
+import re
+import warnings
 from typing import Any, Callable
 
 import ipywidgets as w
@@ -22,10 +30,90 @@ __all__ = ["ExerciseView"]
 
 _LAYOUT = w.Layout(width="auto")
 
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(?![\s\d])([^$\n]+?)(?<!\s)\$", re.DOTALL)
+
+
+def math_html(text: str) -> str:
+    """Markdown ``text`` as HTML with its ``$…$`` / ``$$…$$`` formulas passed through whole
+    (HTML-escaped, never read as Markdown) for MathJax; a lone ``$5`` stays text.
+
+    >>> math_html("CLV $m_t * r_t$ for **one** customer")
+    '<p>CLV $m_t * r_t$ for <strong>one</strong> customer</p>'
+    >>> math_html("costs $5 and $10")
+    '<p>costs $5 and $10</p>'
+    """
+    spans: list[str] = []
+
+    def keep(m):
+        spans.append(html.escape(m.group(0), quote=False))
+        return f"\ue000{len(spans) - 1}\ue001"
+    out = to_html(_MATH.sub(keep, text))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], out)
+
+
+_ACRONYMS = {"clv", "ltv", "rfm", "crm", "abc", "af", "npv", "idic", "swot", "tows", "wom",
+             "bgnbd", "kpi", "roi", "cdnow", "sms", "nps", "csi", "ai", "7p", "it"}
+_SPELLED = {"bgnbd": "BG/NBD"}
+
+
+def title_of(exercise: Exercise) -> str:
+    """A human title for an exercise: its id's words ("value.cohort-clv" → "Cohort CLV"),
+    or its term (English) when the id is only a number ("crm.quiz-14").
+
+    >>> from casekit.exercises.types import NumericExercise
+    >>> title_of(NumericExercise(id="value.cohort-clv", prompt="?", answer=1.0))
+    'Cohort CLV'
+    >>> title_of(NumericExercise(id="crm.quiz-14", prompt="?", answer=1.0, term={"en": "CRM"}))
+    'CRM'
+    """
+    term = (exercise.term or {}).get("en", "").strip()
+    words = [x for x in exercise.id.split(".", 1)[-1].replace("_", "-").split("-") if x]
+    if term and (not words or any(x.isdigit() for x in words) or words[0] in ("quiz", "q")):
+        return term[:1].upper() + term[1:]
+    words = [_SPELLED.get(x, x.upper() if x in _ACRONYMS else x) for x in words]
+    text = " ".join(words) or exercise.id
+    return text[:1].upper() + text[1:]
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as plain text to read: no ``**``, backticks or ``$`` left."""
+    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), markdown,
+                  flags=re.DOTALL)
+    text = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?!\w)", r"\1", text)
+    text = re.sub(r"`([^`\n]+)`", r"\1", text)
+    return _MATH.sub(lambda m: (m.group(1) or m.group(2)), text)
+
+
+def _static_html(ex: Exercise, student: str | None) -> str:
+    """The exercise as static HTML (no kernel): title, prompt, what to answer, how."""
+    parts = [f"<p><b>{html.escape(title_of(ex))}</b> · {ex.points:g} pt"
+             f" <small style='color:#777'>({html.escape(ex.id)})</small></p>",
+             math_html(ex.prompt)]
+    if ex.kind in ("single", "multiple"):
+        items = "".join(f"<li>{html.escape(ex.label(i, student))}</li>" for i in ex.order(student))
+        parts.append(f"<ul style='list-style:none'>{items}</ul>")
+    elif ex.kind == "matching":
+        parts.append("<p>Put each of these under one of: "
+                     + ", ".join(f"<i>{html.escape(c)}</i>" for c in ex.categories) + "</p><ul>"
+                     + "".join(f"<li>{html.escape(it['text'])}</li>" for it in ex.items) + "</ul>")
+    elif ex.kind == "ordering":
+        parts.append("<p>Put in order:</p><ol type='A'>"
+                     + "".join(f"<li>{html.escape(t)}</li>" for t in ex.shuffled()) + "</ol>")
+    elif ex.kind == "table":
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ex.columns)
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(r)}</th>"
+                       + "<td>…</td>" * len(ex.columns) + "</tr>" for r in ex.rows)
+        parts.append(f"<table><tr><th></th>{head}</tr>{body}</table>")
+    parts.append("<p style='color:#777'><i>Run this cell (or Run All) to answer here: the "
+                 "answer box and the Check button need a running kernel.</i></p>")
+    return ("<div class='casekit-exercise-static' style='border-left:3px solid #8da0cb;"
+            f"padding:2px 10px'>{''.join(parts)}</div>")
+
 
 def _numeric(ex, student) -> tuple[w.Widget, Callable[[], Any]]:
     units = f" (in {ex.units})" if ex.units else ""
-    box = w.Text(placeholder=f"type a number{units}", layout=w.Layout(width="260px"))
+    box = w.Text(placeholder=f"type a number{units}, then Enter or Check",
+                 layout=w.Layout(width="300px"))
     return box, lambda: box.value
 
 
@@ -83,6 +171,13 @@ _INPUTS = {"numeric": _numeric, "single": _single, "multiple": _multiple,
            "matching": _matching, "ordering": _ordering, "table": _table, "text": _text}
 
 
+def _value_widgets(root: w.Widget) -> list[w.Widget]:
+    """Every widget under ``root`` that holds part of the answer."""
+    if isinstance(root, (w.Text, w.Textarea, w.Checkbox, w.Dropdown, w.RadioButtons)):
+        return [root]
+    return [x for child in getattr(root, "children", ()) for x in _value_widgets(child)]
+
+
 class ExerciseView:
     """The widget for one exercise as ``student`` sees it (display it, or let a cell end
     with it); ``student=None`` means the current student (:func:`casekit.exercises.student`).
@@ -102,31 +197,72 @@ class ExerciseView:
         self.check_button.add_class("casekit-check")
         self.hint_button = w.Button(description="Hint", disabled=not exercise.hints)
         self.hint_button.add_class("casekit-hint")
-        self.hints = w.HTML()
-        self.feedback = w.HTML()
+        self.reset_button = w.Button(description="Start over",
+                                     tooltip="Clear the answer, feedback and hints (your saved "
+                                             "attempts stay: grading counts the best)")
+        self.reset_button.add_class("casekit-reset")
+        self.hints = w.HTMLMath()
+        self.feedback = w.HTMLMath()
         self.feedback.add_class("casekit-feedback")
         self.self_assessment = w.VBox()
         self.hints_shown = 0
         self.check_button.on_click(self._on_check)
         self.hint_button.on_click(self._on_hint)
+        self.reset_button.on_click(self.reset)
+        self._fields = _value_widgets(self.answer_input)
+        for field in self._fields:       # a changed answer: the old feedback no longer applies
+            field.observe(self._on_change, names="value")
+            if isinstance(field, w.Text):    # Enter in a number or table box checks the answer
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    field.on_submit(self._on_check)
         term = exercise.term
-        title = f"<b>{html.escape(exercise.id)}</b> · {exercise.points:g} pt"
-        if term:
-            title += f" · {html.escape(term.get('en', ''))} {html.escape(term.get('zh', ''))}"
-        self.widget = w.VBox([w.HTML(title), w.HTML(to_html(exercise.prompt)),
-                              self.answer_input, w.HBox([self.check_button, self.hint_button]),
+        title = (f"<b>{html.escape(title_of(exercise))}</b> · {exercise.points:g} pt"
+                 f" <small class='casekit-id' style='color:#777'>{html.escape(exercise.id)}</small>")
+        if term and title_of(exercise) != term.get("en", "")[:1].upper() + term.get("en", "")[1:]:
+            title += f" · {html.escape(term.get('en', ''))}"
+        if term.get("zh"):
+            title += f" {html.escape(term['zh'])}"
+        self.widget = w.VBox([w.HTML(title), w.HTMLMath(math_html(exercise.prompt)),
+                              self.answer_input,
+                              w.HBox([self.check_button, self.hint_button, self.reset_button]),
                               self.hints, self.feedback, self.self_assessment])
         self.widget.add_class("casekit-exercise")
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.exercise.as_text(self.student)
+        head = f"{title_of(self.exercise)} ({self.exercise.points:g} pt, {self.exercise.id})"
+        body = self.exercise.as_text(self.student).split("\n", 1)
+        bundle["text/plain"] = _plain(head + ("\n" + body[1] if len(body) > 1 else ""))
+        bundle["text/html"] = _static_html(self.exercise, self.student)
         return bundle
+
+    def _on_change(self, change=None):
+        if self.feedback.value:
+            self.feedback.value = ("<div class='casekit-feedback-box' style='color:#777;"
+                                   "padding:4px 10px'>Answer changed: press Check (or Enter) "
+                                   "to check it.</div>")
+        self.self_assessment.children = []
+
+    def reset(self, _=None):
+        """Clear the answer, the feedback and the hints shown (the sheet keeps every attempt)."""
+        for field in self._fields:
+            if isinstance(field, (w.Text, w.Textarea)):
+                field.value = ""
+            elif isinstance(field, w.Checkbox):
+                field.value = False
+            elif isinstance(field, (w.Dropdown, w.RadioButtons)):
+                field.value = None
+        self.hints_shown = 0
+        self.hints.value = ""
+        self.hint_button.disabled = not self.exercise.hints
+        self.feedback.value = ""
+        self.self_assessment.children = []
 
     def _on_hint(self, _=None):
         hints = self.exercise.hints
         self.hints_shown = min(self.hints_shown + 1, len(hints))
-        items = "".join(f"<li>{to_html(h)}</li>" for h in hints[:self.hints_shown])
+        items = "".join(f"<li>{math_html(h)}</li>" for h in hints[:self.hints_shown])
         more = "" if self.hints_shown < len(hints) else " (no more hints)"
         self.hints.value = f"<div>Hint {self.hints_shown} of {len(hints)}{more}<ol>{items}</ol></div>"
         self.hint_button.disabled = self.hints_shown >= len(hints)
