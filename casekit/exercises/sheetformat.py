@@ -177,7 +177,13 @@ def _parse_iso(value: str) -> dt.datetime | None:
         stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return stamp if stamp.tzinfo is not None else None
+    if stamp.tzinfo is None:
+        return None
+    try:        # 0001-01-01T00:00+14:00 has no UTC form: comparing or converting it overflows
+        stamp.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return None
+    return stamp
 
 
 def deeper_than(value: Any, limit: int) -> bool:
