@@ -49,3 +49,13 @@ def test_an_attempt_repeated_thousands_of_times_is_checked_once(course, monkeypa
     g.grade(course / "sheets", course / "gb.sqlite", jobs=1, progress=False)
     assert scores(course / "gb.sqlite")[ANN]["test.table"] == (1.0, "auto")
     assert len(calls) <= 2
+
+
+def test_an_lms_time_past_the_end_of_the_calendar_is_a_bad_time_not_a_crash(course):
+    from casekit.grading.collect import read_times
+
+    (course / "times.csv").write_text("Student ID,Submitted at\n"
+                                      f"{ANN},9999-12-31T23:59:00-12:00\n"
+                                      f"{BO},2026-11-20T10:00:00Z\n")
+    times, problems = read_times(course / "times.csv", "America/New_York")
+    assert list(times) == [BO] and [p.problem for p in problems] == ["bad-time"]

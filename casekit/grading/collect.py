@@ -222,7 +222,10 @@ def _lms_time(text: str, zone) -> dt.datetime | None:
         return None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=zone)
-    return stamp.astimezone(dt.timezone.utc)
+    try:
+        return stamp.astimezone(dt.timezone.utc)
+    except OverflowError:       # 9999-12-31T23:59 west of UTC: no such UTC time
+        return None
 
 
 def read_times(path, timezone: str = "UTC") -> tuple[dict[str, dt.datetime], list[Problem]]:
