@@ -59,7 +59,7 @@ test: $(STAMP) $(BOOK_STAMP) $(if $(shell command -v npm),$(NODE_STAMP))
 	$(BIN)/python -m pytest
 
 # the maintainer's loop: no notebooks (nbval), nothing marked slow or browser
-check: $(STAMP)
+check: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/python -m pytest tests casekit -q -m "not slow and not browser"
 
 execute: $(LAB_STAMP)
