@@ -59,3 +59,62 @@ def test_an_lms_time_past_the_end_of_the_calendar_is_a_bad_time_not_a_crash(cour
                                       f"{BO},2026-11-20T10:00:00Z\n")
     times, problems = read_times(course / "times.csv", "America/New_York")
     assert list(times) == [BO] and [p.problem for p in problems] == ["bad-time"]
+
+
+# ---------------------------------------------------------- a changed bank, then Ctrl-C
+def test_export_after_an_interrupted_regrade_with_a_changed_bank_is_never_a_mix(course, monkeypatch):
+    import csv
+
+    from casekit.grading.export import export_grades
+    from tests.test_grading import TEST_BANK
+
+    book = course / "gb.sqlite"
+    for s in (ANN, BO, "s2026-003"):
+        write_sheet(course / "sheets", s, all_right(s))
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    text = (TEST_BANK / "99-test.toml").read_text(encoding="utf-8")
+    start = text.index('[[exercise]]\nid = "test.table"')
+    end = text.index("[[exercise]]", start + 5)
+    (course / "bank").mkdir()
+    (course / "bank" / "99-test.toml").write_text(text[:start] + text[end:], encoding="utf-8")
+    monkeypatch.setenv("CASEKIT_EXERCISES", str(course / "bank"))
+    calls = []
+    write = g._Writer.write
+
+    def interrupted_on_second(self, prepared):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return write(self, prepared)
+    monkeypatch.setattr(g._Writer, "write", interrupted_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        g.grade(course / "sheets", book, jobs=1, progress=False)
+    with pytest.raises(ValueError, match="Run `casekit grade` again"):
+        export_grades(book, course / "grades.csv")   # half the class scored on the old bank
+    monkeypatch.setattr(g._Writer, "write", write)
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    export_grades(book, course / "grades.csv")
+    with open(course / "grades.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:                        # the total is the sum of the cells shown
+        cells = [float(v) for k, v in row.items() if k.startswith("test.") and v]
+        assert float(row["Total"]) == sum(cells) <= float(row["Max"]), row
+    assert len({row["Total"] for row in rows}) == 1     # all three answered alike
+
+
+# ---------------------------------------------------------- ids of any alphabet, after grade
+@pytest.mark.parametrize("student", ["José", "张三", "Zoë-2026"])
+def test_every_id_grade_accepts_gets_a_feedback_page_and_an_export_row(course, student):
+    from casekit.grading.export import export_grades
+    from casekit.grading.feedback import write_feedback
+
+    for s in (ANN, student):
+        write_sheet(course / "sheets", s, all_right(s))
+    g.grade(course / "sheets", course / "gb.sqlite", jobs=1, progress=False)
+    assert set(scores(course / "gb.sqlite")) == {ANN, student}
+    pages = write_feedback(course / "gb.sqlite", course / "pages")
+    assert sorted(p.name for p in pages) == sorted([f"{ANN}.html", f"{student}.html"])
+    assert f"{student}.html" in (course / "pages" / "index.html").read_text(encoding="utf-8") \
+        or "%" in (course / "pages" / "index.html").read_text(encoding="utf-8")
+    export_grades(course / "gb.sqlite", course / "grades.csv")
+    assert student in (course / "grades.csv").read_text(encoding="utf-8-sig")

@@ -46,6 +46,7 @@ def export_grades(gradebook, out, *, by: str = "exercise", lms: str = "generic")
     check_choice("by", by, ("exercise", "chapter"))
     check_choice("lms", lms, ("generic", "canvas"))
     with Gradebook(gradebook, create=False) as gb:
+        gb.require_finished("export")
         exercises = gb.exercises()
         students = gb.students()
         scores = gb.scores()
@@ -64,7 +65,7 @@ def export_grades(gradebook, out, *, by: str = "exercise", lms: str = "generic")
             got = [mine[i] for i in ids if i in mine]
             known = [r["points"] for r in got if r["status"] not in _EMPTY]
             cells.append(_points(sum(known)) if known or not got else "")
-        total = sum(r["points"] for r in mine.values())
+        total = sum(mine[e["id"]]["points"] for e in exercises if e["id"] in mine)
         if lms == "canvas":
             rows.append([st["name"], "", st["student"], "", "", *cells])
         else:

@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from casekit.exercises.sheetformat import STUDENT_ID
+from casekit.exercises.sheetformat import check_student_id
 from casekit.grading.common import atomic_write, check_path, printable
 from casekit.grading.gradebook import Gradebook
 from casekit.grading.pages import NOT_SHOWN, answer_view, expected_view, markdown, render
@@ -87,6 +87,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
         raise TypeError("students must be a list of student ids")
     bank = load_bank()
     with Gradebook(gradebook, create=False) as gb:
+        gb.require_finished("write the feedback pages")
         settings = Settings.from_json(gb.meta("settings"))
         exercises = gb.exercises()
         roster = {r["student"]: r for r in gb.students()}
@@ -96,7 +97,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
         if unknown:
             raise ValueError(f"students {unknown} are not in the gradebook.")
         for student in wanted:        # an id names a file: a hand-edited gradebook must not
-            if not STUDENT_ID.match(student):                         # write outside ``out``
+            if not _valid_id(student):                                # write outside ``out``
                 raise ValueError(f"{student!r} is not a valid student id (letters, digits, "
                                  "_ . @ -): was the gradebook edited by hand?")
         pages = []
@@ -109,13 +110,22 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
     maximum = sum(ex["points"] for ex in exercises)
     rows = [{"student": printable(s), "name": printable(roster[s]["name"]),    # everyone, linked
              "href": quote(f"{s}.html") if (out / f"{s}.html").is_file() else "",  # if a page is there
-             "total": sum(r["points"] for r in scores.get(s, {}).values()), "maximum": maximum,
+             "total": sum(scores[s][e["id"]]["points"] for e in exercises
+                          if e["id"] in scores.get(s, {})), "maximum": maximum,
              "pending": sum(r["status"] == "pending" for r in scores.get(s, {}).values())}
-            for s in sorted(roster) if STUDENT_ID.match(s)]
+            for s in sorted(roster) if _valid_id(s)]
     atomic_write(out / "index.html", render(
         "index.html", title="Feedback pages", rows=rows,
         note=f"{len(rows)} student(s). To mark: free-text answers waiting for your mark."))
     return pages
+
+
+def _valid_id(student: str) -> bool:
+    """Whether ``student`` is an id grade accepts (any alphabet; never a path), exactly."""
+    try:
+        return check_student_id(student) == student
+    except ValueError:
+        return False
 
 
 def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, when) -> dict:

@@ -212,6 +212,18 @@ class Gradebook:
         return self.conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
 
     # ------------------------------------------------------------------ per student
+    def require_finished(self, what: str) -> None:
+        """ValueError if the last grading run did not finish (killed, Ctrl-C, failed, or
+        still running): until a run finishes, students may be scored under different banks
+        or settings, and ``what`` (an export, pages) would mix them."""
+        last = self.conn.execute("SELECT run, started, status FROM runs ORDER BY run DESC "
+                                 "LIMIT 1").fetchone()
+        if last is not None and last["status"] != "done":
+            raise ValueError(f"The last `casekit grade` run ({last['run']}, started "
+                             f"{last['started']}) is {last['status']}: some students may still "
+                             f"have scores from before it. Run `casekit grade` again to finish "
+                             f"it, then {what}.")
+
     def has_sheet(self, student: str) -> bool:
         """True when a sheet of ``student`` has been graded."""
         row = self.conn.execute("SELECT sheet_sha256 FROM students WHERE student = ?",
