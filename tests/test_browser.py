@@ -111,3 +111,132 @@ def test_student_checks_a_wrong_then_a_right_answer_in_a_browser(served_exercise
     attempts = json.loads(sheet.read_text())["attempts"]
     assert [(a["id"], a["answer"], a["correct"], a["attempt"]) for a in attempts] == [
         ("test.numeric", "90", False, 1), ("test.numeric", "30", True, 2)]
+
+
+# --------------------------------------------------------------------------- JupyterLab
+MATH_BANK = '''chapter = "97"
+title = "Browser"
+
+[[exercise]]
+id = "lab.margin"
+type = "numeric"
+prompt = """A customer brings **120** a year at a 25% margin: her margin is $m = 0.25 \\\\times 120$.
+What margin does she bring per year?"""
+answer = 30
+tolerance = 0.01
+hints = ["Margin = revenue × margin rate."]
+
+  [[exercise.mistakes]]
+  value = 90
+  message = "90 is the cost, not the margin."
+'''
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a folder holding a copy of chapter 0 as committed and a one-cell
+    notebook with a formula exercise; autosave every 2 s; yields (url, folder)."""
+    _need_chromium()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "notebooks" / "00-what-is-crm.ipynb", work / "chapter.ipynb")
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "97-lab.toml").write_text(MATH_BANK, encoding="utf-8")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'from casekit.exercises import start, show\nstart("lab-student")\nshow("lab.margin")')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, work / "math.ipynb")
+    settings = tmp_path / "settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosaveInterval": 2}')
+    env = {**os.environ, "CASEKIT_HOME": str(tmp_path / "home"), "CASEKIT_WARM": "0",
+           "CASEKIT_EXERCISES": str(bank), "PYTHONPATH": str(ROOT), "JUPYTER_PLATFORM_DIRS": "1"}
+    port = _free_port()
+    log = tmp_path / "lab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}",
+             f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+             f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--allow-root"],
+            cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, proc, log)
+        yield f"http://127.0.0.1:{port}/lab/tree/", work
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_cold_chapter_reads_well_in_lab_and_autosave_leaves_no_diff(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, work = lab
+    before = (work / "chapter.ipynb").read_bytes()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url + "chapter.ipynb", timeout=120_000)
+            static = page.locator(".casekit-exercise-static")
+            expect(static.first).to_be_visible(timeout=120_000)
+            static.first.scroll_into_view_if_needed()
+            text = static.first.inner_text()
+            assert "**" not in text and "Run this cell" in text
+            assert page.locator("text=Error displaying widget").count() == 0
+            page.screenshot(path=str(work.parent / "cold-chapter.png"))
+            # the kernel starts and Lab autosaves every 2 s if anything changed
+            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first) \
+                .to_be_attached(timeout=120_000)
+            page.wait_for_timeout(8_000)
+            dirty = page.locator(".jp-mod-dirty").count()
+        finally:
+            page.screenshot(path=str(work.parent / "chapter-last.png"))
+            browser.close()
+    after = (work / "chapter.ipynb").read_bytes()
+    assert dirty == 0, "Lab marked the committed chapter as changed"
+    assert after == before, "autosave rewrote the committed chapter (run tools/student_path.py)"
+
+
+def test_formula_enter_and_stale_feedback_in_lab(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, work = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url + "math.ipynb", timeout=120_000)
+            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first) \
+                .to_be_attached(timeout=120_000)
+            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+            page.keyboard.press("Shift+Enter")
+            answer = page.locator(".casekit-answer input")
+            answer.wait_for(timeout=120_000)
+            exercise = page.locator(".casekit-exercise")
+            expect(exercise.locator("mjx-container").first).to_be_visible(timeout=30_000)
+            assert "$m" not in exercise.inner_text()      # typeset, not literal dollars
+            assert "lab.margin" in exercise.inner_text()  # the id, small, for check()
+            feedback = page.locator(".casekit-feedback")
+
+            answer.fill("90")
+            answer.press("Enter")
+            expect(feedback).to_contain_text("90 is the cost", timeout=30_000)
+            answer.fill("30")
+            expect(feedback).to_contain_text("Answer changed", timeout=30_000)
+            expect(feedback).not_to_contain_text("90 is the cost")
+            answer.press("Enter")
+            expect(feedback).to_contain_text("Correct", timeout=30_000)
+            exercise.screenshot(path=str(work.parent / "math-widget.png"))
+        finally:
+            page.screenshot(path=str(work.parent / "math-last.png"))
+            browser.close()
+    sheet = json.loads((work.parent / "home" / "answers" / "lab-student.json").read_text())
+    assert [(a["answer"], a["correct"]) for a in sheet["attempts"]] == [("90", False), ("30", True)]
