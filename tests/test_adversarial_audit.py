@@ -118,3 +118,15 @@ def test_every_id_grade_accepts_gets_a_feedback_page_and_an_export_row(course, s
         or "%" in (course / "pages" / "index.html").read_text(encoding="utf-8")
     export_grades(course / "gb.sqlite", course / "grades.csv")
     assert student in (course / "grades.csv").read_text(encoding="utf-8-sig")
+
+
+# ---------------------------------------------------------- a sheet re-saved by an editor
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_sheet_re_saved_as_utf16_or_utf32_with_a_bom_is_read(encoding):
+    text = sheet_text(ANN, all_right(ANN)).replace("}, {", "},\r\n{")     # and CRLF
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = "\ufeff".encode(encoding) + data                           # BOM, as Notepad writes
+    sheet, problems = parse_sheet(data, "s.json")
+    assert sheet is not None and problems == [], problems
+    assert sheet.student == ANN and len(sheet.attempts) == len(all_right(ANN))

@@ -218,7 +218,7 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
         return None, [Problem("error", problem, source, detail, student)]
 
     try:
-        doc = json.loads(bytes(data).decode("utf-8-sig"))
+        doc = json.loads(_decode(bytes(data)))
     except UnicodeDecodeError:
         return error("unreadable", "not UTF-8 text (is it an answer sheet at all?)")
     except RecursionError:
@@ -272,6 +272,19 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
                                 f"re-checks every answer): {_few(odd)}", student))
     digest = hashlib.sha256(data).hexdigest()
     return Sheet(student, attempts, source, digest), problems
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _decode(data: bytes) -> str:
+    """A sheet's text: UTF-8 (with or without a BOM), or UTF-16/32 with a BOM (an editor
+    such as Notepad re-saved it)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding)
+    return data.decode("utf-8-sig")
 
 
 def _well_typed(key: str, value: Any) -> bool:
