@@ -49,6 +49,35 @@ GRAPH_RULES = 8
 MAX_POINTS = 3000
 
 
+_CELL = "padding:2px 10px;white-space:nowrap;"
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    """The rules as a styled HTML table: header aligned with its column (text left,
+    numbers right, three decimals), a rule under the header, banded rows.
+
+    >>> _table_html(pd.DataFrame({"rule": ["{a} => {b}"], "lift": [2.5]}))[:40]
+    '<table class="casekit-rules" style="bord'
+    """
+    import html
+
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    head = "".join(f'<th style="{_CELL}text-align:{"right" if n else "left"};'
+                   f'border-bottom:1px solid #888">{html.escape(str(c))}</th>'
+                   for c, n in zip(table.columns, numeric))
+    rows = []
+    for k, values in enumerate(table.itertuples(index=False)):
+        band = "background:#f3f5f9;" if k % 2 else ""
+        cells = "".join(
+            f'<td style="{_CELL}text-align:right;font-variant-numeric:tabular-nums">{v:.3f}</td>'
+            if n and isinstance(v, (int, float)) else
+            f'<td style="{_CELL}text-align:left">{html.escape(str(v))}</td>'
+            for v, n in zip(values, numeric))
+        rows.append(f'<tr style="{band}">{cells}</tr>')
+    return (f'<table class="casekit-rules" style="border-collapse:collapse;font-size:12px">'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def rule_table(rules: pd.DataFrame) -> pd.DataFrame:
     """Rules as a readable table: a ``rule`` column ``{a} => {c}`` and the five metrics.
 
@@ -294,8 +323,7 @@ class RuleExplorer(WidgetView):
                                                                compress_level=1)
         self.image.value = buf.getvalue()
         table = self._table.loc[sel.index[:TABLE_ROWS]]
-        self.table.value = table.to_html(index=False, float_format=lambda x: f"{x:.3f}",
-                                         border=0)
+        self.table.value = _table_html(table)
         more = f" (the {TABLE_ROWS} with the highest lift shown)" if len(sel) > TABLE_ROWS else ""
         item = "" if self.involving is None else f" involving <i>{self.involving}</i>"
         verb = "passes" if len(sel) == 1 else "pass"

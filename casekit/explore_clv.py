@@ -123,8 +123,8 @@ class CLVExplorer(WidgetView):
 
         from casekit.plots import GREY, PALETTE
 
-        style = {"description_width": "8em"}
-        layout = w.Layout(width="30em")
+        style = {"description_width": "11em"}     # "margin (¥/period)" whole, not clipped
+        layout = w.Layout(width="34em", max_width="100%")
 
         def slider(key, description, step, fmt):
             lo, hi = self.limits[key]
@@ -139,13 +139,14 @@ class CLVExplorer(WidgetView):
         }
         self.timing = w.Dropdown(options=[(label, key) for key, label in TIMING_LABELS.items()],
                                  value=self.params["timing"], description="timing",
-                                 style=style, layout=w.Layout(width="36em"))
+                                 style=style, layout=w.Layout(width="40em", max_width="100%"))
         for key, s in self.sliders.items():
             s.observe(lambda change, key=key: self._on_change(**{key: change["new"]}),
                       names="value")
         self.timing.observe(lambda change: self._on_change(timing=change["new"]), names="value")
         self.summary = w.HTML()
-        self.image = w.Image(format="png")
+        # scaled to the cell's width, never cut (the legend sits right of the axes)
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
 
         fig = Figure(figsize=(8.0, 3.4), dpi=80)
         fig.subplots_adjust(left=0.1, right=0.68, bottom=0.16, top=0.86)

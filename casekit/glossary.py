@@ -119,7 +119,33 @@ def glossary(chapter: str | int | None = None):
             raise ValueError(f"No glossary terms for chapter {key!r}. Chapters with terms: {have}.")
         rows = chosen
     rows.sort(key=lambda r: (r["term"].casefold(), r["chapter"]))
-    return pd.DataFrame(rows, columns=list(_FIELDS))
+    return _table_class()(rows, columns=list(_FIELDS))
+
+
+@functools.lru_cache(maxsize=1)
+def _table_class():
+    """A DataFrame that shows itself as a glossary reads: every column left-aligned (a
+    notebook right-aligns table cells, which suits numbers, not definitions), no index."""
+    import html
+
+    import pandas as pd
+
+    class GlossaryTable(pd.DataFrame):
+        @property
+        def _constructor(self):     # a slice or a computation is a plain DataFrame again
+            return pd.DataFrame
+
+        def _repr_html_(self):
+            cell = "text-align:left;vertical-align:top;padding:3px 10px;"
+            head = "".join(f'<th style="{cell}border-bottom:1px solid #888">{html.escape(str(c))}</th>'
+                           for c in self.columns)
+            body = "".join("<tr>" + "".join(f'<td style="{cell}">{html.escape(str(v))}</td>'
+                                            for v in row) + "</tr>"
+                           for row in self.itertuples(index=False))
+            return (f'<table class="casekit-glossary" style="border-collapse:collapse">'
+                    f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+    return GlossaryTable
 
 
 def lookup(term: str) -> dict:
