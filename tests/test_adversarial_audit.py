@@ -130,3 +130,32 @@ def test_a_sheet_re_saved_as_utf16_or_utf32_with_a_bom_is_read(encoding):
     sheet, problems = parse_sheet(data, "s.json")
     assert sheet is not None and problems == [], problems
     assert sheet.student == ANN and len(sheet.attempts) == len(all_right(ANN))
+
+
+# ---------------------------------------------------------- marks given on a CSV, then a late sheet
+def test_a_mark_from_the_rubric_csv_never_lands_on_an_answer_the_marker_did_not_see(course):
+    import csv
+
+    from casekit.grading.marking import import_rubric_csv, write_pending_csv
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, [attempt("test.text", "a thoughtful answer")])
+    write_sheet(course / "sheets", BO, [attempt("test.text", "another answer")])
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    assert write_pending_csv(book, course / "pending.csv") == 2
+    # while the instructor marks, Ann hands in a new text and the class is graded again
+    write_sheet(course / "sheets", ANN, [attempt("test.text", "a thoughtful answer"),
+                                         attempt("test.text", "lol")])
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    with open(course / "pending.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["Points"] = "1"
+    with open(course / "marked.csv", "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    applied, problems = import_rubric_csv(book, course / "marked.csv")
+    assert applied == 1 and len(problems) == 1 and ANN in problems[0]
+    assert scores(book)[ANN]["test.text"] == (0.0, "pending")
+    assert scores(book)[BO]["test.text"] == (1.0, "manual")

@@ -64,9 +64,11 @@ def pending_answers(gradebook) -> list[PendingAnswer]:
 
 
 def set_manual_mark(gradebook, student: str, exercise_id: str, fraction: float, *,
-                    grader: str = "", comment: str = "") -> dict:
+                    grader: str = "", comment: str = "", answer_sha256: str | None = None) -> dict:
     """Give ``student``'s current answer to the free-text exercise a mark (``fraction``
     of its points, 0–1) and re-score the student; returns the new score row.
+    ``answer_sha256`` (or a prefix of it, at least 8 characters): the answer the marker
+    read; ValueError if the current answer is another (a later sheet replaced it).
 
     Example: ``set_manual_mark("gradebook.sqlite", "s1", "crm.shelved", 0.75)``
     """
@@ -85,6 +87,10 @@ def set_manual_mark(gradebook, student: str, exercise_id: str, fraction: float, 
         if row is None:
             raise ValueError(f"student {student!r} has no readable answer to a free-text "
                              f"exercise {exercise_id!r} in this gradebook.")
+        if answer_sha256 is not None and (len(answer_sha256) < 8
+                                          or not text_sha(row[0]).startswith(answer_sha256)):
+            raise ValueError(f"the answer of {student!r} to {exercise_id!r} changed since it was "
+                             "read for marking (a later sheet was graded); mark it again.")
         with gb.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO manual VALUES(?, ?, ?, ?, ?, ?, ?)",
                          (student, exercise_id, float(fraction), text_sha(row[0]), grader,
@@ -125,7 +131,12 @@ def mark_interactively(gradebook, *, ask: Callable[[str], str] = input,
             comment = ask("Comment (optional, Enter to skip): ").strip()
         except EOFError:
             break
-        set_manual_mark(gradebook, item.student, ex.id, fraction, grader=grader, comment=comment)
+        try:
+            set_manual_mark(gradebook, item.student, ex.id, fraction, grader=grader,
+                            comment=comment, answer_sha256=item.answer_sha256)
+        except ValueError as err:       # graded again meanwhile: the answer is another now
+            say(f"Not saved: {err}")
+            continue
         marked += 1
         say(f"Saved: {fraction * ex.points:g} of {ex.points:g} points.")
     say(f"\n{marked} answer(s) marked.")
@@ -171,9 +182,9 @@ def write_pending_csv(gradebook, path) -> int:
     items = pending_answers(gradebook)
     rows = [[i.student, i.exercise.id, i.exercise.points, "", "", i.text,
              "" if i.self_assessment is None else f"{sum(i.self_assessment)}/{len(i.self_assessment)}",
-             " | ".join(i.exercise.rubric)] for i in items]
+             " | ".join(i.exercise.rubric), "sha256:" + i.answer_sha256[:16]] for i in items]
     write_csv(path, ["Student ID", "Exercise", "Max", "Points", "Comment", "Answer",
-                     "Self-assessment", "Rubric"], rows)
+                     "Self-assessment", "Rubric", "Answer ID"], rows)
     return len(rows)
 
 
@@ -211,7 +222,9 @@ def import_rubric_csv(gradebook, path, *, grader: str = "") -> tuple[int, list[s
             continue
         try:
             set_manual_mark(gradebook, student, exercise, value / points[exercise], grader=grader,
-                            comment=(row.get("Comment") or "").strip())
+                            comment=(row.get("Comment") or "").strip(),
+                            answer_sha256=(row.get("Answer ID") or "").strip()
+                            .removeprefix("sha256:") or None)
         except ValueError as err:
             problems.append(f"{where}: {err}")
             continue
