@@ -159,3 +159,21 @@ def test_a_mark_from_the_rubric_csv_never_lands_on_an_answer_the_marker_did_not_
     assert applied == 1 and len(problems) == 1 and ANN in problems[0]
     assert scores(book)[ANN]["test.text"] == (0.0, "pending")
     assert scores(book)[BO]["test.text"] == (1.0, "manual")
+
+
+# ---------------------------------------------------------- two grade runs at once
+def test_a_second_grade_run_on_a_gradebook_being_graded_is_refused_at_once(course):
+    from casekit.grading.export import export_grades
+    from casekit.grading.gradebook import Gradebook
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, all_right(ANN))
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    with Gradebook(book) as busy, busy.grading():       # as another process would hold it
+        with pytest.raises(ValueError, match="running on"):
+            g.grade(course / "sheets", book, jobs=1, progress=False, policy="last")
+        with pytest.raises(ValueError, match="running on"):
+            export_grades(book, course / "grades.csv")
+    export_grades(book, course / "grades.csv")
+    with Gradebook(book) as gb:
+        assert [r["status"] for r in gb.conn.execute("SELECT status FROM runs")] == ["done"]

@@ -165,7 +165,7 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
     class_list = read_roster(roster) if roster is not None else {}
     bank = load_bank()
     summary = GradeSummary()
-    with Gradebook(gradebook) as gb:
+    with Gradebook(gradebook) as gb, gb.grading():     # one grading run at a time
         settings = _settings_from(Settings.from_json(gb.meta("settings")), policy, deadlines,
                                   late_penalty, chapters, releases, bank)
         scope = [ex for ex in bank.values()

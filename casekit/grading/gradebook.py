@@ -212,10 +212,35 @@ class Gradebook:
         return self.conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
 
     # ------------------------------------------------------------------ per student
+    @contextlib.contextmanager
+    def grading(self):
+        """Hold the file for one grading run: ValueError at once if another process is
+        grading it (two runs would write scores under two settings or banks). The lock is
+        the kernel's (``flock``): a killed run releases it."""
+        with self._flock(exclusive=True, what="grade it"):
+            yield
+
+    @contextlib.contextmanager
+    def _flock(self, *, exclusive: bool, what: str):
+        try:
+            import fcntl
+        except ImportError:         # Windows: no advisory locks; SQLite's own still apply
+            yield
+            return
+        with open(self.path, "rb") as handle:
+            try:
+                fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ValueError(f"A `casekit grade` is running on {str(self.path)!r} right now: "
+                                 f"wait for it to finish, then {what}.") from None
+            yield
+
     def require_finished(self, what: str) -> None:
         """ValueError if the last grading run did not finish (killed, Ctrl-C, failed, or
         still running): until a run finishes, students may be scored under different banks
         or settings, and ``what`` (an export, pages) would mix them."""
+        with self._flock(exclusive=False, what=what):
+            pass
         last = self.conn.execute("SELECT run, started, status FROM runs ORDER BY run DESC "
                                  "LIMIT 1").fetchone()
         if last is not None and last["status"] != "done":
