@@ -243,13 +243,13 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     else:
         feedback = resolved.check(stored)
     sheet = AnswerSheet(who)
-    same = _same_as_last(who, exercise.id, stored)
+    same = _same_as_last(str(sheet.path), exercise.id, stored)
     try:
         if not same:    # a re-run cell re-checking the same answer adds no attempt
             sheet.record({"id": exercise.id, "answer": stored, "score": feedback.score,
                           "correct": feedback.correct, "valid": feedback.valid,
                           "points": exercise.points, "casekit": _version()})
-            _LAST[(who, exercise.id)] = _stored_key(stored)
+            _LAST[(str(sheet.path), exercise.id)] = _stored_key(stored)
         tries = sum(1 for a in sheet.attempts(exercise.id) if a.get("valid", True))
     except Exception as err:   # disk full, read-only folder, ...: say so, never raise
         return Feedback(feedback.correct, feedback.score,
@@ -266,7 +266,7 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
 
 
-#: (student, exercise id) → the stored answer last recorded in this kernel session.
+#: (answer sheet path, exercise id) → the stored answer last recorded in this kernel session.
 _LAST: dict[tuple[str, str], str] = {}
 
 
@@ -277,10 +277,10 @@ def _stored_key(stored: Any) -> str:
     return json.dumps(json_safe(stored), sort_keys=True, ensure_ascii=False)
 
 
-def _same_as_last(who: str, exercise_id: str, stored: Any) -> bool:
+def _same_as_last(sheet_path: str, exercise_id: str, stored: Any) -> bool:
     """True if this session already recorded exactly this answer as the exercise's last
-    attempt (Run All after a restart is a new session, and records once more)."""
-    key = _LAST.get((who, exercise_id))
+    attempt on this sheet (Run All after a restart is a new session, and records once more)."""
+    key = _LAST.get((sheet_path, exercise_id))
     return key is not None and key == _stored_key(stored)
 
 
@@ -391,7 +391,7 @@ def reset(exercise_id: str):
     your answer sheet: grading counts your best one, so starting over costs nothing."""
     exercise = get(exercise_id)
     _HINTS_SEEN.pop((student(), exercise.id), None)
-    _LAST.pop((student(), exercise.id), None)
+    _LAST.pop((str(AnswerSheet(student()).path), exercise.id), None)
     return show(exercise_id)
 
 

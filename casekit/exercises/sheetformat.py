@@ -86,8 +86,8 @@ def _unicode_id(student: str) -> bool:
     Korean, which have no look-alikes of it), combining marks after a letter, ASCII digits
     and ``_ . @ -``; in NFKC form (so no full-width "ｓ１" posing as "s1"), no leading dot.
 
-    >>> _unicode_id("张三"), _unicode_id("José"), _unicode_id("ѕ1")  # Cyrillic ѕ alone is fine
-    (True, True, True)
+    >>> _unicode_id("张三"), _unicode_id("José"), _unicode_id("Анна"), _unicode_id("ѕ1")
+    (True, True, True, False)
     >>> _unicode_id("pаypal"), _unicode_id("ｓ１"), _unicode_id("a/b"), _unicode_id("a\u200bb")
     (False, False, False, False)
     """
@@ -109,7 +109,15 @@ def _unicode_id(student: str) -> bool:
         else:
             return False
         previous = category
+    if not scripts <= {"LATIN"} and all(ch in _LATIN_LOOK_ALIKES or ch.isascii() for ch in student):
+        return False    # "ѕ2026-001" (Cyrillic ѕ) would pass for the student s2026-001
     return len(scripts) <= 1 or scripts == {"LATIN", "EAST ASIAN"}
+
+
+#: Letters of other alphabets that look like Latin ones: an id made only of these (and
+#: ASCII) could pass for another student's.
+_LATIN_LOOK_ALIKES = set("аеорсуxхѕіјԁһԛԝӏүАВЕКМНОРСТХЅІЈҮԚԜӀ"
+                         "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοινκρυ" "օսցհոլ")
 
 
 @dataclass(frozen=True)
