@@ -143,6 +143,9 @@ def test_progress_counts_best_attempts_per_chapter_and_says_how_grading_counts()
     text, page = repr(report), report._repr_html_()
     assert "best" in text and "deadline" in text and "**" not in text
     assert "<table" in page and "<strong>best</strong>" in page
+    assert list(ex.progress("98").table.index) == ["98"] == list(ex.progress(98).table.index)
+    with pytest.raises(ValueError, match="chapters: 98"):
+        ex.progress("42")
 
 
 def test_start_over_clears_the_widget_but_keeps_the_sheet():

@@ -14,8 +14,9 @@ Problem sets (``exercises/NN-*.ipynb``):
   (the student's copy keeps this cell; the solution cells assign the real values);
 - the last cells show ``progress()``.
 
-Chapters (``notebooks/NN-*.ipynb``): ``start("self-study")`` becomes ``start()``, which works
-as the student id given in a problem set (else ``CASEKIT_STUDENT``, else "self-study").
+Chapters (``notebooks/NN-*.ipynb``): ``start("self-study")`` becomes ``start();``, which works
+as the student id given in a problem set (else ``CASEKIT_STUDENT``, else "self-study"); its
+output is hidden because it depends on which notebook ran first (``student()`` shows it).
 
 Every notebook is then stored as JupyterLab stores it, so opening it in Lab and letting it
 autosave leaves no diff: the kernelspec's display name is the installed kernel's ("Python 3
@@ -45,8 +46,9 @@ NEW_INTRO = ('First, say who you are: in the next cell, type your student id bet
 IMPORT = re.compile(r"^from casekit\.exercises import ([\w, ]+)$", re.MULTILINE)
 CHECK = re.compile(r"""^\s*check\(\s*["']([^"'\n]+)["']\s*,\s*([A-Za-z_]\w*)\s*\)\s*$""", re.MULTILINE)
 ANSWERS_ID, PROGRESS_MD_ID, PROGRESS_ID = "casekit-answers", "casekit-progress-md", "casekit-progress"
-CHAPTER_START = re.compile(r"""^start\(\s*["']self-study["']\s*\)[ \t]*(#.*)?$""", re.MULTILINE)
-CHAPTER_NEW = 'start()   # as the student id you gave in a problem set, else "self-study"'
+CHAPTER_START = re.compile(r"""^start\((?:\s*["']self-study["']\s*)?\);?[ \t]*(#.*)?$""", re.MULTILINE)
+CHAPTER_NEW = ('start();   # as the student id you gave in a problem set, else "self-study"'
+               ' (student() says which)')
 DISPLAY_NAME = "Python 3 (ipykernel)"
 
 
@@ -70,7 +72,7 @@ def _assigned(text: str) -> set[str]:
             for t in node.targets if isinstance(t, ast.Name)}
 
 
-def problem_set(nb: dict) -> bool:
+def problem_set(nb: dict, name: str = "") -> bool:
     """Apply the problem-set changes; True if a cell's source changed."""
     cells, changed = nb["cells"], False
     for cell in cells:
@@ -105,12 +107,20 @@ def problem_set(nb: dict) -> bool:
             changed = True
         elif _source(cells[at]) != body:
             cells[at]["source"], changed = body, True
-    if not any(c.get("id") == PROGRESS_ID for c in cells):
-        cells.append(_cell("markdown", PROGRESS_MD_ID,
-                           "## Where you stand\n\nYour progress in every chapter, and how grading "
-                           "counts your attempts:"))
-        cells.append(_cell("code", PROGRESS_ID, "progress()"))
+    chapter = re.match(r"\d+", name).group(0) if re.match(r"\d+", name) else None
+    call = f'progress("{chapter}")' if chapter else "progress()"
+    intro = ("## Where you stand\n\nYour progress in this problem set, and how grading counts "
+             "your attempts (`progress()` shows every chapter):")
+    at = next((i for i, c in enumerate(cells) if c.get("id") == PROGRESS_ID), None)
+    if at is None:
+        cells.append(_cell("markdown", PROGRESS_MD_ID, intro))
+        cells.append(_cell("code", PROGRESS_ID, call))
         changed = True
+    else:
+        for cid, text in ((PROGRESS_ID, call), (PROGRESS_MD_ID, intro)):
+            cell = next(c for c in cells if c.get("id") == cid)
+            if _source(cell) != text:
+                cell["source"], changed = text, True
     return changed
 
 
@@ -119,8 +129,9 @@ def chapter(nb: dict) -> bool:
     changed = False
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and CHAPTER_START.search(_source(cell)):
-            cell["source"] = CHAPTER_START.sub(CHAPTER_NEW, _source(cell))
-            changed = True
+            new = CHAPTER_START.sub(lambda m: CHAPTER_NEW, _source(cell))
+            changed |= new != _source(cell)
+            cell["source"] = new
     return changed
 
 
@@ -151,7 +162,7 @@ def process(path: Path, check: bool) -> tuple[bool, bool]:
     original = path.read_text(encoding="utf-8")
     nb = json.loads(original)
     if path.parent.name == "exercises":
-        cells_changed = problem_set(nb)
+        cells_changed = problem_set(nb, path.name)
     elif path.parent.name == "notebooks":
         cells_changed = chapter(nb)
     else:

@@ -56,13 +56,17 @@ def _esc(text: str) -> str:
     return html.escape(text)
 
 
-def progress(student: str | None = None) -> Progress:
-    """Per chapter: exercises, done (answered right), attempted, and the score so far
-    (best attempt of each exercise, in points out of the chapter's points), read from the
-    answer sheet of ``student`` (default: the current student).
+def progress(chapter: str | int | None = None, student: str | None = None) -> Progress:
+    """Per chapter (or for one ``chapter``, e.g. "01"): exercises, done (answered right),
+    attempted, and the score so far (best attempt of each exercise, in points out of the
+    chapter's points), read from the answer sheet of ``student`` (default: the current one).
 
-    >>> list(progress("nobody-yet").table.columns)
+    >>> list(progress(student="nobody-yet").table.columns)
     ['exercises', 'done', 'attempted', 'points so far', 'points', 'score so far']
+    >>> progress("42")
+    Traceback (most recent call last):
+    ...
+    ValueError: chapter '42' has no exercises; chapters: 00, ...
     """
     import pandas as pd
 
@@ -71,6 +75,14 @@ def progress(student: str | None = None) -> Progress:
 
     who = engine.student() if student is None else check_student_id(student)
     bank = engine._bank()
+    if chapter is not None:
+        key = f"{int(chapter):02d}" if isinstance(chapter, int) or str(chapter).isdigit() \
+            else str(chapter)
+        chosen = {i: e for i, e in bank.items() if e.chapter == key}
+        if not chosen:
+            have = ", ".join(sorted({e.chapter for e in bank.values()}))
+            raise ValueError(f"chapter {str(chapter)!r} has no exercises; chapters: {have}")
+        bank = chosen
     best: dict[str, float] = {}
     for attempt in AnswerSheet(who).attempts():
         if attempt["id"] in bank and attempt.get("valid", True):
