@@ -177,3 +177,22 @@ def test_a_second_grade_run_on_a_gradebook_being_graded_is_refused_at_once(cours
     export_grades(book, course / "grades.csv")
     with Gradebook(book) as gb:
         assert [r["status"] for r in gb.conn.execute("SELECT status FROM runs")] == ["done"]
+
+
+# ---------------------------------------------------------- two students with one name
+def test_two_students_with_the_same_name_both_get_their_sheets_collected(course):
+    import zipfile
+
+    (course / "roster.csv").write_text("Student ID,Name\ns1,Wei Zhang\ns2,Wei Zhang\n"
+                                       "s3,Ann Lee\n", encoding="utf-8")
+    (course / "raw").mkdir()
+    with zipfile.ZipFile(course / "raw" / "moodle.zip", "w") as z:
+        for n, s in enumerate(("s1", "s2", "s3"), 1):
+            name = "Ann Lee" if s == "s3" else "Wei Zhang"
+            z.writestr(f"{name}_100{n}_assignsubmission_file_/{s}.json", sheet_text(s, all_right(s)))
+        # Ann's folder holding a sheet for one of the Wei Zhangs is still refused
+        z.writestr("Ann Lee_1003_assignsubmission_file_/x/s1.json", sheet_text("s1", []))
+    report = collect([course / "raw"], course / "sheets", roster=course / "roster.csv")
+    assert sorted(report.collected) == ["s1", "s2", "s3"]
+    assert [p.problem for p in report.problems if p.severity == "error"] == ["names-another-student"]
+    assert {p.student for p in report.problems if p.problem == "same-name"} == {"s1", "s2"}

@@ -644,7 +644,8 @@ class _Intake:
         if sheet is None:
             return
         student = sheet.student
-        others, mentioned = _identity(levels, student, self.names if self.roster else None)
+        others, mentioned, namesakes = _identity(levels, student,
+                                                 self.names if self.roster else None)
         hint = self.suggestion(student)
         if others:
             owner = sorted(others)[0]
@@ -662,6 +663,11 @@ class _Intake:
                          f"say so (renamed or swapped?); not collected. If it is genuine, rename "
                          f"it to {student}.json{hint}", student)
             return
+        if namesakes:
+            self.problem("warning", "same-name", label,
+                         f"collected as {student!r}, but the LMS folder or file name is a name "
+                         f"{student!r} shares with {', '.join(sorted(namesakes))} on the roster: "
+                         "check this upload is really theirs", student)
         forged = sum(any(k in a for k in LMS_KEYS) for a in sheet.attempts)
         if forged:
             self.problem("warning", "forged-fields", label,
@@ -931,13 +937,21 @@ class _Names:
                 self.variants.setdefault(variant, set()).add(student)
 
     def __call__(self, part: str) -> set[str]:
-        if self.pattern is None:
-            return set()
-        part = _nfkc(part)
-        found = {self.ids[m.group(1).casefold()] for m in self.pattern.finditer(part)}
-        for token in part.split("_"):
-            found |= self.variants.get(_letters(token), set())
+        found = set()
+        for group in self.groups(part):
+            found |= group
         return found
+
+    def groups(self, part: str) -> list[set[str]]:
+        """The students ``part`` points at, as groups: one id each, or everyone bearing a
+        name found (two students may share one: "Wei Zhang")."""
+        if self.pattern is None:
+            return []
+        part = _nfkc(part)
+        found = [{self.ids[m.group(1).casefold()]} for m in self.pattern.finditer(part)]
+        for token in part.split("_"):
+            found.append(self.variants.get(_letters(token), set()))
+        return [group for group in found if group]
 
 
 def _shape(text: str) -> str:
@@ -955,16 +969,24 @@ def _ids_like(part: str, student: str) -> set[str]:
 
 
 def _identity(levels: tuple[str, ...], student: str,
-              names: _Names | None) -> tuple[set[str], bool]:
-    """(other students named by any level, whether some level names ``student``)."""
+              names: _Names | None) -> tuple[set[str], bool, set[str]]:
+    """(other students named by any level, whether some level names ``student``, roster
+    students sharing a name with ``student`` that a level gives)."""
     others: set[str] = set()
-    mentioned = False
+    mentioned, namesakes = False, set()
     for level in levels:
-        named = names(level) if names is not None else _ids_like(level, student)
+        if names is not None:
+            groups = names.groups(level)
+            # a name two students share, one of them the sheet's: it names neither for sure
+            shared = [g for g in groups if len(g) > 1 and student in g]
+            named = set().union(*[g for g in groups if g not in shared])
+            namesakes |= set().union(*shared) - {student}
+        else:
+            shared, named = [], _ids_like(level, student)
         if student in named or student.casefold() in named or _mentions(_nfkc(level), student):
             mentioned = True
         others |= {s for s in named if s.casefold() != student.casefold()}
-    return others, mentioned
+    return others, mentioned, namesakes
 
 
 def _digits_key(student: str) -> str:
