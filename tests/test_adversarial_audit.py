@@ -196,3 +196,12 @@ def test_two_students_with_the_same_name_both_get_their_sheets_collected(course)
     assert sorted(report.collected) == ["s1", "s2", "s3"]
     assert [p.problem for p in report.problems if p.severity == "error"] == ["names-another-student"]
     assert {p.student for p in report.problems if p.problem == "same-name"} == {"s1", "s2"}
+
+
+def test_two_roster_ids_differing_only_in_case_are_refused_not_merged(course):
+    from casekit.grading.collect import read_roster
+
+    (course / "roster.csv").write_text("Student ID,Name\ns2026-001,Ann Lee\nS2026-001,Bo Chen\n",
+                                       encoding="utf-8")
+    with pytest.raises(ValueError, match="row 3.*listed twice"):
+        read_roster(course / "roster.csv")

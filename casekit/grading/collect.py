@@ -175,6 +175,7 @@ def read_roster(path) -> dict[str, str]:
     student_col = next((i for i, h in enumerate(rows[0]) if h.strip().casefold() == "student"),
                        None)
     roster: dict[str, str] = {}
+    folded: dict[str, str] = {}
     for n, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
             continue
@@ -185,8 +186,11 @@ def read_roster(path) -> dict[str, str]:
             student = check_student_id(raw)
         except ValueError as err:
             raise ValueError(f"roster {path}, row {n}: {err}") from None
-        if student in roster:
-            raise ValueError(f"roster {path}, row {n}: student {student!r} is listed twice.")
+        twin = folded.setdefault(student.casefold(), student)
+        if student in roster or twin != student:    # LMS ids match in any case: one student
+            raise ValueError(f"roster {path}, row {n}: student {student!r} is listed twice"
+                             + ("." if twin == student else f" (as {twin!r}: ids differing only "
+                                                            "in upper/lower case are one id)."))
         roster[student] = _display_name(_cell(row, name_col))
     return roster
 
