@@ -205,3 +205,17 @@ def test_two_roster_ids_differing_only_in_case_are_refused_not_merged(course):
                                        encoding="utf-8")
     with pytest.raises(ValueError, match="row 3.*listed twice"):
         read_roster(course / "roster.csv")
+
+
+# ---------------------------------------------------------- settings given on a later run
+def test_a_release_time_given_on_a_later_run_flags_attempts_of_unchanged_sheets(course):
+    from casekit.grading.gradebook import Gradebook
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, all_right(ANN))        # dated 2026-11-20
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    summary = g.grade(course / "sheets", book, jobs=1, progress=False,
+                      releases="2026-11-25T00:00Z")
+    assert summary.flagged.get("dated-before-release") == len(all_right(ANN))
+    with Gradebook(book) as gb:
+        assert all("dated-before-release" in a["flags"] for a in gb.attempts(ANN))

@@ -171,7 +171,11 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
         scope = [ex for ex in bank.values()
                  if settings.chapters is None or ex.chapter in settings.chapters]
         prints = {ex.id: fingerprint(ex) for ex in scope}
-        check_key = hashlib.sha256(json.dumps(prints, sort_keys=True).encode()).hexdigest()[:16]
+        trusted = folder is not None and (folder / COLLECT_MARKER).is_file()
+        # what a re-check stores depends on the exercises, and (in the attempts' flags) on
+        # the release times and whether the LMS's times are trusted: a change re-checks
+        check_key = hashlib.sha256(json.dumps([prints, settings.releases, trusted],
+                                              sort_keys=True).encode()).hexdigest()[:16]
         score_key = hashlib.sha256(json.dumps([check_key, settings.to_json()]).encode()).hexdigest()[:16]
         for run in gb.unfinished_runs():
             summary.notes.append(f"Run {run['run']} ({run['started']}) did not finish (killed?); "
@@ -183,7 +187,6 @@ def grade(sheets=None, gradebook="gradebook.sqlite", *, policy: str | None = Non
             gb.add_to_roster(class_list)
         summary.notes.append(f"Settings: {settings.describe()}.")
         run = gb.start_run("grade " + json.dumps({"sheets": str(folder), **settings.to_json()}))
-        trusted = folder is not None and (folder / COLLECT_MARKER).is_file()
         context = _Context(scope, prints, check_key, set(bank), max_bytes, settings, trusted)
         writer = _Writer(gb, run, check_key, score_key, settings, summary)
         try:
