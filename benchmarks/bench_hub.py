@@ -14,10 +14,15 @@ the database afterwards: every acknowledged attempt present (lost = 0), none twi
     .venv/bin/python benchmarks/bench_hub.py --kill             # kill -9 the service mid-load
     .venv/bin/python benchmarks/bench_hub.py --think 3          # a check every ~3 s per student
     .venv/bin/python benchmarks/bench_hub.py --db postgresql+psycopg://casekit@127.0.0.1:5432/x
+    .venv/bin/python benchmarks/bench_hub.py --computed --students 30 --checks 10
+    .venv/bin/python benchmarks/bench_hub.py --computed --precompute --students 30 --checks 10
 
 Needs ``npm ci`` (the proxy) and the ``[hub]`` extra. Exercises are fixed-answer ones
 (choice and numeric without a student's data), so the numbers measure the service and its
 database, not the simulation of 300 students' shops (0.9 s each on first use).
+``--computed`` checks computed exercises instead (each student's own shop): the first
+check of each student is reported apart (it may wait for the simulation), and
+``--precompute`` first fills the service's key table (``casekit.hub.keys``) for everyone.
 """
 from __future__ import annotations
 
@@ -57,6 +62,15 @@ def _answers() -> list[tuple[str, object]]:
     return pairs
 
 
+def _computed_answers() -> list[tuple[str, object]]:
+    """(exercise, answer) pairs of computed numeric exercises (answers need not be right)."""
+    pairs = [(ex.id, 1234.0) for ex in exercises._bank().values()
+             if ex.computed and ex.kind == "numeric"]
+    if not pairs:
+        raise SystemExit("no computed numeric exercises in the banks")
+    return pairs
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
@@ -64,15 +78,16 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(students: int, checks: int, db: str | None, kill: bool, resend: float, seed: int,
-        think: float = 0.0) -> int:
+        think: float = 0.0, computed: bool = False, precompute: bool = False) -> int:
     from tests.test_hub import USERS, Hub  # noqa: F401 - the launcher the tests use
 
     folder = Path(tempfile.mkdtemp(prefix="casekit-bench-hub-"))
     db = db or str(folder / "casekit-attempts.sqlite")
     hub = Hub(folder, db)
     names = [f"student{n:03d}" for n in range(students)]
-    pairs = _answers()
+    pairs = _computed_answers() if computed else _answers()
     latencies: list[float] = []
+    firsts: list[float] = []
     acknowledged: dict[str, str] = {}     # client_id -> student
     made: dict[str, str] = {}
     retries = collections.Counter()
@@ -88,10 +103,19 @@ def run(students: int, checks: int, db: str | None, kill: bool, resend: float, s
             hub.tokens[name] = hub.api("POST", f"users/{name}/tokens", {"note": "bench"})["token"]
         print(f"hub up, {students} users with tokens in {time.monotonic() - t0:.1f} s; "
               f"attempts in {AttemptStore(db).dialect}")
+        if precompute:
+            from casekit.hub.keys import precompute as work_out
+
+            t1 = time.monotonic()
+            with AttemptStore(db) as store:
+                work_out(store, names)
+            took = time.monotonic() - t1
+            print(f"keys of every computed exercise worked out for {students} students in "
+                  f"{took:.1f} s ({took / students:.2f} s a student, one process)")
 
         def student(name: str, rng: random.Random):
             env = hub.env_for(name)
-            for _ in range(checks):
+            for number in range(checks):
                 if think:
                     time.sleep(rng.expovariate(1 / think))
                 exercise, answer = rng.choice(pairs)
@@ -112,7 +136,7 @@ def run(students: int, checks: int, db: str | None, kill: bool, resend: float, s
                         break
                     assert reply["saved"] and reply["client_id"] == attempt["client_id"]
                     with lock:
-                        latencies.append(elapsed)
+                        (firsts if number == 0 and sends == 1 else latencies).append(elapsed)
                         acknowledged[attempt["client_id"]] = name
                         progress[0] += 1
 
@@ -143,10 +167,14 @@ def run(students: int, checks: int, db: str | None, kill: bool, resend: float, s
         doubled = [c for c, n in recorded.items() if n > 1]
         wrong_owner = [r["client_id"] for r in rows if made.get(r["client_id"]) != r["student"]]
         print(f"{students} students x {checks} checks = {len(made)} attempts "
-              f"({len(latencies)} requests incl. resends) in {wall:.1f} s: "
-              f"{len(latencies) / wall:.0f} checks/s")
+              f"({len(latencies) + len(firsts)} requests incl. resends) in {wall:.1f} s: "
+              f"{(len(latencies) + len(firsts)) / wall:.0f} checks/s")
+        if computed and firsts:
+            fs = [x * 1000 for x in firsts]
+            print(f"first check of each student, ms: p50 {_percentile(fs, 50):.0f}  "
+                  f"p95 {_percentile(fs, 95):.0f}  max {max(fs):.0f}")
         ms = [x * 1000 for x in latencies]
-        print(f"latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "
+        print(f"{'later checks, ' if computed else ''}latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "
               f"p99 {_percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.mean(ms):.1f}")
         print(f"audit: recorded {len(rows)}, acknowledged {len(acknowledged)}, lost {len(lost)}, "
               f"doubled {len(doubled)}, under the wrong student {len(wrong_owner)}, "
@@ -172,6 +200,10 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--think", type=float, default=0.0,
                    help="mean seconds a student thinks before each check (default 0: flat out)")
+    p.add_argument("--computed", action="store_true",
+                   help="check computed exercises (each student's own shop) instead")
+    p.add_argument("--precompute", action="store_true",
+                   help="with --computed: work out every student's keys before the run")
     args = p.parse_args(argv)
     if args.quick:
         args.students, args.checks = 30, 10
@@ -190,8 +222,9 @@ def main(argv=None) -> int:
                 conn.execute(sa.text("CREATE DATABASE casekit_bench"))
             engine.dispose()
             return run(args.students, args.checks, f"{server}/casekit_bench", args.kill,
-                       args.resend, args.seed, args.think)
-    return run(args.students, args.checks, args.db, args.kill, args.resend, args.seed, args.think)
+                       args.resend, args.seed, args.think, args.computed, args.precompute)
+    return run(args.students, args.checks, args.db, args.kill, args.resend, args.seed, args.think,
+               args.computed, args.precompute)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ file, :mod:`casekit.hub.course`) :func:`build_student` writes a wheel of casekit
   prompt, type, points, hints, option and item texts sorted, table rows and columns);
 - the solution functions of assessed exercises are left out (a ``casekit/solutions``
   module no practice exercise uses is left out whole);
-- the instructor's tools are left out: ``casekit/grading`` (``casekit answers``, the
-  grader), the hub's service, store and database grading, this builder; ``casekit`` on
-  the command line only says it is the student edition.
+- the instructor's tools are left out: ``casekit/grading`` but its ``reference`` module
+  (the grader, collect, feedback; ``casekit answers`` with the command line, on which
+  ``casekit`` only says it is the student edition), the hub's service, store, key table
+  and database grading, this builder.
 
 In it, ``check()`` on an assessed exercise saves the answer and says "saved; checked after
 the deadline" (on a hub it goes to the service, which holds the full package and checks
@@ -46,7 +47,10 @@ __all__ = ["build_student", "student_bank", "main"]
 
 PACKAGE = Path(__file__).resolve().parent
 #: Left out of every student build (paths under ``casekit/``): the instructor's tools.
-LEFT_OUT = ("grading", "hub/service.py", "hub/store.py", "hub/gradedb.py", "build.py")
+LEFT_OUT = ("hub/service.py", "hub/store.py", "hub/gradedb.py", "hub/keys.py", "build.py")
+#: Of ``casekit/grading`` only these stay: the notebook's own key cache fingerprints and
+#: packs keys with :mod:`casekit.grading.reference` (it computes nothing without solutions).
+GRADING_KEPT = ("__init__.py", "reference.py")
 _EPOCH = (2026, 1, 1, 0, 0, 0)
 _STUDENT_CLI = '''"""The ``casekit`` command of the student edition: the instructor's tools are not in it."""
 import sys
@@ -148,7 +152,8 @@ def _stage(course, bank_folder, into: Path) -> dict:
     def ignore(directory, names):
         rel = Path(directory).relative_to(PACKAGE)
         return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".pyo"))
-                or (rel / n).as_posix() in LEFT_OUT}
+                or (rel / n).as_posix() in LEFT_OUT
+                or (rel.as_posix() == "grading" and n not in GRADING_KEPT)}
 
     shutil.copytree(PACKAGE, target, ignore=ignore)
     (target / "cli.py").write_text(_STUDENT_CLI, encoding="utf-8")

@@ -257,3 +257,31 @@ def test_database_urls_are_checked():
         AttemptStore("mysql://somewhere/db")
     with pytest.raises(ValueError, match="file path or a URL"):
         AttemptStore("  ")
+
+
+def test_keys_of_computed_exercises_are_kept_and_served_without_simulating_again(db, monkeypatch):
+    """The service keeps each student's expected answers in the database: a restarted
+    service (empty caches) serves them without simulating the student's shop again, and a
+    key stored under another fingerprint (a changed exercise or solution) is worked out
+    anew, never served."""
+    from casekit import exercises
+    from casekit.hub import keys
+
+    ex = exercises.get("crm.recent-buyers")
+    monkeypatch.setattr(exercises, "_RESOLVED", {})
+    with AttemptStore(db) as store:
+        first = keys.resolved(store, ex, "dana", warm=False)
+        assert first.answer == exercises._resolved(ex, "dana").answer
+        assert store.get_key("dana", ex.id)[0] == keys._fingerprint(ex)
+    monkeypatch.setattr(exercises, "_RESOLVED", {})        # a restarted service
+    simulated = []
+    monkeypatch.setattr(exercises, "_student_data", lambda s: simulated.append(s))
+    with AttemptStore(db) as store:
+        assert keys.resolved(store, ex, "dana", warm=False).answer == first.answer
+        assert simulated == [], "served from the database"
+        store.put_keys("dana", {ex.id: ("0000000000000000", '{"answer": 1.0, "mistakes": []}')})
+        monkeypatch.setattr(exercises, "_RESOLVED", {})
+        monkeypatch.undo()
+        monkeypatch.setattr(exercises, "_RESOLVED", {})
+        assert keys.resolved(store, ex, "dana", warm=False).answer == first.answer != 1.0
+        assert store.get_key("dana", ex.id)[0] == keys._fingerprint(ex)

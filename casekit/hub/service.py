@@ -222,8 +222,10 @@ def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, 
     import casekit
     from casekit import exercises
 
+    from casekit.hub import keys
+
     try:    # as casekit.exercises.submit does: check the stored form, which is recorded
-        resolved = exercises._resolved(exercise, student)
+        resolved = keys.resolved(store, exercise, student)   # keys kept in the database
     except Exception as err:  # the reference failing on this student's data: not their fault
         resolved, failure = None, f"{type(err).__name__}: {err}"
     stored = (resolved or exercise).stored(answer, student)

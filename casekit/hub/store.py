@@ -45,7 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["AttemptStore", "ClientIdConflict", "database_url", "default_database"]
+__all__ = ["AttemptStore", "ClientIdConflict", "database_url", "default_database", "keys_table"]
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 EXERCISE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
@@ -71,6 +71,19 @@ attempts_table = sa.Table(
     sa.Column("penalty", sa.Float, nullable=True),
     sa.UniqueConstraint("student", "client_id", name="uq_casekit_attempts_client"),
     sa.Index("ix_casekit_attempts_student_exercise", "student", "exercise"),
+)
+
+
+#: Expected answers of computed exercises per student, worked out once (a student's data
+#: takes about a second to simulate): ``fingerprint`` is
+#: :func:`casekit.grading.reference.fingerprint` of the exercise, so a changed exercise,
+#: solution or library version is never served a stale key; ``value`` is its ``pack()``.
+keys_table = sa.Table(
+    "casekit_keys", metadata,
+    sa.Column("student", sa.String(64), primary_key=True),
+    sa.Column("exercise", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
 
@@ -298,6 +311,32 @@ class AttemptStore:
             counts[key] = counts.get(key, 0) + 1
             out.append(self._row(r, counts[key]))
         return out
+
+    def get_key(self, student: str, exercise: str) -> tuple[str, str] | None:
+        """``(fingerprint, packed answer)`` stored for this student and exercise, or None."""
+        t = keys_table
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.c.fingerprint, t.c.value).where(
+                t.c.student == student, t.c.exercise == exercise)).first()
+        return None if row is None else (row[0], row[1])
+
+    def put_keys(self, student: str, keys: dict[str, tuple[str, str]]) -> None:
+        """Store ``{exercise: (fingerprint, packed answer)}`` for ``student`` in one
+        transaction, replacing what was there."""
+        from casekit.exercises.sheet import check_student_id
+
+        student = check_student_id(student)
+        if not keys:
+            return
+        t = keys_table
+        rows = [{"student": student, "exercise": _check_text("exercise id", e, EXERCISE_ID),
+                 "fingerprint": f, "value": v} for e, (f, v) in keys.items()]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(t.delete().where(t.c.student == student, t.c.exercise.in_(list(keys))))
+                conn.execute(t.insert(), rows)
+        except IntegrityError:      # another thread stored them at the same moment: the same keys
+            pass
 
     def count(self) -> int:
         """How many attempts the store holds."""
