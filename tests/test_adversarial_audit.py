@@ -244,3 +244,29 @@ def test_a_page_never_shows_the_answer_key_while_a_classmate_with_an_extension_c
     after = dt.datetime(2026, 12, 11, tzinfo=dt.timezone.utc)
     [page] = write_feedback(book, course / "late", students=[ANN], when=after)
     assert "Expected answer" in page.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------- class lists as spreadsheets save them
+def test_a_roster_saved_by_excel_as_unicode_text_is_read_and_a_non_utf8_one_is_explained(course):
+    from casekit.grading.collect import read_roster
+
+    (course / "r16.txt").write_bytes("Student ID\tName\r\ns2026-001\tJosé Lee\r\n".encode("utf-16"))
+    assert read_roster(course / "r16.txt") == {"s2026-001": "José Lee"}
+    (course / "r1252.csv").write_bytes("Student ID,Name\r\ns2026-001,José Lee\r\n".encode("cp1252"))
+    with pytest.raises(ValueError, match="CSV UTF-8"):
+        read_roster(course / "r1252.csv")
+
+
+def test_a_rubric_csv_re_saved_by_excel_is_read_or_explained(course):
+    from casekit.grading.marking import import_rubric_csv
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, [attempt("test.text", "an answer")])
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    text = f"Student ID\tExercise\tPoints\tComment\r\n{ANN}\ttest.text\t1\tTrès bien\r\n"
+    (course / "m16.txt").write_bytes(text.encode("utf-16"))
+    assert import_rubric_csv(book, course / "m16.txt") == (1, [])
+    assert scores(book)[ANN]["test.text"] == (1.0, "manual")
+    (course / "m1252.csv").write_bytes(text.replace("\t", ",").encode("cp1252"))
+    with pytest.raises(ValueError, match="CSV UTF-8"):
+        import_rubric_csv(book, course / "m1252.csv")

@@ -118,8 +118,17 @@ _NO_TIME = ("", "-", "no submission", "not submitted")
 # --------------------------------------------------------------------------- class lists
 def _table(path, what: str) -> list[list[str]]:
     path = check_path(what, path, must_exist=True, kind="file")
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+    data = path.read_bytes()
+    try:        # Excel's "Unicode Text" is UTF-16 with a byte-order mark, tab-separated
+        text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            else data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{what} {path} is not UTF-8 text ({err.reason} at byte {err.start}): "
+                         "in Excel save it as 'CSV UTF-8 (comma delimited)', or export it from "
+                         "the LMS again.") from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     if not rows:
         raise ValueError(f"{what} {path} is empty: it needs a header row.")
     return rows

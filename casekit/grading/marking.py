@@ -192,11 +192,11 @@ def import_rubric_csv(gradebook, path, *, grader: str = "") -> tuple[int, list[s
     """Apply marks from a CSV with columns "Student ID", "Exercise", "Points" (out of the
     exercise's points) and optionally "Comment"; rows with no points are skipped. Returns
     ``(marks applied, problems)``; a bad row is reported, never fatal."""
-    import csv
+    from casekit.grading.collect import _table   # UTF-8 or Excel's UTF-16; else explained
 
     path = check_path("path", path, must_exist=True, kind="file")
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    header, *body = _table(path, "rubric CSV")
+    rows = [dict(zip(header, row)) for row in body if any(cell.strip() for cell in row)]
     needed = {"Student ID", "Exercise", "Points"}
     if not rows or not needed <= set(rows[0]):
         raise ValueError(f"{path} needs the columns {sorted(needed)} (and optionally 'Comment'); "
