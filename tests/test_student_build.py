@@ -205,3 +205,36 @@ print(json.dumps(out))
         scores = gb.scores()[STUDENT]
     for ex_id in ("service.hand-appraisal", RINGS, "service.top-bonus", "loyal.hostage-share"):
         assert scores[ex_id]["points"] == exercises.get(ex_id).points, ex_id
+
+
+def test_a_form_stores_every_answer_as_the_full_exercise_does_so_the_service_grades_it_alike():
+    """In a hub session with the student build, check() sends the form's stored answer to
+    the service, which grades it with the full exercise: for every exercise of every type,
+    the right answer given as the form reads it scores exactly as given to the full one."""
+    checked = set()
+    for ex in exercises._bank().values():
+        form = from_form(form_of(ex))
+        assert form.form_only and form.id == ex.id and form.kind == ex.kind
+        if ex.kind in ("single", "multiple"):
+            right = [o["text"] for o in ex.options if o.get("correct")]
+            answer = right[0] if ex.kind == "single" else right
+            letters = [form.label(i, STUDENT)[0] for i in form.order(STUDENT)
+                       if form.options[i]["text"] in right]
+            assert ex.check(form.stored(", ".join(letters), STUDENT)).correct, ex.id
+        elif ex.kind in ("matching", "ordering"):
+            answer = ex.reference()
+        elif ex.kind == "text":
+            answer = "Three short sentences of an answer."
+        elif ex.kind == "numeric" and not ex.computed:
+            answer = f"{ex.answer * 100:g}%" if ex.units in ("", "share") else ex.answer
+        else:
+            continue
+        stored = form.stored(answer, STUDENT)
+        if ex.kind == "multiple":   # ticked texts in the form's (neutral) order: same set
+            assert sorted(stored) == sorted(ex.stored(answer, STUDENT)), ex.id
+        else:
+            assert stored == ex.stored(answer, STUDENT), ex.id
+        assert ex.check(stored).score == ex.check(answer, STUDENT).score, ex.id
+        assert form.check(answer, STUDENT).message.startswith(SAVED_UNCHECKED), ex.id
+        checked.add(ex.kind)
+    assert checked >= {"single", "multiple", "matching", "ordering", "numeric", "text"}
