@@ -270,3 +270,27 @@ def test_a_rubric_csv_re_saved_by_excel_is_read_or_explained(course):
     (course / "m1252.csv").write_bytes(text.replace("\t", ",").encode("cp1252"))
     with pytest.raises(ValueError, match="CSV UTF-8"):
         import_rubric_csv(book, course / "m1252.csv")
+
+
+# ---------------------------------------------------------- a gradebook another program holds
+def test_a_gradebook_locked_by_another_program_is_not_called_corrupt(course, monkeypatch):
+    import sqlite3
+
+    from casekit.grading import gradebook as gbm
+    from casekit.grading.export import export_grades
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, all_right(ANN))
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    connect = sqlite3.connect
+    monkeypatch.setattr(gbm.sqlite3, "connect", lambda *a, **k: connect(*a, **{**k, "timeout": 0.1}))
+    other = connect(book, isolation_level=None)        # e.g. DB Browser with a write open
+    other.execute("PRAGMA journal_mode=DELETE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ValueError) as err:
+            export_grades(book, course / "grades.csv")
+        assert "not a casekit gradebook" not in str(err.value) and "in use" in str(err.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

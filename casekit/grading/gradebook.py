@@ -120,6 +120,10 @@ class Gradebook:
                 self.set_meta("schema", SCHEMA_VERSION)
         except sqlite3.DatabaseError as err:
             self.conn.close()
+            if isinstance(err, sqlite3.OperationalError) and \
+                    ("locked" in str(err) or "busy" in str(err)):
+                raise ValueError(f"{str(path)!r} is in use by another program ({err}): close "
+                                 "it there (or wait for it) and try again.") from None
             raise ValueError(f"{str(path)!r} is not a casekit gradebook ({err}).") from None
         except BaseException:
             self.conn.close()
