@@ -193,6 +193,9 @@ def test_start_without_an_id_uses_the_one_the_problem_set_gave(monkeypatch):
     ex.start("张三")
     ex._state["student"] = None                # a new kernel: the chapter notebook
     assert "'张三'" in repr(ex.start())
+    ex.start("demo-student")                   # the instructor's copy: not remembered
+    ex._state["student"] = None
+    assert "'张三'" in repr(ex.start())
     monkeypatch.setenv("CASEKIT_STUDENT", "s9")
     assert "'s9'" in repr(ex.start())
 

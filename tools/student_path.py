@@ -14,9 +14,9 @@ Problem sets (``exercises/NN-*.ipynb``):
   (the student's copy keeps this cell; the solution cells assign the real values);
 - the last cells show ``progress()``.
 
-Chapters (``notebooks/NN-*.ipynb``): ``start("self-study")`` becomes ``start();``, which works
-as the student id given in a problem set (else ``CASEKIT_STUDENT``, else "self-study"); its
-output is hidden because it depends on which notebook ran first (``student()`` shows it).
+Chapters (``notebooks/NN-*.ipynb``): ``start("self-study")`` becomes ``start()``, which works
+as the student id given in a problem set (else ``CASEKIT_STUDENT``, else "self-study"; the
+instructor's "demo-student" is never remembered, so executed chapters stay "self-study").
 
 Every notebook is then stored as JupyterLab stores it, so opening it in Lab and letting it
 autosave leaves no diff: the kernelspec's display name is the installed kernel's ("Python 3
@@ -46,9 +46,9 @@ NEW_INTRO = ('First, say who you are: in the next cell, type your student id bet
 IMPORT = re.compile(r"^from casekit\.exercises import ([\w, ]+)$", re.MULTILINE)
 CHECK = re.compile(r"""^\s*check\(\s*["']([^"'\n]+)["']\s*,\s*([A-Za-z_]\w*)\s*\)\s*$""", re.MULTILINE)
 ANSWERS_ID, PROGRESS_MD_ID, PROGRESS_ID = "casekit-answers", "casekit-progress-md", "casekit-progress"
-CHAPTER_START = re.compile(r"""^start\((?:\s*["']self-study["']\s*)?\);?[ \t]*(#.*)?$""", re.MULTILINE)
-CHAPTER_NEW = ('start();   # as the student id you gave in a problem set, else "self-study"'
-               ' (student() says which)')
+CHAPTER_START = re.compile(r"""^(?:session = )?start\((?:\s*["']self-study["']\s*)?\);?[ \t]*(#.*)?$""",
+                           re.MULTILINE)
+CHAPTER_NEW = 'start()   # as the student id you gave in a problem set, else "self-study"'
 DISPLAY_NAME = "Python 3 (ipykernel)"
 
 

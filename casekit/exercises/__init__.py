@@ -32,6 +32,9 @@ __all__ = ["AnswerError", "AnswerSheet", "BankError", "Exercise", "Feedback", "c
            "student", "submit", "workbook_home"]
 
 DEFAULT_STUDENT = "self-study"
+#: The id the instructor's copy of a problem set runs as; like DEFAULT_STUDENT it is never
+#: remembered as the student's own, so chapters run after it stay "self-study".
+DEMO_STUDENT = "demo-student"
 _state: dict[str, str | None] = {"student": None}
 
 
@@ -76,7 +79,7 @@ def start(student_id: str | None = None) -> Session:
         student_id = os.environ.get("CASEKIT_STUDENT") or _saved_student() or DEFAULT_STUDENT
     else:
         check_student_id(student_id)
-        if student_id.strip() != DEFAULT_STUDENT:
+        if student_id.strip() not in (DEFAULT_STUDENT, DEMO_STUDENT):   # placeholders: not "you"
             try:
                 from casekit.exercises.sheet import atomic_write
                 workbook_home().mkdir(parents=True, exist_ok=True)

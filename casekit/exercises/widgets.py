@@ -230,6 +230,7 @@ class ExerciseView:
         self.widget.add_class("casekit-exercise")
 
     def _repr_mimebundle_(self, **kwargs):
+        # what a reader without a kernel (or a console) sees: options in this student's order
         bundle = self.widget._repr_mimebundle_(**kwargs)
         head = f"{title_of(self.exercise)} ({self.exercise.points:g} pt, {self.exercise.id})"
         body = self.exercise.as_text(self.student).split("\n", 1)
