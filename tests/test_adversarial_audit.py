@@ -294,3 +294,25 @@ def test_a_gradebook_locked_by_another_program_is_not_called_corrupt(course, mon
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+# ---------------------------------------------------------- text that is not text
+LONE = ('{"format": "casekit-answer-sheet", "version": 1, "student": "%s", "attempts": ['
+        '{"id": "test.text", "answer": "a\\ud800b"}, {"id": "test.numeric", "answer": "30", '
+        '"casekit": "\\udfff"}, {"id": "test.single", "answer": "A"}]}')
+
+
+def test_a_lone_surrogate_in_one_sheet_never_stops_collect_or_grade_for_the_class(course):
+    raw = course / "raw"
+    raw.mkdir()
+    (raw / f"{ANN}.json").write_text(LONE % ANN, encoding="utf-8")
+    write_sheet(raw, BO, all_right(BO))
+    report = collect([raw], course / "sheets")
+    assert sorted(report.collected) == [ANN, BO]
+    g.grade(course / "sheets", course / "gb.sqlite", jobs=1, progress=False)
+    got = scores(course / "gb.sqlite")
+    assert got[ANN]["test.single"] == (1.0, "auto") and got[ANN]["test.text"][1] == "unattempted"
+    assert got[BO]["test.table"] == (1.0, "auto")
+    sheet, problems = parse_sheet((LONE % ANN).encode(), "x.json")
+    assert [a["id"] for a in sheet.attempts] == ["test.single"]
+    assert "not valid Unicode" in problems[0].detail

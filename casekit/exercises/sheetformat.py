@@ -226,7 +226,8 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
         return None, [Problem("error", problem, source, detail, student)]
 
     try:
-        doc = json.loads(_decode(bytes(data)))
+        text = _decode(bytes(data))
+        doc = json.loads(text)
     except UnicodeDecodeError:
         return error("unreadable", "not UTF-8 text (is it an answer sheet at all?)")
     except RecursionError:
@@ -255,6 +256,8 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
         return error("too-deep", f"nested more than {MAX_DEPTH} levels deep (the notebook never "
                                  "writes that); not read", student)
     big = len(data) > MAX_ANSWER_BYTES       # only then can one answer be over the limit
+    # "\ud800" alone is valid JSON but no text: it cannot be written to a file or a database
+    surrogates = re.search(r"\\u[dD][89a-fA-F]", text) is not None
     attempts, skipped, odd = [], [], []
     for n, attempt in enumerate(raw, 1):
         if not isinstance(attempt, dict):
@@ -266,6 +269,8 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
         elif big and len(json.dumps(attempt["answer"], ensure_ascii=False)) > MAX_ANSWER_BYTES:
             skipped.append(f"#{n} ({attempt['id']}) has an answer over the "
                            f"{MAX_ANSWER_BYTES / 2 ** 20:g} MB limit")
+        elif surrogates and not _encodable(attempt):
+            skipped.append(f"#{n} holds text that is not valid Unicode (a lone \\ud800-\\udfff)")
         else:
             attempts.append(attempt)
             odd.extend(f"#{n} {key}" for key in _OPTIONAL_TYPES
@@ -280,6 +285,15 @@ def parse_sheet(data: bytes, source: str) -> tuple[Sheet | None, list[Problem]]:
                                 f"re-checks every answer): {_few(odd)}", student))
     digest = hashlib.sha256(data).hexdigest()
     return Sheet(student, attempts, source, digest), problems
+
+
+def _encodable(value: Any) -> bool:
+    """Whether ``value``'s text can be written as UTF-8 (no lone surrogates)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
