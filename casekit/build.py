@@ -153,12 +153,13 @@ def _stage(course, bank_folder, into: Path) -> dict:
         rel = Path(directory).relative_to(PACKAGE)
         return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".pyo"))
                 or (rel / n).as_posix() in LEFT_OUT
-                or (rel.as_posix() == "grading" and n not in GRADING_KEPT)}
+                or (rel.as_posix() == "grading" and n not in GRADING_KEPT)
+                or rel.as_posix() == "exercises/banks"}     # full banks, if packaged: never
 
     shutil.copytree(PACKAGE, target, ignore=ignore)
     (target / "cli.py").write_text(_STUDENT_CLI, encoding="utf-8")
     banks = target / "exercises" / "banks"
-    banks.mkdir()
+    banks.mkdir(exist_ok=True)
     (banks / "bank.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1),
                                      encoding="utf-8")
     used_by_practice: dict[str, set[str]] = {}

@@ -144,6 +144,7 @@ def test_no_file_of_the_installed_student_build_holds_an_assessed_key(built, tmp
         {"casekit/grading/__init__.py", "casekit/grading/reference.py"}, "no grader, no collect"
     assert not [n for n in names if "solutions/ch06" in n]
     assert "casekit/solutions/ch00.py" in names, "practice solutions stay"
+    assert not [n for n in names if n.endswith(".toml") and "/banks/" in n], "no full bank"
     bank = json.loads((site / "casekit" / "exercises" / "banks" / "bank.json").read_text())
     for entry in bank["exercises"]:
         if entry["id"] in keys:
