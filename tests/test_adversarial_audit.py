@@ -316,3 +316,31 @@ def test_a_lone_surrogate_in_one_sheet_never_stops_collect_or_grade_for_the_clas
     sheet, problems = parse_sheet((LONE % ANN).encode(), "x.json")
     assert [a["id"] for a in sheet.attempts] == ["test.single"]
     assert "not valid Unicode" in problems[0].detail
+
+
+def test_a_huge_free_text_answer_survives_the_rubric_csv_round_trip(course):
+    import csv
+    import io
+
+    from casekit.grading.marking import import_rubric_csv, write_pending_csv
+
+    book = course / "gb.sqlite"
+    write_sheet(course / "sheets", ANN, [attempt("test.text", "long " * 60_000)])  # 300 kB
+    write_sheet(course / "sheets", BO, [attempt("test.text", "short")])
+    g.grade(course / "sheets", book, jobs=1, progress=False)
+    write_pending_csv(book, course / "pending.csv")
+    text = (course / "pending.csv").read_text(encoding="utf-8-sig")
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(2 ** 30)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    finally:
+        csv.field_size_limit(limit)
+    assert all(len(cell) <= 32_767 for row in rows for cell in row)     # a spreadsheet cell
+    for row in rows[1:]:
+        row[3] = "1"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    (course / "marked.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    assert import_rubric_csv(book, course / "marked.csv") == (2, [])
+    assert scores(book)[ANN]["test.text"] == (1.0, "manual")

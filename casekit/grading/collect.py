@@ -128,7 +128,10 @@ def _table(path, what: str) -> list[list[str]]:
                          "the LMS again.") from None
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as err:    # e.g. a cell over the csv module's 128 kB field limit
+        raise ValueError(f"{what} {path} cannot be read as CSV ({err}).") from None
     if not rows:
         raise ValueError(f"{what} {path} is empty: it needs a header row.")
     return rows

@@ -175,12 +175,24 @@ def _plain(cell: str) -> str:
     return cell[1:] if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@" else cell
 
 
+#: A spreadsheet cell holds at most 32,767 characters (Excel); longer text spills or is lost.
+_CELL_LIMIT = 32_000
+
+
+def _cell_text(text: str) -> str:
+    """``text`` cut to fit a spreadsheet cell, saying so."""
+    if len(text) <= _CELL_LIMIT:
+        return text
+    return text[:_CELL_LIMIT] + f" …[cut: {len(text):,} characters in all; `casekit grade --manual` " \
+                                "shows the whole answer]"
+
+
 def write_pending_csv(gradebook, path) -> int:
     """Write the pending free-text answers as a CSV to mark in a spreadsheet (fill the
     "Points" column, then :func:`import_rubric_csv`); returns the number of rows."""
     path = check_path("path", path)
     items = pending_answers(gradebook)
-    rows = [[i.student, i.exercise.id, i.exercise.points, "", "", i.text,
+    rows = [[i.student, i.exercise.id, i.exercise.points, "", "", _cell_text(i.text),
              "" if i.self_assessment is None else f"{sum(i.self_assessment)}/{len(i.self_assessment)}",
              " | ".join(i.exercise.rubric), "sha256:" + i.answer_sha256[:16]] for i in items]
     write_csv(path, ["Student ID", "Exercise", "Max", "Points", "Comment", "Answer",
