@@ -210,7 +210,7 @@ def import_rubric_csv(gradebook, path, *, grader: str = "") -> tuple[int, list[s
     header, *body = _table(path, "rubric CSV")
     rows = [dict(zip(header, row)) for row in body if any(cell.strip() for cell in row)]
     needed = {"Student ID", "Exercise", "Points"}
-    if not rows or not needed <= set(rows[0]):
+    if not rows or not needed <= set(header):
         raise ValueError(f"{path} needs the columns {sorted(needed)} (and optionally 'Comment'); "
                          f"`casekit grade --pending-csv FILE` writes a template.")
     with Gradebook(gradebook, create=False) as gb:
