@@ -256,3 +256,71 @@ def test_the_excess_defections_item_quotes_the_chapters_data(bank):
     cuts = claims._cuts()
     assert cuts["n"] == 127 and round(cuts["ratio"], 1) == 2.1
     assert bank["swot.excess-defections"].answer == pytest.approx(cuts["excess"], abs=1.5)
+
+
+# --------------------------------------------------------------------------- casekit.targeting
+from casekit import targeting as T  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_shop():
+    from casekit.data import simulate_retailer
+
+    return simulate_retailer(400, seed=5, years=1)
+
+
+def test_category_contribution_shares_add_up(small_shop):
+    c = T.category_contribution(small_shop)
+    assert c["revenue_share"].sum() == pytest.approx(1) and c["margin_share"].sum() == pytest.approx(1)
+    assert c["margin"].is_monotonic_decreasing
+    rates = small_shop.catalogue.drop_duplicates("category").set_index("category")["margin_rate"]
+    assert np.allclose(c["margin_rate"], rates.loc[c.index])
+    # lines add up to the trips' totals
+    assert c["revenue"].sum() == pytest.approx(small_shop.transactions["total"].sum(), rel=1e-3)
+    per = T.category_contribution(small_shop, by="household")
+    assert np.allclose(per.sum(), 1)
+
+
+def test_target_table_by_hand(small_shop):
+    t = T.target_table(small_shop)
+    assert t["customers"].sum() == len(small_shop.customers)
+    assert np.allclose(t["reachable_margin"], t["customers"] * t["reachable"] * t["margin_per_customer"])
+    assert t["reachable_margin"].is_monotonic_decreasing
+    assert t["reachable"].between(0, 1).all()
+
+
+def test_uplift_by_hand():
+    test = pd.DataFrame({"group": ["treated"] * 4 + ["control"] * 4,
+                         "response": [1, 1, 1, 0, 1, 0, 0, 0]})
+    u = T.uplift(test)
+    assert (u.treated, u.control, u.uplift) == (0.75, 0.25, 0.5)
+    se = np.sqrt(0.75 * 0.25 / 4 + 0.25 * 0.75 / 4)
+    assert u.low == pytest.approx(0.5 - 1.96 * se) and u.high == pytest.approx(0.5 + 1.96 * se)
+    assert "+50.0 percentage points" in repr(u)
+
+
+def test_coupon_test_is_random_halves_and_seeded(small_shop):
+    a = T.coupon_test(small_shop, "single", seed=1)
+    b = T.coupon_test(small_shop, "single", seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert abs((a["group"] == "treated").sum() - (a["group"] == "control").sum()) <= 1
+    assert set(a["response"]) <= {0, 1} and set(a["before"]) <= {0, 1}
+    with pytest.raises(ValueError, match="fewer than two"):
+        T.coupon_test(small_shop, "no such segment")
+
+
+def test_coupon_without_effect_or_season_has_no_uplift_on_average():
+    from casekit.data import simulate_retailer
+
+    shop = simulate_retailer(3000, seed=4, years=1)
+    ups = [T.uplift(T.coupon_test(shop, "single", seed=s, effect=0.0, season=1.0)).uplift for s in range(20)]
+    assert abs(np.mean(ups)) < 0.03
+    big = [T.uplift(T.coupon_test(shop, "single", seed=s, effect=1.0)).uplift for s in range(20)]
+    assert np.mean(big) > 0.04
+
+
+def test_coupon_solutions_and_mistakes_differ(small_shop):
+    right = ch05.coupon_uplift(small_shop)
+    assert right == pytest.approx(T.uplift(T.coupon_test(small_shop, "young family", seed=1)).uplift)
+    assert ch05.mistake_coupon_response_rate(small_shop) != pytest.approx(right)
+    assert ch05.mistake_coupon_before_after(small_shop) != pytest.approx(right)

@@ -27,7 +27,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 __all__ = ["tiny_retailer", "top20_share", "region_share", "region_spread", "family_share",
-           "mean_share_of_wallet", "price_cut_defections", "REGIONS"]
+           "mean_share_of_wallet", "price_cut_defections", "coupon_uplift", "REGIONS"]
 
 REGIONS = ("North", "South", "East", "West")
 FAMILIES = ("young family", "established family")
@@ -241,3 +241,35 @@ def mistake_price_all_period(retailer) -> int:
     2
     """
     return int((retailer.defections["cause"].astype(str) == "price").sum())
+
+
+# --------------------------------------------------------------------------- promotion response
+COUPON_SEGMENT = "young family"    # the segment the chapter's coupon test targets
+COUPON_SEED = 1                    # the randomisation's seed, as in the chapter
+
+
+def _coupon(retailer) -> pd.DataFrame:
+    from casekit.targeting import coupon_test
+
+    return coupon_test(retailer, COUPON_SEGMENT, seed=COUPON_SEED)
+
+
+def coupon_uplift(retailer) -> float:
+    """swot.coupon-uplift: the coupon's uplift, the treated group's response rate minus the
+    control group's, in the test of ``casekit.targeting.coupon_test(retailer, "young family")``.
+    """
+    g = _coupon(retailer).groupby("group")["response"].mean()
+    return float(g["treated"] - g["control"])
+
+
+def mistake_coupon_before_after(retailer) -> float:
+    """Wrong on purpose: the treated group's response in the test weeks minus its own rate in
+    the four weeks before (a before/after comparison, which counts the season as the coupon's)."""
+    t = _coupon(retailer).query("group == 'treated'")
+    return float(t["response"].mean() - t["before"].mean())
+
+
+def mistake_coupon_response_rate(retailer) -> float:
+    """Wrong on purpose: the treated group's response rate, as if no one would have shopped
+    without the coupon."""
+    return float(_coupon(retailer).query("group == 'treated'")["response"].mean())

@@ -101,3 +101,98 @@ EXEMPT = {
     "15(2), 54–66": "citation volume and pages",
     "no. 12": "citation issue",
 }
+
+
+# --------------------------------------------------------------------------- section 9
+@functools.lru_cache(maxsize=None)
+def _contribution():
+    from casekit import targeting
+
+    return targeting.category_contribution(shop())
+
+
+@functools.lru_cache(maxsize=None)
+def _by_segment():
+    from casekit import targeting
+
+    return targeting.category_contribution(shop(), by="household")
+
+
+@functools.lru_cache(maxsize=None)
+def _targets():
+    from casekit import targeting
+
+    return targeting.target_table(shop())
+
+
+@functools.lru_cache(maxsize=None)
+def _coupon():
+    from casekit import targeting
+
+    test = targeting.coupon_test(shop(), "young family", seed=1)
+    treated = test.query("group == 'treated'")
+    return targeting.uplift(test), treated["before"].mean(), treated["response"].mean()
+
+
+def _joined():
+    c = shop().customers
+    return pd.crosstab(c["household"], c["channel"], normalize="index")["store"]
+
+
+def _pct(x, d=0):
+    return f"{x:.{d}%}"
+
+
+CLAIMS += [
+    Claim("Pantry goods are the core product by both measures ({p} of the margin)",
+          lambda: {"p": _pct(_contribution().loc["pantry", "margin_share"])}),
+    Claim("meat is {r} of revenue but, at a {m} margin rate, only {s} of the margin",
+          lambda: {"r": _pct(_contribution().loc["meat", "revenue_share"], 1),
+                   "m": _pct(_contribution().loc["meat", "margin_rate"]),
+                   "s": _pct(_contribution().loc["meat", "margin_share"], 1)}),
+    Claim("bakery, at {m}, turns {r} of revenue into {s} of the margin",
+          lambda: {"m": _pct(_contribution().loc["bakery", "margin_rate"]),
+                   "r": _pct(_contribution().loc["bakery", "revenue_share"], 1),
+                   "s": _pct(_contribution().loc["bakery", "margin_share"], 1)}),
+    Claim("baby products are {b} of young\nfamilies' margin",
+          lambda: {"b": _pct(_by_segment().loc["baby", "young family"])}),
+    Claim("ValueMart's thinnest category\n({r} margin)",
+          lambda: {"r": _pct(_contribution()["margin_rate"].min())}),
+    Claim("hardly differs between the segments (¥{lo:,.0f}–¥{hi:,.0f} over three years)",
+          lambda: {"lo": _targets()["margin_per_customer"].min(),
+                   "hi": _targets()["margin_per_customer"].max()}),
+    Claim("about half the customers are still reachable ({lo}–{hi})",
+          lambda: {"lo": _pct(_targets()["reachable"].min()), "hi": _pct(_targets()["reachable"].max())}),
+    Claim("singles, the largest\ngroup ({n:,} customers)",
+          lambda: {"n": int(_targets().loc["single", "customers"])}),
+    Claim("Every segment joined mostly in a store ({lo}–{hi})",
+          lambda: {"lo": _pct(_joined().min()), "hi": _pct(_joined().max())}),
+    Claim("Of the {n1:,} treated families {t} shopped in the four weeks, and so did {c} of\nthe {n0:,} "
+          "controls",
+          lambda: {"n1": _coupon()[0].n_treated, "n0": _coupon()[0].n_control,
+                   "t": _pct(_coupon()[0].treated, 1), "c": _pct(_coupon()[0].control, 1)}),
+    Claim("{u:.1f} percentage points, with a 95% interval from {lo:.1f} to {hi:.1f}",
+          lambda: {"u": 100 * _coupon()[0].uplift, "lo": 100 * _coupon()[0].low,
+                   "hi": 100 * _coupon()[0].high}),
+    Claim("\"{t} of coupon holders shopped\"", lambda: {"t": _pct(_coupon()[0].treated, 1)}),
+    Claim("The before/after gain ({b} → {a}, {ba:+.1f} points)",
+          lambda: {"b": _pct(_coupon()[1], 1), "a": _pct(_coupon()[2], 1),
+                   "ba": 100 * (_coupon()[2] - _coupon()[1])}),
+]
+
+EXEMPT.update({
+    "in the last 180 days": "the reachability window the chapter defines (as the lapse window)",
+    "everyone shops 50%": "an assumption of the simulated test, stated as such",
+    "± 1.96 standard errors": "the normal quantile of a 95% interval",
+    "with a 95% interval": "the interval's conventional level",
+    "1 May 2022": "a date (Alexa's closure, announced by Amazon)",
+    "last of the seven Ps": "the 7P framework's count (Booms and Bitner, 1981)",
+    "(its table 2-5)": "seed 002's table number",
+    "reading 2-11": "seed 002's reading number",
+    "Skill exercise 2-7": "seed 002's exercise number",
+    "Skill exercise 2-4": "seed 002's exercise number",
+    "The seed's second 2-7": "seed 002's exercise number",
+    "exercises 2-7": "seed 002's exercise number",
+    "(pp. 47–51)": "citation pages",
+    "the festival's 50% rise": "an assumption of the simulated test, stated as such",
+})
