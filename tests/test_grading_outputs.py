@@ -213,7 +213,10 @@ def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(grade
     between = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)     # class deadline passed, s2's not
     s1, s2 = (p.read_text("utf-8") for p in write_feedback(graded, course / "fb", students=["s1", "s2"],
                                                             when=between))
-    assert "Expected answer:" in s1 and "120 × 0.25 = 30." in s1
+    # s1's own deadline has passed: their personal key shows, but nothing s2 could copy
+    assert "Expected answer on your data:" in s1
+    assert "Expected answer:" not in s1 and "120 × 0.25 = 30." not in s1
+    assert "when no classmate can hand this chapter in any more" in s1
     assert "Expected answer" not in s2 and "120 × 0.25 = 30." not in s2
     assert str(n_customers("s2")) not in s2.replace(f"{n_customers('s2')} attempt", "")
     assert "wrong" not in card(s2, "test.table")
@@ -221,6 +224,7 @@ def test_an_extension_keeps_the_key_hidden_until_the_students_own_deadline(grade
     [s2_later] = write_feedback(graded, course / "fb", students=["s2"],
                                 when=dt.datetime(2026, 12, 6, tzinfo=dt.timezone.utc))
     assert "Expected answer on your data:" in s2_later.read_text("utf-8")
+    assert "Expected answer:" in s2_later.read_text("utf-8")       # everyone's deadline is past
 
 
 def test_report_flags_an_answer_that_is_a_classmates_key(course):

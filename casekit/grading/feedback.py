@@ -75,7 +75,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
     ``when`` (default: now); True always, False never.
     """
     from casekit.exercises.bank import load_bank
-    from casekit.grading.policy import Settings, deadline_for
+    from casekit.grading.policy import Settings, class_deadline, deadline_for
 
     out = check_path("out", out)
     if reveal is not None and not isinstance(reveal, bool):
@@ -101,11 +101,13 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
                 raise ValueError(f"{student!r} is not a valid student id (letters, digits, "
                                  "_ . @ -): was the gradebook edited by hand?")
         pages = []
+        chapters = list(dict.fromkeys(e["chapter"] for e in exercises))
+        latest = {ch: class_deadline(gb, ch) for ch in chapters}
         for student in wanted:
             deadlines = {ch: deadline_for(gb, student, ch)
                          for ch in dict.fromkeys(e["chapter"] for e in exercises)}
             context = _student_page(gb, bank, exercises, roster[student], scores.get(student, {}),
-                                    settings.late_penalty, deadlines, reveal, when)
+                                    settings.late_penalty, deadlines, reveal, when, latest)
             pages.append(atomic_write(out / f"{student}.html", render("feedback.html", **context)))
     maximum = sum(ex["points"] for ex in exercises)
     rows = [{"student": printable(s), "name": printable(roster[s]["name"]),    # everyone, linked
@@ -128,8 +130,13 @@ def _valid_id(student: str) -> bool:
         return False
 
 
-def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, when) -> dict:
-    """The template context of one student's page."""
+def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, when,
+                  latest) -> dict:
+    """The template context of one student's page: a personal key (a computed exercise's
+    answer on their data) after their own deadline; what is the same for the whole class
+    (fixed answers, explanations) only once nobody can hand the chapter in any more
+    (``latest``: chapter → the class's last deadline), so a classmate with an extension
+    cannot copy it."""
     from casekit.grading.reference import unpack
 
     student = who["student"]
@@ -138,11 +145,14 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
     expected = {e: value for e, (_, value) in gb.expected(student).items()}
     comments = {e: mark["comment"] for e, mark in gb.manual_marks(student).items()}
     opened = {ch: reveal if reveal is not None else (d is not None and when > d)
-              for ch, d in deadlines.items()}
+              for ch, d in latest.items()}
+    personal = {ch: reveal if reveal is not None else (d is not None and when > d)
+                for ch, d in deadlines.items()}
     chapters: dict[str, dict] = {}
     for row in exercises:
-        deadline, shown = deadlines[row["chapter"]], opened[row["chapter"]]
+        deadline = deadlines[row["chapter"]]
         ex = bank.get(row["id"])
+        shown = (personal if ex is not None and ex.computed else opened)[row["chapter"]]
         key = None
         if shown and ex is not None:
             try:
@@ -150,9 +160,10 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
                     else None if ex.computed else ex
             except Exception:  # a damaged cache entry: the page says so, the class goes on
                 key = None
+        opens = deadline if ex is not None and ex.computed else latest[row["chapter"]]
         card = _card(row, ex, mine.get(row["id"]), attempts, last.get(row["id"]),
                      comments.get(row["id"], ""), shown, key,
-                     deadline if reveal is None else None, student)
+                     opens if reveal is None else None, student, opened[row["chapter"]])
         ch = chapters.setdefault(row["chapter"], {"chapter": row["chapter"], "points": 0.0,
                                                   "maximum": 0.0, "late_days": 0, "lost": 0.0,
                                                   "cards": []})
@@ -176,6 +187,8 @@ def _student_page(gb, bank, exercises, who, mine, penalty, deadlines, reveal, wh
         tag = " (your extension)" if chapter in extended or "*" in extended else ""
         ch["deadline"] = f"{_when(deadline)}{tag}" if deadline else "none set"
         ch["key_state"] = "shown below" if opened[chapter] else \
+            "yours shown below; the class's once every extension has ended" \
+            if personal[chapter] else \
             "after your deadline" if deadline and reveal is None else "once your instructor releases them"
     return {"title": f"Feedback: {printable(who['name'] or student)}", "student": printable(student),
             "name": printable(who["name"]),
@@ -197,9 +210,11 @@ def _title(prompt: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline, student) -> dict:
+def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline, student,
+          explained) -> dict:
     """One exercise's box on the page; options lettered in ``student``'s own order;
-    ``deadline`` is when a hidden key appears (None: when the instructor releases it)."""
+    ``deadline`` is when a hidden key appears (None: when the instructor releases it);
+    ``explained``: the class-wide explanation may be shown."""
     points = 0.0 if score is None else score["points"]
     status = "unattempted" if score is None else score["status"]
     share = points / row["points"] if row["points"] else 0.0
@@ -231,12 +246,14 @@ def _card(row, ex, score, attempts, last_attempt, comment, shown, key, deadline,
         checker=markdown(chosen["message"]) if chosen is not None and chosen["message"] else "",
         comment=markdown(comment) if comment else "",
         hints=[markdown(h) for h in ex.hints], expected=None, why=None, expected_label="",
-        hidden=f"The expected answer and the explanation appear here after your deadline "
-               f"({_when(deadline)})." if deadline is not None else "The expected answer and "
-               "the explanation appear here once your instructor releases them.")
+        hidden=(f"The expected answer and the explanation appear here after {_when(deadline)}"
+                + (" (your deadline)." if ex.computed else
+                   " (when no classmate can hand this chapter in any more).")) if deadline is not None
+        else "The expected answer and the explanation appear here once your instructor "
+             "releases them.")
     if shown:
         card["expected"] = expected_view(key, student=student) if key is not None else \
             {"text": "(not computed yet: ask your instructor)"}
         card["expected_label"] = "Expected answer on your data:" if ex.computed else "Expected answer:"
-        card["why"] = markdown(ex.explanation) if ex.explanation else None
+        card["why"] = markdown(ex.explanation) if ex.explanation and explained else None
     return card

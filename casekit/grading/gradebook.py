@@ -274,6 +274,11 @@ class Gradebook:
         return {r["chapter"]: r["until"] for r in self.conn.execute(
             "SELECT chapter, until FROM extensions WHERE student = ?", (student,))}
 
+    def extended_until(self, chapter: str) -> list[str]:
+        """Every student's own deadline that covers ``chapter`` (its own or "*")."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT until FROM extensions WHERE chapter = ? OR chapter = '*'", (chapter,))]
+
     def set_extension(self, student: str, chapter: str, until: str | None, reason: str = "") -> None:
         """Give ``student`` their own deadline ``until`` for ``chapter`` ("*": all); ``None``
         removes it. Call it inside :meth:`transaction` and re-score the student after."""

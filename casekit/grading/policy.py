@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from casekit.grading.common import check_choice
 from casekit.grading.sheets import parse_timestamp
 
-__all__ = ["POLICIES", "Attempt", "Score", "Settings", "attempt_flags", "deadline_for",
+__all__ = ["POLICIES", "Attempt", "Score", "Settings", "attempt_flags", "class_deadline", "deadline_for",
            "late_days", "parse_deadline", "rescore", "score_exercise", "text_sha"]
 
 POLICIES = ("best", "last")
@@ -136,6 +136,20 @@ def deadline_for(gb, student: str, chapter: str) -> dt.datetime | None:
     if when is not None:
         return dt.datetime.fromisoformat(when)
     return Settings.from_json(gb.meta("settings")).deadline(chapter)
+
+
+def class_deadline(gb, chapter: str) -> dt.datetime | None:
+    """The last moment anyone in gradebook ``gb`` may still hand in ``chapter``: the class
+    deadline or the latest extension that covers it (None when no deadline is set). What is
+    the same for every student (a fixed answer, an explanation) is shown to nobody before it.
+
+    Example: ``class_deadline(gb, "01")``.
+    """
+    times = [dt.datetime.fromisoformat(t) for t in gb.extended_until(chapter)]
+    own = Settings.from_json(gb.meta("settings")).deadline(chapter)
+    if own is None and not times:
+        return None
+    return max(times + ([own] if own is not None else []))
 
 
 @dataclass(frozen=True)
