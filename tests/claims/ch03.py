@@ -233,7 +233,7 @@ EXEMPT = {
     "74(2), 56–69": "citation",
     "1(1), 5–17": "citation",
     "24(2), 175–184": "citation",
-    "(7,043 customers, churn rate 26.5%)": "the data card's published figures (datasets/telco.md)",
+    "(7,043 customers, churn rate 26.5%)": "the data card's published figures (casekit/data/files/telco.md)",
     "53(282), 457–481": "citation",
     "143(1), 29–36": "citation",
     "24(2), 275–284": "citation",
