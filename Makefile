@@ -62,9 +62,13 @@ test: $(STAMP) $(BOOK_STAMP) $(if $(shell command -v npm),$(NODE_STAMP))
 check: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/python -m pytest tests casekit -q -m "not slow and not browser"
 
+# the student-path tool before (start cell, problem-set intro) and after (what Lab would
+# write on save: kernel name, numbers, no widget state), so opening a notebook leaves no diff
 execute: $(LAB_STAMP)
-	CASEKIT_HOME=$$(mktemp -d) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	$(BIN)/python tools/student_path.py $(NB)
+	CASEKIT_WARM=0 CASEKIT_HOME=$$(mktemp -d) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(NB)
+	$(BIN)/python tools/student_path.py $(NB)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
