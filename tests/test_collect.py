@@ -375,3 +375,24 @@ def test_the_notebook_and_the_grader_read_sheets_with_one_parser(tmp_path):
                                       "student": ANN, "attempts": []}))
     with pytest.raises(CorruptSheetError, match="version 2 is not supported"):
         sheet.read()
+
+
+def test_without_a_roster_an_lms_upload_cannot_speak_for_another_student(course):
+    """Bo puts a sheet with Ann's id in his own Moodle folder or Canvas upload: without the
+    class list nobody can tell Bo from Ann, so it is refused, never merged into Ann's sheet."""
+    raw = course / "raw"
+    write_sheet(raw / "Ann Lee_1_assignsubmission_file_", "s2026-001", all_right("s2026-001"))
+    write_sheet(raw / "Bo Chen_2_assignsubmission_file_", "s2026-001",
+                [attempt("test.text", "Bo's text")], name="s2026-001.json")
+    write_sheet(raw, "s2026-001", [attempt("test.numeric", "1")], name="chenbo_2_9_s2026-001.json")
+    write_sheet(raw / "week1", "s2026-003", all_right("s2026-003"))          # a plain folder
+    report = collect([raw], course / "sheets")
+    refused = sorted(p.source for p in report.problems if p.problem == "needs-roster")
+    assert len(refused) == 3 and all("s2026-001" in s for s in refused)
+    assert list(report.collected) == ["s2026-003"]
+    assert "--roster" in report.summary()
+    (course / "roster.csv").write_text("Student ID,Name\ns2026-001,Ann Lee\ns2026-002,Bo Chen\n"
+                                       "s2026-003,Cy Wang\n")
+    report = collect([raw], course / "sheets2", roster=course / "roster.csv")
+    assert report.collected["s2026-001"] == [f"raw/Ann Lee_1_assignsubmission_file_/s2026-001.json"]
+    assert sum(p.problem == "names-another-student" for p in report.problems) == 2

@@ -92,7 +92,8 @@ def test_collect_gathers_sheets_from_folders_lms_zips_and_zips_in_zips(course):
         z.writestr("Bo Chen_1234_assignsubmission_file_/s2.json", sheet_text("s2", all_right("s2")))
         z.writestr("__MACOSX/._s2.json", b"\x00junk")
         z.writestr("batch.zip", buffer.getvalue())
-    report = collect([raw], course / "sheets")
+    (course / "roster.csv").write_text("Student ID,Name\ns1,Ann Lee\ns2,Bo Chen\ns3,Cy Wang\n")
+    report = collect([raw], course / "sheets", roster=course / "roster.csv")
     assert sorted(report.collected) == ["s1", "s2", "s3"]
     assert report.problems == []
     for s in ("s1", "s2", "s3"):

@@ -112,6 +112,10 @@ _LMS_FORMATS = ("%A, %d %B %Y, %I:%M %p", "%d %B %Y, %I:%M %p", "%A, %d %B %Y, %
                 "%b %d, %Y %I:%M%p", "%b %d, %Y %I:%M %p", "%b %d, %Y at %I:%M%p",
                 "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%d/%m/%Y %H:%M")
 _LATE = re.compile(r"(?:^|_)LATE(?:_|$)")
+#: Where an LMS export names who handed a file in: Moodle's submission folders
+#: ("Bo Chen_1234_assignsubmission_file_") and Canvas's file names ("chenbo_1234_5678_…").
+_SUBMITTER = (re.compile(r"^(?P<who>.+?)_\d+_assign(?:submission|feedback)_"),
+              re.compile(r"^(?P<who>[^_]+?)(?:_LATE)?_\d+_\d+(?:_|\.|$)"))
 _NO_TIME = ("", "-", "no submission", "not submitted")
 
 
@@ -673,6 +677,15 @@ class _Intake:
                          f"handed in as {owner!r}{who} but the sheet belongs to {student!r} "
                          f"({why}); not collected{hint}", student)
             return
+        unverified = [who for who in map(_submitter, levels) if who is not None
+                      and not _mentions(_nfkc(who), student)] if not self.roster else []
+        if unverified:
+            self.problem("error", "needs-roster", label,
+                         f"handed in through the LMS as {printable(unverified[0])!r}, who may or may "
+                         f"not be {student!r}: without a roster collect cannot tell, and a sheet "
+                         "must never speak for another student; not collected. Collect again "
+                         "with --roster (the LMS's class list)", student)
+            return
         if not mentioned:
             self.problem("error", "name-mismatch", label,
                          f"the sheet belongs to {student!r} but neither the file nor its folders "
@@ -1003,6 +1016,21 @@ def _identity(levels: tuple[str, ...], student: str,
             mentioned = True
         others |= {s for s in named if s.casefold() != student.casefold()}
     return others, mentioned, namesakes
+
+
+def _submitter(level: str) -> str | None:
+    """The person an LMS export says handed a file in, from a folder or file name, or None.
+
+    >>> _submitter("Bo Chen_1234_assignsubmission_file_"), _submitter("chenbo_LATE_12_34_s1.json")
+    ('Bo Chen', 'chenbo')
+    >>> _submitter("week1") is None
+    True
+    """
+    for pattern in _SUBMITTER:
+        match = pattern.match(level)
+        if match:
+            return match["who"]
+    return None
 
 
 def _digits_key(student: str) -> str:
