@@ -53,17 +53,21 @@ def tiny_shop() -> SimpleNamespace:
         "trip": range(1, 11),
         "customer": [1, 1, 1, 2, 2, 3, 3, 3, 1, 2],
         "timestamp": pd.to_datetime([
-            "2024-01-04 18:00", "2024-01-11 19:30", "2024-01-18 20:15",
+            "2024-01-04 18:00", "2024-01-11 19:30", "2024-01-18 20:15",   # Thursdays
             "2024-01-04 18:00", "2024-01-06 10:00", "2024-01-02 09:00",
-            "2024-01-05 18:30", "2024-01-05 19:00", "2024-01-08 18:00",
+            "2024-01-05 18:30", "2024-01-05 19:00", "2024-01-08 18:00",   # 8 Jan: Monday
             "2024-01-09 12:00"]),
+        "store": pd.Categorical(["S01"] * 10),
+        "total": [120.0, 115.0, 90.0, 40.0, 7.0, 25.0, 100.0, 25.0, 130.0, 18.0],
     })
     items = [["diapers", "beer"], ["diapers", "beer"], ["diapers"], ["beer", "milk"],
              ["milk"], ["milk", "cereal"], ["diapers", "milk"], ["beer"],
              ["diapers", "beer", "milk"], ["cereal"]]
     lines = pd.DataFrame([(trip, item) for trip, basket in enumerate(items, start=1)
                           for item in basket], columns=["trip", "item"])
-    return SimpleNamespace(customers=customers, transactions=transactions, lines=lines)
+    lines["quantity"] = 1
+    return SimpleNamespace(customers=customers, transactions=transactions, lines=lines,
+                           start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2024-02-01"))
 
 
 def _customer_column(retailer, column: str) -> pd.Series:

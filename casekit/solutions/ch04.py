@@ -24,6 +24,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from casekit.segments import tiny_shop as tiny_retailer   # ten trips, for the examples
+
 __all__ = [
     "diaper_stockout_days", "diapers_beer_confidence", "diapers_beer_lift",
     "diapers_beer_support", "frequent_pairs", "planted_rules", "segment_confidence",
@@ -42,37 +44,6 @@ PLANTED_COLUMNS = ["support", "confidence", "lift"]
 #: basket.stockout-days: a reorder-point policy without safety stock on daily diaper sales:
 #: reorder point = demand over the lead time, order quantity = COVER_DAYS of demand.
 STOCK_ITEM, STOCK_YEAR, LEAD_TIME_DAYS, COVER_DAYS = "diapers", 2024, 7, 14
-
-
-def tiny_retailer() -> SimpleNamespace:
-    """Ten trips by three customers in January 2024, with the simulated retailer's columns.
-
-    Customer 1 is a young father; trips 1–3 are his Thursday-evening trips.
-    """
-    customers = pd.DataFrame({
-        "customer": [1, 2, 3],
-        "household": pd.Categorical(["young family", "young family", "single"]),
-        "sex": pd.Categorical(["M", "F", "M"]),
-    })
-    transactions = pd.DataFrame({
-        "trip": range(1, 11),
-        "customer": [1, 1, 1, 2, 2, 3, 3, 3, 1, 2],
-        "timestamp": pd.to_datetime([
-            "2024-01-04 18:00", "2024-01-11 19:30", "2024-01-18 20:15",   # Thursdays
-            "2024-01-04 18:00", "2024-01-06 10:00", "2024-01-02 09:00",
-            "2024-01-05 18:30", "2024-01-05 19:00", "2024-01-08 18:00",   # 8 Jan: Monday
-            "2024-01-09 12:00"]),
-        "store": pd.Categorical(["S01"] * 10),
-        "total": [120.0, 115.0, 90.0, 40.0, 7.0, 25.0, 100.0, 25.0, 130.0, 18.0],
-    })
-    items = [["diapers", "beer"], ["diapers", "beer"], ["diapers"], ["beer", "milk"],
-             ["milk"], ["milk", "cereal"], ["diapers", "milk"], ["beer"],
-             ["diapers", "beer", "milk"], ["cereal"]]
-    lines = pd.DataFrame([(trip, item) for trip, basket in enumerate(items, start=1)
-                          for item in basket], columns=["trip", "item"])
-    lines["quantity"] = 1
-    return SimpleNamespace(customers=customers, transactions=transactions, lines=lines,
-                           start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2024-02-01"))
 
 
 # --------------------------------------------------------------------------- helpers
