@@ -334,12 +334,7 @@ def partial_defection_flags(transactions: pd.DataFrame, *, customer: str = "cust
     threshold = check_real("threshold", threshold, 0, 1, low_open=True)
     min_trips = check_whole("min_trips", min_trips, 1)
     when = pd.to_datetime(transactions[date])
-    try:
-        end = when.max().normalize() + pd.Timedelta(days=1) if end is None else pd.Timestamp(end)
-    except (TypeError, ValueError):
-        raise ValueError(f"end must be a date such as '2025-01-01', got {end!r}") from None
-    split = end - pd.Timedelta(weeks=recent_weeks)
-    begin = split - pd.Timedelta(weeks=earlier_weeks)
+    end, split, begin = _windows(when, end, recent_weeks, earlier_weeks)
     window = pd.Series(np.select([(when >= split) & (when < end), (when >= begin) & (when < split)],
                                  ["recent", "earlier"], ""), index=transactions.index)
     keep = window != ""
@@ -453,12 +448,7 @@ def early_warning(transactions: pd.DataFrame, *, p_alive=None, end=None, recent_
     recent_weeks = check_whole("recent_weeks", recent_weeks, 1)
     earlier_weeks = check_whole("earlier_weeks", earlier_weeks, 1)
     when = pd.to_datetime(transactions[date])
-    try:
-        end = when.max().normalize() + pd.Timedelta(days=1) if end is None else pd.Timestamp(end)
-    except (TypeError, ValueError):
-        raise ValueError(f"end must be a date such as '2025-01-01', got {end!r}") from None
-    split = end - pd.Timedelta(weeks=recent_weeks)
-    begin = split - pd.Timedelta(weeks=earlier_weeks)
+    end, split, begin = _windows(when, end, recent_weeks, earlier_weeks)
     who, spend = transactions[customer], transactions[value]
     early = (when >= begin) & (when < split)
     late = (when >= split) & (when < end)
@@ -739,4 +729,15 @@ class SwitchingExplorer(SliderView):
             self.sliders[key].observe(self._on_slider, names="value")
         self.output = w.HTML(self._html())
         self._widget = w.VBox([*self.sliders.values(), self.output])
+
+
+def _windows(when: pd.Series, end, recent_weeks: int, earlier_weeks: int):
+    """``(end, split, begin)``: the recent window is [split, end), the earlier one
+    [begin, split); ``end`` defaults to the day after the last date in ``when``."""
+    try:
+        end = when.max().normalize() + pd.Timedelta(days=1) if end is None else pd.Timestamp(end)
+    except (TypeError, ValueError):
+        raise ValueError(f"end must be a date such as '2025-01-01', got {end!r}") from None
+    split = end - pd.Timedelta(weeks=recent_weeks)
+    return end, split, split - pd.Timedelta(weeks=earlier_weeks)
 
