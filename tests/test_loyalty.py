@@ -61,7 +61,7 @@ def test_kotler_grid_shape_order_and_aliases():
     assert grid.index.tolist() == ["high", "medium", "low"]
     assert grid.columns.tolist() == ["many", "moderate", "few"]
     assert set(grid.to_numpy().ravel()) == set(L.RELATIONSHIP_LEVELS)
-    # the seed's quiz: many customers, medium margin → reactive; moderate, high → proactive
+    # the course Q&A's quiz: many customers, medium margin → reactive; moderate, high → proactive
     assert L.relationship_level(" Many ", "Medium") == "reactive"
     assert L.relationship_level("medium", "high") == "proactive"        # medium = moderate
     assert L.relationship_level("few", "moderate") == "proactive"       # moderate = medium

@@ -23,12 +23,12 @@ CLAIMS = [
 
 EXEMPT = {
     '"80/20" principle': "the name of the Pareto rule of thumb, not a figure about our data",
-    "+10%": "ISM's claimed minimum, quoted from seed 001",
-    "**Question 12**": "a quiz question number in seed 001",
-    "**Question 15**": "a quiz question number in seed 001",
+    "+10%": "ISM's claimed minimum, quoted from the course Q&A",
+    "**Question 12**": "a quiz question number in the course Q&A",
+    "**Question 15**": "a quiz question number in the course Q&A",
     "the top 20% of": "the share of customers the Pareto cut is made at (a chosen threshold)",
-    "15-question quiz": "the number of questions in seed 001's quiz",
-    "(the 51% / 20% / 21% figures)": "seed 003's quoted survey figures, shown with their source",
+    "15-question quiz": "the number of questions in the course Q&A's quiz",
+    "(the 51% / 20% / 21% figures)": "*Managing Customer Relationships*'s quoted survey figures, shown with their source",
     "73(6), 88–99": "citation (volume, issue, pages)",
     "68(5), 105–111": "citation (volume, issue, pages)",
     "15(5), 5–15": "citation (volume, issue, pages)",

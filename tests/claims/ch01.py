@@ -60,7 +60,7 @@ CLAIMS = [
 
 EXEMPT = {
     '"last year\'s top 20%"': "the finance director's rule of thumb, a chosen cut",
-    "38% of prospects": "seed 002's unnamed study, quoted as the seed gives it",
+    "38% of prospects": "*Customer Service and Management*'s unnamed study, quoted as the course text gives it",
     "**¥24 a year**": "the service cost the chapter assumes (a stated convention)",
     "plus ¥24 per retained": "the same assumed service cost",
     "the ¥24 a year": "the same assumed service cost",
@@ -72,7 +72,7 @@ EXEMPT = {
     "the **1,000 acquired**, not the 252 left": "the worked table's illustrative inputs",
     "the last 90 days": "a chosen selection rule for the example customer",
     "the top 20% of": "the share of customers the Pareto cut is made at",
-    "(38% of prospects,": "seed 002's unnamed study, in the source list",
+    "(38% of prospects,": "*Customer Service and Management*'s unnamed study, in the source list",
     "divided by 1.1^(t − 1)": "the discount factor at the chapter's 10% rate (a formula)",
     "68(1), 109–127": "citation", "17(1), 9–24": "citation", "3(4), 8–15": "citation",
     "12(1), 17–30": "citation", "14(2), 43–55": "citation", "15(5), 5–15": "citation",

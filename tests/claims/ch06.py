@@ -120,9 +120,9 @@ CLAIMS = [
 ]
 
 EXEMPT = {
-    "case 5.1": "the case's number in seed 001",
-    "Case 5.1": "the case's number in seed 001",
-    "案例5.1": "the case's number in seed 001",
+    "case 5.1": "the case's number in the course Q&A",
+    "Case 5.1": "the case's number in the course Q&A",
+    "案例5.1": "the case's number in the course Q&A",
     "(5.1.1–5.1.4, the final score 5.2, the bonus 5.3)": "section numbers of the case",
     "Section 5.3 of the case": "a section number of the case",
     "each out of 100": "the scale of case 5.1's modules",
