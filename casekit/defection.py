@@ -424,7 +424,7 @@ def early_warning(transactions: pd.DataFrame, *, p_alive=None, end=None, recent_
     Each indicator becomes a **risk rank** between 0 and 1 (the share of customers who look
     safer on it; a missing value counts as 0.5, neither safe nor risky), and ``score`` is the
     weighted mean of the ranks (equal ``weights`` by default). Ranks put indicators on one
-    scale without assuming how they are distributed; the seed-000 list of leading indicators
+    scale without assuming how they are distributed; the Building a CRM System list of leading indicators
     (days since last purchase, order frequency, revenue decline) is where they come from.
 
     >>> tx = pd.DataFrame({"customer": [1, 1, 1, 1, 2, 2, 2, 2, 3, 3],
@@ -545,7 +545,7 @@ def word_of_mouth(customers: int, satisfied_share: float, *, tells_satisfied: fl
     """Expected number of people who hear good and bad news about the firm.
 
     ``customers`` × ``satisfied_share`` satisfied customers each tell ``tells_satisfied``
-    people, the rest tell ``tells_dissatisfied`` (the 8-and-25 of seed 003, folklore retold from
+    people, the rest tell ``tells_dissatisfied`` (the 8-and-25 of Managing Customer Relationships, folklore retold from
     TARP's surveys: per customer the dissatisfied do talk more, Anderson 1998, but overall positive
     word of mouth is about three times as common as negative, East, Hammond & Wright 2007). Each person
     told passes the story on to the same number of people with probability ``retell``, for

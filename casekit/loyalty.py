@@ -129,7 +129,7 @@ def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: floa
     low         low     ``price loyalty``     ``no loyalty``
     ==========  ======  ====================  ===========================
 
-    The seed's "price loyalty" (price-sensitive, low attachment, low repeat) is Dick & Basu's
+    The course text's "price loyalty" (price-sensitive, low attachment, low repeat) is Dick & Basu's
     *no loyalty*: such customers follow the lowest price. "Incentivised loyalty", repeat
     buying bought with points and rebates, is not a cell of its own: by the data it looks like
     inertia (spurious) loyalty, repeat buying without attachment.
@@ -305,7 +305,7 @@ def driver_analysis(survey: pd.DataFrame, outcome: str = "satisfaction",
         The column to explain (default ``"satisfaction"``).
     drivers : sequence of str
         The explanatory columns (default brand, quality, relationship, fulfilment, the four
-        drivers of satisfaction in seed 000).
+        drivers of satisfaction in Building a CRM System).
     confidence : float
         Level of the confidence intervals, between 0 and 1 (default 0.95).
 

@@ -1,7 +1,7 @@
 """Running a service team: the technical-service-staff appraisal of case 5.1, the monthly
 bonus split, and the telephone service norms checked on a call log.
 
-The appraisal (seed 001, case 5.1, 技术客服人员考核) scores each technician on four modules,
+The appraisal (the course Q&A, case 5.1, 技术客服人员考核) scores each technician on four modules,
 each out of 100, and weights them:
 
 ==================  ======  ===================================================================
@@ -19,7 +19,7 @@ final score = Σ module score × module weight. The monthly bonus pool is 1‰ o
 sales collections (销售净回款), split in proportion to each technician's final score over the
 team's total.
 
-Service norms (seed 002, reading 2-3, 咨询服务行为规范): answer within **two rings**, never
+Service norms (Customer Service and Management, reading 2-3, 咨询服务行为规范): answer within **two rings**, never
 after more than **four**; if the line drops, find the number and call back within **five
 minutes**; open with the fixed greeting; always address the customer as 您, never 你.
 
@@ -431,7 +431,7 @@ def simulate_calls(n_calls: int = 600, n_agents: int = 6, seed: int = 0) -> pd.D
 # --------------------------------------------------------------------------- norms
 def call_norms(calls: pd.DataFrame, *, target_rings: int = 2, max_rings: int = 4,
                callback_minutes: float = 5) -> pd.DataFrame:
-    """Check each call against the service norms (seed 002, reading 2-3).
+    """Check each call against the service norms (Customer Service and Management, reading 2-3).
 
     Returns one row per call with boolean columns ``within_target`` (answered within
     ``target_rings``), ``within_max`` (never more than ``max_rings``), ``callback_ok`` (for a

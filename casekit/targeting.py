@@ -1,8 +1,8 @@
 """Choosing target customers and measuring a promotion's response (chapter 5, section 9).
 
 * :func:`category_contribution` — which product categories carry the revenue and the
-  margin (seed 002: "analyse each product's contribution to sales and profit").
-* :func:`target_table` — seed 002's skill exercise 2-4 on ValueMart's data: each segment's
+  margin (Customer Service and Management: "analyse each product's contribution to sales and profit").
+* :func:`target_table` — Customer Service and Management's skill exercise 2-4 on ValueMart's data: each segment's
   size, value and reachability, and the margin at stake among reachable customers.
 * :func:`coupon_test` — a randomised coupon test on one segment, *simulated* from each
   customer's own purchase rate in the card data (the simulator has no promotions of

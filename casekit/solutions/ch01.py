@@ -351,7 +351,7 @@ def mistake_event_no_cost(retailer) -> float:
 
 # --------------------------------------------------------------------------- ABC
 def abc_thirty(retailer) -> pd.DataFrame:
-    """value.abc-30: the seed's 30-customer exercise (skill exercise 2-7) as an ABC analysis
+    """value.abc-30: the course text's 30-customer exercise (skill exercise 2-7) as an ABC analysis
     on **current and future value**, as the exercise asks (根据客户的目前价值和未来价值).
 
     Take the 30 customers with the lowest ids. Each one's value is their current value (margin
