@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["compare_with_truth", "lift_ranking", "rule_by_context", "rule_by_group",
-           "segment_trips", "tiny_shop"]
+           "rule_metrics", "segment_trips", "tiny_shop"]
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -131,8 +131,14 @@ def segment_trips(retailer, household: str | None = "young family", sex: str | N
     return keep.to_numpy(dtype=bool)
 
 
-def _rule(has_a: np.ndarray, has_c: np.ndarray) -> dict:
-    """Counts and metrics of the rule a ⇒ c over the baskets marked by the two arrays."""
+def rule_metrics(has_a: np.ndarray, has_c: np.ndarray) -> dict:
+    """Counts and metrics of the rule a ⇒ c over the baskets marked by the two boolean arrays
+    (one entry per basket: holds a? holds c?).
+
+    >>> r = rule_metrics(np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool))
+    >>> r["support"], r["confidence"], r["lift"]
+    (0.25, 0.5, 1.0)
+    """
     n, n_a, n_c = len(has_a), int(has_a.sum()), int(has_c.sum())
     n_ac = int((has_a & has_c).sum())
     confidence = n_ac / n_a if n_a else float("nan")
@@ -173,7 +179,7 @@ def rule_by_context(retailer, antecedent: str = "diapers", consequent: str = "be
     name, who = _segment_label(household, sex, days, hours)
     groups = {"all trips": np.ones(len(segment), dtype=bool), name: segment,
               "outside that segment": ~segment, f"{who} at other times": people & ~segment}
-    out = pd.DataFrame.from_dict({g: _rule(has_a[m], has_c[m]) for g, m in groups.items()},
+    out = pd.DataFrame.from_dict({g: rule_metrics(has_a[m], has_c[m]) for g, m in groups.items()},
                                  orient="index")
     out.index.name = "context"
     return out
@@ -202,9 +208,9 @@ def rule_by_group(retailer, antecedent: str, consequent: str, by: str = "househo
     if keep.shape != group.shape:
         raise ValueError(f"where must hold one boolean per trip ({len(group)}); "
                          f"got {keep.shape[0] if keep.ndim else 'a scalar'}")
-    rows = {g: _rule(has_a[keep & (group == g)], has_c[keep & (group == g)])
+    rows = {g: rule_metrics(has_a[keep & (group == g)], has_c[keep & (group == g)])
             for g in sorted(set(group[keep]))}
-    rows["all"] = _rule(has_a[keep], has_c[keep])
+    rows["all"] = rule_metrics(has_a[keep], has_c[keep])
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by
     return out

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from casekit.segments import rule_metrics
 from casekit.segments import tiny_shop as tiny_retailer   # ten trips, for the examples
 
 __all__ = [
@@ -52,18 +53,6 @@ def _has(retailer, item: str) -> np.ndarray:
     lines = retailer.lines
     with_item = lines.loc[lines["item"] == item, "trip"].unique()
     return np.isin(retailer.transactions["trip"].to_numpy(), with_item)
-
-
-def _rule(has_a: np.ndarray, has_c: np.ndarray) -> dict:
-    """Counts and metrics of the rule a => c over the baskets marked by the two arrays."""
-    n, n_a, n_c = len(has_a), int(has_a.sum()), int(has_c.sum())
-    n_ac = int((has_a & has_c).sum())
-    confidence = n_ac / n_a if n_a else float("nan")
-    share_c = n_c / n if n else float("nan")
-    return {"trips": n, "antecedent trips": n_a, "both": n_ac,
-            "support": n_ac / n if n else float("nan"), "confidence": confidence,
-            "consequent share": share_c,
-            "lift": confidence / share_c if n_a and n_c else float("nan")}
 
 
 def young_father_evening(retailer, days=SEGMENT_DAYS, hours=SEGMENT_HOURS) -> np.ndarray:
@@ -119,7 +108,7 @@ def diapers_beer_confidence(retailer) -> float:
     >>> diapers_beer_confidence(tiny_retailer())  # 3 of the 5 diaper trips
     0.6
     """
-    return _rule(_has(retailer, "diapers"), _has(retailer, "beer"))["confidence"]
+    return rule_metrics(_has(retailer, "diapers"), _has(retailer, "beer"))["confidence"]
 
 
 def mistake_confidence_reversed(retailer) -> float:
@@ -133,7 +122,7 @@ def mistake_confidence_reversed(retailer) -> float:
     >>> round(mistake_confidence_reversed(shop), 3)
     0.429
     """
-    return _rule(_has(retailer, "beer"), _has(retailer, "diapers"))["confidence"]
+    return rule_metrics(_has(retailer, "beer"), _has(retailer, "diapers"))["confidence"]
 
 
 def diapers_beer_lift(retailer) -> float:
@@ -143,7 +132,7 @@ def diapers_beer_lift(retailer) -> float:
     >>> round(diapers_beer_lift(tiny_retailer()), 6)   # 0.6 / 0.5
     1.2
     """
-    return _rule(_has(retailer, "diapers"), _has(retailer, "beer"))["lift"]
+    return rule_metrics(_has(retailer, "diapers"), _has(retailer, "beer"))["lift"]
 
 
 def mistake_lift_is_confidence(retailer) -> float:
@@ -158,7 +147,7 @@ def mistake_lift_over_diapers(retailer) -> float:
     >>> round(mistake_lift_over_diapers(tiny_retailer()), 6)   # 0.6 / 0.5
     1.2
     """
-    r = _rule(_has(retailer, "diapers"), _has(retailer, "beer"))
+    r = rule_metrics(_has(retailer, "diapers"), _has(retailer, "beer"))
     return float(r["confidence"] / _has(retailer, "diapers").mean())
 
 
@@ -170,7 +159,7 @@ def segment_confidence(retailer) -> float:
     0.6667
     """
     m = young_father_evening(retailer)
-    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+    return rule_metrics(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
 
 
 def mistake_segment_any_time(retailer) -> float:
@@ -180,14 +169,14 @@ def mistake_segment_any_time(retailer) -> float:
     0.75
     """
     m = _young_fathers(retailer)
-    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+    return rule_metrics(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
 
 
 def mistake_segment_friday_to_sunday(retailer) -> float:
     """Wrong on purpose: days 4–6 taken as Thursday–Saturday (pandas counts Monday as 0,
     so 4–6 are Friday to Sunday)."""
     m = young_father_evening(retailer, days=(4, 5, 6))
-    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+    return rule_metrics(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
 
 
 def mistake_segment_hours_inclusive(retailer) -> float:
@@ -200,7 +189,7 @@ def mistake_segment_hours_inclusive(retailer) -> float:
     (1.0, 0.6667)
     """
     m = young_father_evening(retailer, hours=(SEGMENT_HOURS[0], SEGMENT_HOURS[1] + 1))
-    return _rule(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
+    return rule_metrics(_has(retailer, "diapers")[m], _has(retailer, "beer")[m])["confidence"]
 
 
 # --------------------------------------------------------------------------- mining
@@ -252,7 +241,7 @@ def planted_rules(retailer) -> pd.DataFrame:
     """
     rows = {}
     for a, c in PLANTED_TABLE:
-        r = _rule(_has(retailer, a), _has(retailer, c))
+        r = rule_metrics(_has(retailer, a), _has(retailer, c))
         rows[f"{{{a}}} => {{{c}}}"] = [r[k] for k in PLANTED_COLUMNS]
     out = pd.DataFrame.from_dict(rows, orient="index", columns=PLANTED_COLUMNS)
     out.index.name = "rule"
