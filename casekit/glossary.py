@@ -108,8 +108,6 @@ def glossary(chapter: str | int | None = None):
     ...
     ValueError: No glossary terms for chapter '42'. Chapters with terms: 00, ...
     """
-    import pandas as pd
-
     rows = [{k: e[k] for k in _FIELDS} for e in _load()]
     if chapter is not None:
         key = _chapter_key(chapter)

@@ -16,3 +16,15 @@ def shop(request):
     from casekit.data import for_student
 
     return for_student(request.module.STUDENT)
+
+
+def require(present, what: str, install: str):
+    """Skip a test here when a system program it needs is missing (``install`` says how to
+    get it); under ``CI=true`` fail instead, since .ci/run installs every one of them."""
+    import os
+
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {what} is missing: `bash .ci/run` installs it ({install}).")
+    pytest.skip(f"{what} is not on this machine ({install} to run this test); CI runs it")

@@ -1,6 +1,5 @@
 """An adversarial audit of the grading path (collect → grade → export/feedback/report):
 cases the earlier adversarial tests did not try. Each test names the guarantee it holds."""
-import json
 
 import pytest
 

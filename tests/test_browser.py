@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +28,17 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 
 def _need_chromium():
-    if CHROMIUM:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but no chromium on PATH: .ci/run should have installed it "
-                    "(apt-get install chromium).")
-    pytest.skip("no chromium on this machine (apt-get install chromium to run it); "
-                "CI runs this test")
+    require(CHROMIUM, "chromium", "apt-get install chromium")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End a server the test started: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _free_port() -> int:
@@ -76,12 +81,7 @@ def served_exercise(tmp_path):
         _wait_for_port(port, proc, log)
         yield f"http://127.0.0.1:{port}/", home / "answers" / "browser-student.json"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def test_student_checks_a_wrong_then_a_right_answer_in_a_browser(served_exercise):
@@ -167,12 +167,7 @@ def lab(tmp_path):
         _wait_for_port(port, proc, log)
         yield f"http://127.0.0.1:{port}/lab/tree/", work
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def test_a_cold_chapter_reads_well_in_lab_and_autosave_leaves_no_diff(lab):

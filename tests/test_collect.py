@@ -394,5 +394,5 @@ def test_without_a_roster_an_lms_upload_cannot_speak_for_another_student(course)
     (course / "roster.csv").write_text("Student ID,Name\ns2026-001,Ann Lee\ns2026-002,Bo Chen\n"
                                        "s2026-003,Cy Wang\n")
     report = collect([raw], course / "sheets2", roster=course / "roster.csv")
-    assert report.collected["s2026-001"] == [f"raw/Ann Lee_1_assignsubmission_file_/s2026-001.json"]
+    assert report.collected["s2026-001"] == ["raw/Ann Lee_1_assignsubmission_file_/s2026-001.json"]
     assert sum(p.problem == "names-another-student" for p in report.problems) == 2

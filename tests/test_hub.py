@@ -20,7 +20,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from casekit import exercises
 from casekit.hub import client
 from casekit.hub.store import AttemptStore
 from tests.test_hub_store import _free_port, _numbers, postgres_server  # noqa: F401 - fixture
+from tests.conftest import require
 
 pytestmark = pytest.mark.slow
 
@@ -49,13 +49,8 @@ WAIT = 90          # seconds: the longest any start-up may take
 
 
 def _need_proxy():
-    if PROXY.exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but node_modules/.bin/configurable-http-proxy is missing: .ci/run "
-                    "should have run `npm ci`.")
-    pytest.skip("configurable-http-proxy is not installed here: run `npm ci` in the repository "
-                "(CI runs this test)")
+    require(PROXY.exists(), "configurable-http-proxy (node_modules)",
+            "`make test` runs `npm ci` where npm is installed")
 
 
 def _http(method: str, url: str, token: str | None = None, body: dict | None = None,
@@ -309,7 +304,7 @@ def test_feedback_is_what_check_gives_and_a_wrong_answer_reveals_no_key(hub):
 
 
 def test_a_token_reads_and_writes_only_its_owners_attempts(hub):
-    alice, bob = hub.tokens["alice"], hub.tokens["bob"]
+    alice = hub.tokens["alice"]
     bobs_before = [r["client_id"] for r in _recorded(hub, "bob")]
     # posting "as bob" with alice's token records it as alice's
     cid = uuid.uuid4().hex

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from casekit.hub.store import AttemptStore, ClientIdConflict
+from tests.conftest import require
 
 
 def _free_port() -> int:
@@ -39,13 +40,8 @@ def _postgres_bin() -> Path | None:
 
 def _need_postgres() -> Path:
     bindir = _postgres_bin()
-    if bindir is not None:
-        return bindir
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but PostgreSQL is not installed: .ci/run should have installed it "
-                    "(apt-get install postgresql).")
-    pytest.skip("no PostgreSQL on this machine (apt-get install postgresql to run it); "
-                "CI runs this test")
+    require(bindir is not None, "PostgreSQL", "apt-get install postgresql")
+    return bindir
 
 
 @pytest.fixture(scope="session")

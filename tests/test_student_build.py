@@ -29,7 +29,6 @@ from pathlib import Path
 import pytest
 
 from casekit import exercises
-from casekit.build import build_student
 from casekit.exercises.types import SAVED_UNCHECKED, form_of, from_form
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 __all__ = ["Progress", "cached_key", "progress", "store_key", "wait_ready", "warm"]
 

@@ -3,7 +3,6 @@ the chapter simulates (``simulate_retailer(5000, seed=0)``) and on the IBM Telco
 notebook computes them."""
 import functools
 
-import pandas as pd
 
 from tests.claims import Claim, shop
 
