@@ -133,18 +133,22 @@ def test_ctrl_c_mid_run_keeps_every_finished_student_and_a_rerun_completes(cours
     assert sorted(scores(book)) == [f"s{i}" for i in range(5)]
 
 
+#: ``python slow_grader.py SHEETS GRADEBOOK [JOBS [SECONDS]]``: casekit grade on the stand-in
+#: data, each student's data taking SECONDS (default 0.1) to build.
 SLOW_GRADER = """
 import sys, time
 import casekit.exercises
 from tests.test_grading import fake_data
 
+jobs, delay = (sys.argv[3:] + ["1", "0.1"][len(sys.argv[3:]):])[:2]
+
 def slow(student):
-    time.sleep(0.1)
+    time.sleep(float(delay))
     return fake_data(student)
 
 casekit.exercises._student_data = slow
 from casekit.cli import main
-sys.exit(main(["grade", sys.argv[1], "--gradebook", sys.argv[2], "--jobs", "1"]))
+sys.exit(main(["grade", sys.argv[1], "--gradebook", sys.argv[2], "--jobs", jobs]))
 """
 
 

@@ -18,6 +18,7 @@ from casekit.grading import marking, reference
 from casekit.grading.gradebook import Gradebook
 from tests.test_grading import (RIGHT, ROOT, TEST_BANK, all_right, attempt, course,  # noqa: F401
                                 fake_data, n_customers, scores, write_sheet)
+from tests.test_grading_faults import SLOW_GRADER
 
 DEADLINE = "2026-12-01T23:59+08:00"          # 15:59 UTC
 MARKER = ".casekit-collect"
@@ -189,21 +190,6 @@ def test_a_sheet_that_cannot_be_graded_never_stops_the_class(course, monkeypatch
     assert again.unchanged >= 8 and {p.source for p in again.problems} == {"boom.json", "bad.json"}
 
 
-WORKERS_GRADER = """
-import sys, time
-import casekit.exercises
-from tests.test_grading import fake_data
-
-def slow(student):
-    time.sleep(0.3)
-    return fake_data(student)
-
-casekit.exercises._student_data = slow
-from casekit.cli import main
-sys.exit(main(["grade", sys.argv[1], "--gradebook", sys.argv[2], "--jobs", "2"]))
-"""
-
-
 def _children(pid):
     out = []
     for status in Path("/proc").glob("[0-9]*/status"):
@@ -229,10 +215,10 @@ def test_kill_9_of_the_grader_leaves_no_worker_behind(course):
     for i in range(30):
         write_sheet(course / "sheets", f"s{i:02d}", all_right(f"s{i:02d}"))
     script = course / "grader.py"
-    script.write_text(WORKERS_GRADER)
+    script.write_text(SLOW_GRADER)
     env = {**os.environ, "CASEKIT_EXERCISES": str(TEST_BANK), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, str(script), str(course / "sheets"),
-                             str(course / "gb.sqlite")], cwd=ROOT, env=env,
+                             str(course / "gb.sqlite"), "2", "0.3"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers, deadline = [], time.monotonic() + 30
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
