@@ -75,7 +75,7 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
     ``when`` (default: now); True always, False never.
     """
     from casekit.exercises.bank import load_bank
-    from casekit.grading.policy import Settings, class_deadline, deadline_for
+    from casekit.grading.policy import Settings, class_deadline, own_deadline
 
     out = check_path("out", out)
     if reveal is not None and not isinstance(reveal, bool):
@@ -104,8 +104,8 @@ def write_feedback(gradebook, out, *, reveal: bool | None = None, students=None,
         chapters = list(dict.fromkeys(e["chapter"] for e in exercises))
         latest = {ch: class_deadline(gb, ch) for ch in chapters}
         for student in wanted:
-            deadlines = {ch: deadline_for(gb, student, ch)
-                         for ch in dict.fromkeys(e["chapter"] for e in exercises)}
+            extended = gb.extensions(student)
+            deadlines = {ch: own_deadline(settings, extended, ch) for ch in chapters}
             context = _student_page(gb, bank, exercises, roster[student], scores.get(student, {}),
                                     settings.late_penalty, deadlines, reveal, when, latest)
             pages.append(atomic_write(out / f"{student}.html", render("feedback.html", **context)))

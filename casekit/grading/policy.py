@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from casekit.grading.common import check_choice
 from casekit.grading.sheets import parse_timestamp
 
-__all__ = ["POLICIES", "Attempt", "Score", "Settings", "attempt_flags", "class_deadline", "deadline_for",
-           "late_days", "parse_deadline", "rescore", "score_exercise", "text_sha"]
+__all__ = ["POLICIES", "Attempt", "Score", "Settings", "attempt_flags", "class_deadline",
+           "deadline_for", "late_days", "own_deadline", "parse_deadline", "rescore",
+           "score_exercise", "text_sha"]
 
 POLICIES = ("best", "last")
 #: How far a student's clock may run ahead of the LMS before an attempt is flagged.
@@ -131,11 +132,19 @@ def deadline_for(gb, student: str, chapter: str) -> dt.datetime | None:
 
     Example: ``deadline_for(gb, "s2026-017", "01")``.
     """
-    mine = gb.extensions(student)
-    when = mine.get(chapter, mine.get("*"))
-    if when is not None:
-        return dt.datetime.fromisoformat(when)
-    return Settings.from_json(gb.meta("settings")).deadline(chapter)
+    return own_deadline(Settings.from_json(gb.meta("settings")), gb.extensions(student), chapter)
+
+
+def own_deadline(settings: "Settings", extensions: dict[str, str], chapter: str) -> dt.datetime | None:
+    """The deadline of ``chapter`` for a student with these ``extensions`` (chapter or "*"
+    → ISO time): their extension if any, else the class's.
+
+    >>> s = Settings(deadlines=(("*", "2026-12-01T23:59:00+08:00"),))
+    >>> own_deadline(s, {"01": "2026-12-08T23:59:00+08:00"}, "01").day, own_deadline(s, {}, "01").day
+    (8, 1)
+    """
+    when = extensions.get(chapter, extensions.get("*"))
+    return dt.datetime.fromisoformat(when) if when is not None else settings.deadline(chapter)
 
 
 def class_deadline(gb, chapter: str) -> dt.datetime | None:
@@ -303,8 +312,7 @@ def rescore(gb, student: str, settings: Settings, *, run: int | None, reason: st
         if not has_sheet:
             scores[ex["id"]] = Score(0.0, ex["points"], status="missing")
             continue
-        mine = extensions.get(ex["chapter"], extensions.get("*"))
-        deadline = dt.datetime.fromisoformat(mine) if mine else settings.deadline(ex["chapter"])
+        deadline = own_deadline(settings, extensions, ex["chapter"])
         scores[ex["id"]] = score_exercise(ex["kind"], ex["points"], by_exercise.get(ex["id"], []),
                                           settings=settings, deadline=deadline,
                                           manual=manual.get(ex["id"]))
