@@ -147,7 +147,7 @@ def cohort_panel(transactions: pd.DataFrame, *, customer: str = "customer",
     if not keep.any():
         raise ValueError(f"no customer was acquired in cohort {cohort!r} (period {period!r}); "
                          f"first purchases run from {first.min()} to {first.max()}")
-    offset = (when - first).apply(lambda x: x.n) + 1
+    offset = pd.Series(when.array.asi8 - first.array.asi8 + 1, index=tx.index)  # whole periods
     frame = pd.DataFrame({"group": tx[group].astype(str) if group else "all",
                           "customer": tx[customer], "period": offset,
                           "sales": tx[value].astype(float),
