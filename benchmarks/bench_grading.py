@@ -39,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 def make_bank(folder: Path, chapters: int, computed: bool) -> None:
     """Chapter 0's bank copied once per chapter, ids renamed c<NN>.<slug>."""
-    text = (ROOT / "exercises" / "00-what-is-crm.toml").read_text(encoding="utf-8")
+    from casekit.exercises.bank import BANKS
+
+    text = (BANKS / "00-what-is-crm.toml").read_text(encoding="utf-8")
     folder.mkdir(parents=True)
     for n in range(chapters):
         chapter = f"{n:02d}"

@@ -385,7 +385,7 @@ _TEMPLATES = {
 """,
     "missing.html": """
 <div class="ck-quiz ck-missing" data-exercise="{{ id }}">
-  <p>⚠ {{ t('Exercise') }} <code>{{ id }}</code> {{ t('is not in the exercise banks (exercises/*.toml): this book cannot show it.') }}</p>
+  <p>⚠ {{ t('Exercise') }} <code>{{ id }}</code> {{ t('is not in the exercise banks: this book cannot show it.') }}</p>
 </div>
 """,
     "widget.html": """
@@ -415,8 +415,9 @@ def prepare(nb, bank: dict | None = None, on_missing=None):
 
     An exercise id no bank holds raises ValueError, or with ``on_missing`` (a function of
     the message) is reported there and shown in the page as missing."""
-    from casekit.exercises import _bank
+    from casekit.exercises import _bank, bank_dir
 
+    missing = f"no bank in {bank_dir()} holds" if bank is None else "the given bank lacks"
     bank = _bank() if bank is None else bank
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
@@ -429,8 +430,7 @@ def prepare(nb, bank: dict | None = None, on_missing=None):
                 return _html_output(check_html(bank[exercise_id]))
             shown[exercise_id] = shown.get(exercise_id, 0) + 1
             return _html_output(exercise_html(bank[exercise_id], shown[exercise_id]))
-        message = (f"the notebook uses exercise {exercise_id!r}, which no bank in "
-                   "exercises/*.toml holds")
+        message = f"the notebook uses exercise {exercise_id!r}, which {missing}"
         if on_missing is None:
             raise ValueError(message)
         on_missing(message)

@@ -141,7 +141,7 @@ def _strip_module(source: str, names: set[str], kept_users: set[str], where: str
 
 
 def _stage(course, bank_folder, into: Path) -> dict:
-    from casekit.exercises.bank import bank_dir, load_bank
+    from casekit.exercises.bank import BANKS, bank_dir, load_bank
 
     folder = bank_dir() if bank_folder is None else Path(bank_folder)
     doc = student_bank(course, folder)
@@ -154,11 +154,11 @@ def _stage(course, bank_folder, into: Path) -> dict:
         return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".pyo"))
                 or (rel / n).as_posix() in LEFT_OUT
                 or (rel.as_posix() == "grading" and n not in GRADING_KEPT)
-                or rel.as_posix() == "exercises/banks"}     # full banks, if packaged: never
+                or Path(directory) == BANKS}     # the full banks: never
 
     shutil.copytree(PACKAGE, target, ignore=ignore)
     (target / "cli.py").write_text(_STUDENT_CLI, encoding="utf-8")
-    banks = target / "exercises" / "banks"
+    banks = target / BANKS.relative_to(PACKAGE)
     banks.mkdir(exist_ok=True)
     (banks / "bank.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1),
                                      encoding="utf-8")

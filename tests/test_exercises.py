@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import casekit.exercises as ex
-from casekit.exercises.bank import BankError, load_bank
+from casekit.exercises.bank import BANKS, BankError, load_bank
 from casekit.exercises.types import Feedback
 
 TEST_BANK = Path(__file__).parent / "banks"
@@ -281,7 +281,6 @@ def test_text_widget_offers_self_assessment_after_saving():
 
 
 # --------------------------------------------------------------------------- option order
-REAL_BANK = Path(__file__).resolve().parents[1] / "exercises"
 STUDENTS = [f"s2026-{n:03d}" for n in range(120)]
 
 
@@ -294,18 +293,18 @@ def tick_first_half(exercise, student):
 def test_ticking_the_first_half_of_the_options_no_longer_pays():
     """In bank order the right options mostly come first (ticking the first half scored
     0.80 on average); each student now sees their own order."""
-    multiple = [e for e in load_bank(REAL_BANK).values() if e.kind == "multiple"]
+    multiple = [e for e in load_bank(BANKS).values() if e.kind == "multiple"]
     assert len(multiple) >= 10
     mean = sum(tick_first_half(e, s) for e in multiple for s in STUDENTS) / (len(multiple) * len(STUDENTS))
     assert mean < 0.35, mean
-    single = [e for e in load_bank(REAL_BANK).values() if e.kind == "single"]
+    single = [e for e in load_bank(BANKS).values() if e.kind == "single"]
     first_is_right = sum(e.order(s)[0] == e.reference() for e in single for s in STUDENTS)
     expected = sum(len(STUDENTS) / len(e.options) for e in single)
     assert abs(first_is_right - expected) < 0.15 * expected
 
 
 def test_a_student_always_sees_the_same_order_and_students_differ():
-    for exercise in (e for e in load_bank(REAL_BANK).values() if e.kind in ("single", "multiple")):
+    for exercise in (e for e in load_bank(BANKS).values() if e.kind in ("single", "multiple")):
         orders = {s: exercise.order(s) for s in STUDENTS[:30]}
         assert orders == {s: exercise.order(s) for s in STUDENTS[:30]}
         assert all(sorted(o) == list(range(len(exercise.options))) for o in orders.values())
@@ -352,7 +351,7 @@ def test_no_choice_exercise_names_an_option_by_its_letter():
 
     letter_ref = re.compile(r"\b(?:key|keys|keyed|option|options|answer|answers)\s*,?\s*(?:is\s+|as\s+)?"
                             r"[A-H]\b|\b[A-H] is (?:right|wrong|correct)\b")
-    for exercise in load_bank(REAL_BANK).values():
+    for exercise in load_bank(BANKS).values():
         if exercise.kind not in ("single", "multiple"):
             continue
         texts = [exercise.prompt, exercise.explanation, *exercise.hints, exercise.source,

@@ -131,9 +131,11 @@ def test_no_file_of_the_installed_student_build_holds_an_assessed_key(built, tmp
     # solutions would ship (TOML escapes make a few texts differ from their source bytes)
     import tomllib
 
-    banks = [tomllib.loads(p.read_text()) for p in (ROOT / "exercises").glob("*.toml")]
+    from casekit.exercises.bank import BANKS
+
+    banks = [tomllib.loads(p.read_text()) for p in BANKS.glob("*.toml")]
     naive = json.dumps(banks, ensure_ascii=False).encode() + b"".join(
-        p.read_bytes() for p in (ROOT / "exercises").glob("*.toml")) + b"".join(
+        p.read_bytes() for p in BANKS.glob("*.toml")) + b"".join(
         (ROOT / "casekit" / "solutions" / f).read_bytes() for f in ("ch02.py", "ch06.py"))
     texts = [k for sample in keys.values() for k in sample if len(k) != 8]
     assert sum(k in naive for k in texts) >= 0.9 * len(texts)

@@ -1,11 +1,10 @@
 """``pip install .`` (not editable) gives a casekit that works away from the checkout: the
 datasets and the banks travel inside the wheel as package data.
 
-The banks still live in ``exercises/`` (``casekit.exercises.bank_dir`` looks in the package
-first and there second), so the wheel here is built from a copy of the sources with the
-banks placed where they will move, ``casekit/exercises/banks/``. The fresh venv borrows the
-project venv's installed dependencies through a ``.pth`` file (nothing is downloaded for
-it); building the wheel needs setuptools and wheel from the package index or pip's cache.
+The wheel is built from a copy of the sources (no build files left in the checkout). The
+fresh venv borrows the project venv's installed dependencies through a ``.pth`` file
+(nothing is downloaded for it); building the wheel needs setuptools and wheel from the
+package index or pip's cache.
 """
 import shutil
 import subprocess
@@ -28,10 +27,6 @@ def installed(tmp_path_factory):
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    banks = src / "casekit" / "exercises" / "banks"
-    banks.mkdir()
-    for bank in (ROOT / "exercises").glob("*.toml"):
-        shutil.copy(bank, banks / bank.name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"),
                     str(src)], check=True, capture_output=True, text=True, timeout=600)
     [wheel] = (tmp / "dist").glob("casekit-*.whl")

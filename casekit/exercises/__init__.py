@@ -8,10 +8,10 @@ In a notebook::
     data = my_retailer()            # this student's own simulated retailer
     check("crm.top-share", 0.61)    # check a computed value
 
-Exercise content lives as data in ``exercises/*.toml``; this package holds the checking
-logic (:mod:`casekit.exercises.types`), the bank reader (:mod:`~casekit.exercises.bank`),
-the answer sheet (:mod:`~casekit.exercises.sheet`) and the widgets
-(:mod:`~casekit.exercises.widgets`).
+Exercise content lives as data in ``casekit/exercises/banks/*.toml``; this package holds
+the checking logic (:mod:`casekit.exercises.types`), the bank reader
+(:mod:`~casekit.exercises.bank`), the answer sheet (:mod:`~casekit.exercises.sheet`) and
+the widgets (:mod:`~casekit.exercises.widgets`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import functools
 import os
 from typing import Any
 
-from casekit.exercises.bank import BankError, bank_dir, load_bank
+from casekit.exercises.bank import BANKS, BankError, bank_dir, load_bank
 # bound after the submodule of the same name, so casekit.exercises.progress is the function
 from casekit.exercises.progress import progress  # noqa: E402  (standard library only)
 from casekit.exercises.sheet import AnswerSheet, check_student_id, workbook_home
@@ -106,7 +106,7 @@ def _bank_cached(folder: str, stamp: tuple) -> dict[str, Exercise]:
 
 #: A student build (``casekit build-student``) ships its banks here, as JSON: practice
 #: exercises whole, assessed ones as forms without their keys (:func:`~casekit.exercises.types.form_of`).
-PACKAGED_BANK = os.path.join(os.path.dirname(__file__), "banks", "bank.json")
+PACKAGED_BANK = str(BANKS / "bank.json")
 
 
 @functools.lru_cache(maxsize=2)

@@ -1,9 +1,9 @@
-"""The exercise bank: one TOML file per chapter in ``exercises/``, read into exercises.
+"""The exercise bank: one TOML file per chapter in :data:`BANKS`, read into exercises.
 
-The folder is the repository's ``exercises/``; ``CASEKIT_EXERCISES`` points elsewhere.
-The file format is documented in ``exercises/README.md``. A malformed entry raises
-:class:`BankError` naming the file, the exercise and the field, so an author sees at
-once what to fix.
+The banks ship inside the package (``casekit/exercises/banks/``); ``CASEKIT_EXERCISES``
+points elsewhere. The file format is documented in ``exercises/README.md``. A malformed
+entry raises :class:`BankError` naming the file, the exercise and the field, so an author
+sees at once what to fix.
 """
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from pathlib import Path
 
 from casekit.exercises.types import TYPES, Exercise
 
-__all__ = ["BankError", "bank_dir", "load_bank"]
+__all__ = ["BANKS", "BankError", "bank_dir", "load_bank"]
+
+#: The folder of the chapter banks (``NN-chapter.toml``), package data of casekit.
+BANKS = Path(__file__).resolve().parent / "banks"
 
 _REQUIRED = {
     "numeric": [], "single": ["options"], "multiple": ["options"],
@@ -28,20 +31,13 @@ class BankError(ValueError):
 
 
 def bank_dir() -> Path:
-    """The folder holding the chapter banks: ``CASEKIT_EXERCISES`` if set, else the banks
-    shipped inside the package (``casekit/exercises/banks/``, what ``pip install`` brings),
-    else the workbook's ``exercises/`` folder beside the package (a checkout).
+    """The folder holding the chapter banks: ``CASEKIT_EXERCISES`` if set, else :data:`BANKS`.
 
     >>> sorted(p.name for p in bank_dir().glob("00-*.toml"))
     ['00-what-is-crm.toml']
     """
     env = os.environ.get("CASEKIT_EXERCISES")
-    if env:
-        return Path(env)
-    packaged = Path(__file__).resolve().parent / "banks"
-    if any(packaged.glob("*.toml")):
-        return packaged
-    return Path(__file__).resolve().parents[2] / "exercises"
+    return Path(env) if env else BANKS
 
 
 def load_bank(folder: Path | None = None) -> dict[str, Exercise]:
@@ -53,8 +49,8 @@ def load_bank(folder: Path | None = None) -> dict[str, Exercise]:
     """
     folder = bank_dir() if folder is None else Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"No exercise folder at {folder}. Run from the workbook "
-                                "checkout, or set CASEKIT_EXERCISES to the exercises/ folder.")
+        raise FileNotFoundError(f"No exercise folder at {folder}: point CASEKIT_EXERCISES at a "
+                                "folder of banks (NN-chapter.toml), or unset it for casekit's own.")
     bank: dict[str, Exercise] = {}
     for path in sorted(folder.glob("*.toml")):
         for ex in _read_file(path):

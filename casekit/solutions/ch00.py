@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 0's computed exercises (``exercises/00-what-is-crm.toml``).
+"""Reference solutions for chapter 0's computed exercises, in the bank
+``casekit/exercises/banks/00-what-is-crm.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise, using plain

@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 1's computed exercises (``exercises/01-customer-value.toml``).
+"""Reference solutions for chapter 1's computed exercises, in the bank
+``casekit/exercises/banks/01-customer-value.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise, computed

@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 2's computed exercises (``exercises/02-loyalty.toml``).
+"""Reference solutions for chapter 2's computed exercises, in the bank
+``casekit/exercises/banks/02-loyalty.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise, from its

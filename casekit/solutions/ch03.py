@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 3's computed exercises (``exercises/03-defection.toml``).
+"""Reference solutions for chapter 3's computed exercises, in the bank
+``casekit/exercises/banks/03-defection.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise, using plain

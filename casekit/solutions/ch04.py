@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 4's computed exercises (``exercises/04-walmart-data-mining.toml``).
+"""Reference solutions for chapter 4's computed exercises, in the bank
+``casekit/exercises/banks/04-walmart-data-mining.toml``.
 
 Each public function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise, using plain

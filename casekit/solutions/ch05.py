@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 5's computed exercises (``exercises/05-swot.toml``).
+"""Reference solutions for chapter 5's computed exercises, in the bank
+``casekit/exercises/banks/05-swot.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the evidence behind one SWOT factor: how

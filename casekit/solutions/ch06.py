@@ -1,4 +1,5 @@
-"""Reference solutions for chapter 6's computed exercises (``exercises/06-service-team.toml``).
+"""Reference solutions for chapter 6's computed exercises, in the bank
+``casekit/exercises/banks/06-service-team.toml``.
 
 Each function takes a simulated retailer (``casekit.data.simulate_retailer`` or
 ``casekit.exercises.my_retailer()``) and returns the answer to one exercise. The student's
