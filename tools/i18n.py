@@ -47,10 +47,6 @@ NOTEBOOK_LOCALE = ROOT / "locale"
 LANGS = ("zh",)
 LANG_NAMES = {"zh": "Chinese (简体中文)"}
 NOTEBOOK_FOLDERS = ("notebooks", "exercises")
-#: Fields of a bank entry a reader sees (sources and glossary terms are not translated here).
-BANK_FIELDS = ("prompt", "hints", "explanation", "options.text", "options.feedback", "items",
-               "items.text", "items.feedback", "categories", "mistakes.message",
-               "model_answer", "rubric", "units")
 #: Calls and keywords whose string arguments a reader sees in a plot or printed output.
 SHOWN_CALLS = {"print", "set_title", "set_xlabel", "set_ylabel", "suptitle", "text",
                "annotate", "set_ylabel", "table_note"}
@@ -59,12 +55,15 @@ SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "source", "label", "note"}
 
 # --------------------------------------------------------------------------- extraction
 def bank_messages(path: Path) -> list[tuple[str, str]]:
-    """``(context, English)`` of every field a reader sees in one bank file."""
+    """``(context, English)`` of every field a reader sees in one bank file: the title and
+    each exercise's prompt, explanation, model answer, hints, categories, rubric, options
+    and items (text, feedback) and mistakes' messages. Not its sources, its glossary term
+    (the glossary has it) or its ``units``, which the checker reads ("share", "%")."""
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     out = [("bank:title", doc["title"])] if doc.get("title") else []
     for entry in doc.get("exercise", []):
         eid = entry["id"]
-        for name in ("prompt", "explanation", "model_answer", "units"):
+        for name in ("prompt", "explanation", "model_answer"):
             if isinstance(entry.get(name), str) and entry[name].strip():
                 out.append((f"{eid}:{name}", entry[name]))
         for name in ("hints", "categories", "rubric"):
@@ -225,14 +224,16 @@ def template(messages, domain: str):
     return cat
 
 
-def update(lang: str = "zh") -> list[str]:
-    """Bring every ``lang`` catalog in step with the English sources; returns a line per
-    catalog that changed."""
+def update(lang: str = "zh", only: str = "*") -> list[str]:
+    """Bring every ``lang`` catalog (whose path relative to the repository matches the glob
+    ``only``) in step with the English sources; returns a line per catalog that changed."""
     from babel.messages.catalog import Catalog
 
     changed = []
     for pattern, messages in sources().items():
         path = Path(str(pattern).format(lang=lang))
+        if not path.relative_to(ROOT).match(only):
+            continue
         tmpl = template(messages, path.stem)
         cat = read(path, lang) if path.exists() else Catalog(
             locale=lang, domain=path.stem, project="CRM Casebook", fuzzy=False,
@@ -423,7 +424,8 @@ def edition_notebooks(lang: str) -> list[Path]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("update", help="bring every catalog in step with the English sources")
+    p = sub.add_parser("update", help="bring every catalog in step with the English sources")
+    p.add_argument("--only", default="*", help="only catalogs whose path matches this glob")
     sub.add_parser("status", help="translated, fuzzy and missing messages per catalog")
     p = sub.add_parser("todo", help="the entries of CATALOG still to translate, as JSON")
     p.add_argument("catalog", type=Path)
@@ -438,7 +440,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.command == "update":
-        for line in update(args.lang) or ["every catalog is in step"]:
+        for line in update(args.lang, args.only) or ["every catalog is in step"]:
             print(line)
     elif args.command == "status":
         rows = status(args.lang)
