@@ -363,10 +363,10 @@ def test_real_student_data_when_the_simulator_is_present(tmp_path, monkeypatch):
     """The chapter-0 bank's computed exercise, on each student's own simulated ValueMart."""
     if not (ROOT / "casekit" / "data" / "simulate.py").exists():
         pytest.skip("casekit/data/simulate.py has not landed yet")
-    from casekit.exercises.bank import load_bank
+    from casekit.exercises.bank import BANKS, load_bank
     from casekit.grading.reference import resolve_for
 
-    monkeypatch.setenv("CASEKIT_EXERCISES", str(ROOT / "exercises"))
+    monkeypatch.setenv("CASEKIT_EXERCISES", str(BANKS))
     computed = [e for e in load_bank().values() if e.computed and e.chapter == "00"]
     right = resolve_for("s1", computed)[0]
     answers = [attempt(e.id, [list(r) for r in right[e.id].answer] if e.kind == "table"
