@@ -1,4 +1,5 @@
-"""Fixtures shared by the chapter tests: a test module names its ``CHAPTER`` and ``STUDENT``."""
+"""Fixtures shared by the tests: a chapter's test module names its ``CHAPTER`` and ``STUDENT``
+(``bank``, ``shop``); ``small_shop`` is a quick ValueMart for checks of a method."""
 import pytest
 
 
@@ -16,6 +17,14 @@ def shop(request):
     from casekit.data import for_student
 
     return for_student(request.module.STUDENT)
+
+
+@pytest.fixture(scope="module")
+def small_shop():
+    """A 400-customer, one-year ValueMart (seed 5): quick to build, for checks of the method."""
+    from casekit.data import simulate_retailer
+
+    return simulate_retailer(400, seed=5, years=1)
 
 
 def require(present, what: str, install: str):

@@ -16,7 +16,8 @@ TEST_BANK = Path(__file__).parent / "banks"
 
 
 @pytest.fixture(autouse=True)
-def test_bank(monkeypatch, tmp_path):
+def isolated_bank(monkeypatch, tmp_path):
+    """Every test here reads the engine's test bank and writes to its own workbook."""
     monkeypatch.setenv("CASEKIT_EXERCISES", str(TEST_BANK))
     monkeypatch.setenv("CASEKIT_HOME", str(tmp_path))
     monkeypatch.setitem(ex._state, "student", "tester")

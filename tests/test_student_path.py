@@ -20,7 +20,7 @@ title = "Student path"
 id = "path.count"
 type = "numeric"
 prompt = "How many customers does **your** retailer have? Use $n = |C|$."
-solution = "tests.solutions:n_customers"
+solution = "tests.bank_answers:n_customers"
 rel_tolerance = 0
 hints = ["Count the rows of `shop.customers`.", "`len(shop.customers)`"]
 

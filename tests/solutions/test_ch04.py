@@ -1,7 +1,8 @@
-"""Chapter 4: the reference solutions against the rule miner and plain pandas, the bank's
-computed exercises on a real student's data (right answers accepted, each recognised
-mistake named), the planted rules found where they were planted, and the bank's promises
-(types, hints, sources, terms in the glossary)."""
+"""Chapter 4 (Walmart data mining): the reference solutions against the rule miner and a
+plain-pandas recount on a student's data, the planted rules found where they were planted,
+and the chapter's bank (every type, its table accepted as a DataFrame, its typed figures the
+chapter's data). The shared check of every computed exercise (reference accepted, each
+mistake named) is tests/test_banks.py."""
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,7 @@
-"""Chapter 1: the reference solutions against hand counts in plain pandas, the bank's
-computed exercises on a real student's data (right answers accepted, each recognised
-mistake named), and the bank's promises (types, hints, terms in the glossary)."""
+"""Chapter 1 (customer value): the reference solutions against a plain-pandas recount on the
+tiny retailer and a student's data, and the chapter's bank (every type, its tables accepted
+as DataFrames, the formula exercise and its mistakes from clv_retention). The shared check of
+every computed exercise (reference accepted, each mistake named) is tests/test_banks.py."""
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ CHAPTER = "01"
 STUDENT = "s2026-101"
 
 
-# --------------------------------------------------------------------------- hand counts
+# --------------------------------------------------------------------------- the solutions
 def by_year(shop):
     """The 2022 cohort's trips with their calendar year, in plain pandas."""
     tx = shop.transactions

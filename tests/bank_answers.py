@@ -1,4 +1,5 @@
-"""Reference solutions for the engine test bank (tests/banks/99-test.toml)."""
+"""The answer functions of the engine's test bank (``tests/banks/99-test.toml``): what its
+computed exercises name as ``solution``."""
 
 
 def n_customers(retailer):

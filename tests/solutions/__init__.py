@@ -1,0 +1,1 @@
+"""Each chapter's reference solutions and bank, one module per chapter (``test_chNN.py``)."""
