@@ -15,7 +15,9 @@ cheap (a notebook pays for them only when it draws).
 """
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
 __all__ = ["PALETTE", "GREY", "theme", "decorate", "bar_labels", "percent_axis"]
 
@@ -84,6 +86,36 @@ def theme(context: str = "notebook") -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     sns.set_theme(context=context, style="whitegrid", palette=list(PALETTE))
     mpl.rcParams.update(_RC)
+    cjk = cjk_font()
+    if cjk:     # Chinese labels: glyphs DejaVu Sans lacks come from the CJK font
+        mpl.rcParams["font.family"] = ["sans-serif", cjk]
+
+
+#: The font the plots take Chinese glyphs from: Noto Sans CJK SC (SIL Open Font Licence),
+#: installed with the workbook by the ``mplfonts`` package.
+CJK_FONT_FILE = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Register the CJK font with matplotlib and return its family name (None if the
+    package that ships it is missing: Chinese labels would then show as empty boxes).
+
+    >>> cjk_font()
+    'Noto Sans CJK SC'
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(CJK_FONT_FILE[0])
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / CJK_FONT_FILE[1]
+    if not path.is_file():
+        return None
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def decorate(ax, title: str | None = None, xlabel: str | None = None,

@@ -25,7 +25,8 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     conda = {}
     text = (ROOT / "environment.yml").read_text()
     for line in text.split("\ndependencies:", 1)[1].splitlines():
-        m = re.match(r"^  - ([A-Za-z].*)$", line)   # top-level conda entries only
+        # conda's own entries, and the pip section's for what conda-forge lacks (mplfonts)
+        m = re.match(r"^  - ([A-Za-z].*)$", line) or re.match(r"^      - ([A-Za-z][^#]*)", line)
         if m and not m.group(1).startswith("pip"):
             conda.update([_requirement(m.group(1))])
     assert conda == wanted, ("environment.yml and pyproject.toml disagree; "

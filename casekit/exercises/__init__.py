@@ -25,6 +25,8 @@ from casekit.exercises.bank import BANKS, BankError, bank_dir, load_bank
 # bound after the submodule of the same name, so casekit.exercises.progress is the function
 from casekit.exercises.progress import progress  # noqa: E402  (standard library only)
 from casekit.exercises.sheet import AnswerSheet, check_student_id, workbook_home
+from casekit.exercises.translation import localized
+from casekit.i18n import set_language
 from casekit.exercises.types import AnswerError, Exercise, Feedback
 
 __all__ = ["AnswerError", "AnswerSheet", "BankError", "Exercise", "Feedback", "catalog",
@@ -63,15 +65,21 @@ def _saved_student() -> str | None:
         return None
 
 
-def start(student_id: str | None = None) -> Session:
+def start(student_id: str | None = None, lang: str | None = None) -> Session:
     """Say who is working: answers are saved to this student's sheet and computed
     exercises use this student's own data. The id is remembered in the workbook folder,
     so ``start()`` with no id (as the chapters call it) works as the same student; with
     none ever given it is ``CASEKIT_STUDENT``, else 'self-study'.
 
+    ``lang`` ("en" or "zh") sets the language of prompts, feedback, hints and widgets
+    (default: as before, else ``CASEKIT_LANG``, else English); answers are saved the same
+    in every language.
+
     >>> start("demo-student")
     Working as 'demo-student'. ...
     """
+    if lang is not None:
+        set_language(lang)
     from casekit.hub import client as hub_client   # standard library only: cheap
     if hub_client.active():     # on JupyterHub the hub says who is working, not a typed id
         student_id = hub_client.hub_user()
@@ -234,11 +242,13 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     if hub_client.active():     # JupyterHub: the casekit service checks and records it
         return hub_client.submit(exercise, answer)
     who = student() if student_id is None else check_student_id(student_id)
+    lang, exercise = exercise.lang, exercise.original or exercise   # keys come from the English
     try:
-        resolved = _resolved(exercise, who)
+        resolved = localized(_resolved(exercise, who), lang)
     except Exception as err:  # the reference failing on this student's data: not their fault
         resolved, failure = None, f"{type(err).__name__}: {err}"
-    stored = (resolved or exercise).stored(answer, who)
+    shown = resolved or localized(exercise, lang)
+    stored = shown.stored(answer, who)
     if resolved is None:
         feedback = Feedback(False, 0.0, "⚠ Your answer could not be checked now: working out "
                                         f"the expected answer on your data failed ({failure}). "
@@ -261,9 +271,9 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     if same:
         message += ("\n\n*The same answer as your last check of this exercise: it is saved "
                     "once, not counted as another attempt.*")
-    if exercise.explanation and feedback.valid and (
+    if shown.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
-        message += f"\n\n**Why:** {exercise.explanation}"
+        message += f"\n\n**Why:** {shown.explanation}"
     for notice in sheet.notices:
         message += f"\n\n**Note:** {notice}"
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
@@ -325,7 +335,7 @@ def check(exercise_id: str, value: Any) -> Feedback:
         return Feedback(False, 0.0, "⚠ Not answered yet: the value you check is still `...`. "
                                     "In the cell above, replace the ... with your calculation "
                                     "and run that cell, then run this check again.", valid=False)
-    feedback = submit(exercise, value)
+    feedback = submit(localized(exercise), value)
     if feedback.correct or not feedback.valid or not exercise.hints:
         return feedback
     seen = _HINTS_SEEN.get((student(), exercise.id), 0)
@@ -371,7 +381,7 @@ def hint(exercise_id: str, all: bool = False) -> Hints:   # noqa: A002 - the wor
     ...
     ValueError: No exercise 'no-such-id'. ...
     """
-    exercise = get(exercise_id)
+    exercise = localized(get(exercise_id))
     hints, key = list(exercise.hints), (student(), exercise_id)
     seen = _HINTS_SEEN.get(key, 0) if all else min(_HINTS_SEEN.get(key, 0) + 1, len(hints))
     _HINTS_SEEN[key] = max(seen, _HINTS_SEEN.get(key, 0))
@@ -385,7 +395,7 @@ def show(exercise_id: str):
     """The exercise as a widget: prompt, answer input, Check and Hint buttons, feedback."""
     from casekit.exercises.widgets import ExerciseView
 
-    return ExerciseView(get(exercise_id), student())
+    return ExerciseView(localized(get(exercise_id)), student())
 
 
 def reset(exercise_id: str):

@@ -204,6 +204,11 @@ class Exercise:
     chapter: str = ""
     solution: str = ""
     form_only: bool = False   # a student build's assessed exercise: no key, saved unchecked
+    # set by casekit.exercises.translation.localized: the reader's language, each translated
+    # choice's English text, and the English exercise (none of them part of its identity)
+    lang: str = field(default="en", repr=False, compare=False)
+    names: dict = field(default_factory=dict, repr=False, compare=False)
+    original: Any = field(default=None, repr=False, compare=False)
 
     @property
     def computed(self) -> bool:
@@ -224,7 +229,7 @@ class Exercise:
             if is_cut(stored):
                 return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
             try:
-                self._readable(stored)
+                self._readable(self._shown(stored))
             except AnswerError as err:
                 return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
             return Feedback(False, 0.0, SAVED_UNCHECKED)
@@ -235,7 +240,7 @@ class Exercise:
         if is_cut(stored):
             return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
         try:
-            return self._check(stored)
+            return self._check(self._shown(stored))
         except AnswerError as err:
             return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
         except Exception as err:  # a bug of ours must not reach the student as a traceback
@@ -260,7 +265,7 @@ class Exercise:
         if is_cut(answer):
             return {"cut": answer["cut"], "problem": answer["problem"]}
         try:
-            value = self._read(answer, student)
+            value = _swap(self._read(self._shown(answer), student), self.names)
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
             if not text.isascii():   # a lone surrogate cannot be saved as UTF-8: replace it
                 text = text.encode("utf-8", "replace").decode("utf-8")
@@ -273,6 +278,12 @@ class Exercise:
         if len(text) > _MAX_STORED:
             return _cut(answer, f"This answer is far too large to save. Give {self.expects}.")
         return json.loads(text)
+
+    def _shown(self, answer: Any) -> Any:
+        """An answer in English choices (a stored one) as this translated exercise shows it."""
+        if not self.names:
+            return answer
+        return _swap(answer, {english: local for local, english in self.names.items()})
 
     def _read(self, answer: Any, student: str | None) -> Any:  # pragma: no cover - abstract
         """The stored form of ``answer`` (plain JSON); raises AnswerError saying what to fix."""
@@ -313,6 +324,24 @@ class Exercise:
 
     def _text_body(self, student: str | None) -> str:
         return ""
+
+
+def _swap(value: Any, names: dict[str, str]) -> Any:
+    """``value`` with every string that is a key of ``names`` replaced by its value, inside
+    lists and dict keys and values too (the stored forms of choices, matchings, orders).
+
+    >>> _swap({"Ann": ["yes", 3]}, {"yes": "是", "Ann": "安"})
+    {'安': ['是', 3]}
+    """
+    if not names:
+        return value
+    if isinstance(value, str):
+        return names.get(value, value)
+    if type(value) in (list, tuple):
+        return type(value)(_swap(v, names) for v in value)
+    if type(value) is dict:
+        return {_swap(k, names): _swap(v, names) for k, v in value.items()}
+    return value
 
 
 def call_solution(path: str, retailer) -> Any:
