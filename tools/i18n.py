@@ -297,7 +297,9 @@ def problems(context, english: str, translation: str) -> list[str]:
     out = []
     if context == "code":
         try:
-            a, b = ast.parse(english.strip(), mode="eval").body, ast.parse(translation.strip(), mode="eval").body
+            # a literal split over lines ("a "\n    "b") is one expression inside brackets
+            a = ast.parse(f"(\n{english.strip()}\n)", mode="eval").body
+            b = ast.parse(f"(\n{translation.strip()}\n)", mode="eval").body
         except SyntaxError as err:
             return [f"not a Python string literal: {err.msg}"]
         if not isinstance(b, (ast.Constant, ast.JoinedStr)) or (isinstance(b, ast.Constant)
