@@ -22,7 +22,7 @@ import pytest
 
 import sqlalchemy as sa
 
-from casekit.hub.store import AttemptStore, ClientIdConflict
+from casekit.hub.store import AttemptStore, ClientIdConflict, NoTriesLeft
 from tests.conftest import require
 
 
@@ -246,6 +246,68 @@ def test_sqlite_writers_in_separate_processes_lose_nothing(tmp_path):
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     with AttemptStore(path) as store:
         assert store.count() == 120
+
+
+_RACER = """
+import json, sys, time
+from pathlib import Path
+from casekit.hub.store import AttemptStore, NoTriesLeft
+db, name, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+store = AttemptStore(db)
+store.count()                               # connected before the start
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.001)
+granted = []
+for exercise in range(10):
+    for n in range(3):
+        try:
+            row, _ = store.record("alice", f"q{exercise}", n, score=0.0, correct=False,
+                                  valid=True, message="x", client_id=f"{name}-{exercise}-{n}",
+                                  max_tries=2, penalty=lambda t: 0.25 * (t - 1))
+            granted.append(row["try"])
+        except NoTriesLeft:
+            pass
+print(json.dumps(granted))
+"""
+
+
+@pytest.mark.slow
+def test_an_attempt_limit_holds_across_two_service_processes(db, tmp_path):
+    """Two processes (two services on one database) race 3 tries each at ten exercises
+    that allow 2: exactly 2 are recorded at each, numbered 1 and 2 with their own penalty;
+    the other 40 are refused and leave nothing behind. (Without the lock, SQLite fails
+    with "database is locked" and PostgreSQL lets a third try in.)"""
+    import json
+    import sys
+
+    AttemptStore(db).close()
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _RACER, db, name, str(go)],
+                              stdout=subprocess.PIPE, text=True) for name in ("one", "two")]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 2
+    go.touch()                                      # both start at once
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    granted = [t for out in outputs for t in json.loads(out)]
+    assert sorted(granted) == [1] * 10 + [2] * 10
+    with AttemptStore(db) as store:
+        for exercise in range(10):
+            rows = store.attempts("alice", f"q{exercise}")
+            assert [(r["try"], r["penalty"]) for r in rows] == [(1, 0.0), (2, 0.25)]
+
+
+def test_an_attempt_limit_counts_readable_tries_and_a_refusal_writes_nothing(db):
+    with AttemptStore(db) as store:
+        _record(store, client_id="bad", valid=False, max_tries=2)
+        first, _ = _record(store, client_id="c1", max_tries=2, penalty=lambda t: 0.25 * (t - 1))
+        second, _ = _record(store, client_id="c2", max_tries=2, penalty=lambda t: 0.25 * (t - 1))
+        assert (first["try"], first["penalty"], second["try"], second["penalty"]) == (1, 0.0, 2, 0.25)
+        with pytest.raises(NoTriesLeft, match="used all 2 tries at crm.quiz-01"):
+            _record(store, client_id="c3", max_tries=2)
+        again, created = _record(store, client_id="c2", max_tries=2)
+        assert not created and again == second, "a resent try is its first reply, not a refusal"
+        assert [r["try"] for r in store.attempts("alice")] == [None, 1, 2]
 
 
 def test_database_urls_are_checked():

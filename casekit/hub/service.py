@@ -50,12 +50,12 @@ import logging
 import os
 import signal
 import sys
-import threading
 import datetime as dt
 from typing import Any
 from urllib.parse import urlparse
 
-from casekit.hub.store import CLIENT_ID, EXERCISE_ID, AttemptStore, ClientIdConflict, database_url
+from casekit.hub.store import (CLIENT_ID, EXERCISE_ID, AttemptStore, ClientIdConflict, NoTriesLeft,
+                               database_url)
 
 __all__ = ["CheckError", "build_app", "check_attempt", "check_payload", "main", "public_row"]
 
@@ -119,16 +119,6 @@ def _saved_message(attempt: int, most: int | None, deadline: dt.datetime) -> str
             "the result then.")
 
 
-_STUDENT_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
-
-
-def _student_lock(student: str) -> threading.Lock:
-    """One lock per student: counting their tries and recording one is a single step."""
-    with _LOCKS_LOCK:
-        return _STUDENT_LOCKS.setdefault(student, threading.Lock())
-
-
 def _course_rule(course, exercise_id: str):
     """``(rule, chapter)`` of an exercise under ``course`` (rule None: practice)."""
     if course is None:
@@ -177,37 +167,34 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
         raise CheckError(404, str(err)) from None
     rule, _ = _course_rule(course, exercise.id)
     if rule is None:
-        return _check_and_record(store, student, exercise, answer, client_id, client_time)
-    with _student_lock(student):    # count the tries and record this one as one step
-        again = store.find(student, client_id)
-        if again is not None and again["exercise"] == exercise.id and \
-                again["answer"] == exercise.stored(answer, student):   # sent again: first reply
-            return public_row(again, duplicate=True,
-                              hidden_until=hidden_until(course, student, exercise.id))
-        now = dt.datetime.now(dt.timezone.utc)
-        deadline = course.deadline_for(student, exercise.chapter, rule)
-        late = deadline is not None and now > deadline
-        if late and not rule.accept_late:
-            raise CheckError(410, f"{exercise.id} closed at your deadline, "
-                                  f"{deadline:%Y-%m-%d %H:%M} UTC: this answer was not recorded.")
-        used = store.count_valid(student, exercise.id)
-        if rule.max_attempts is not None and used >= rule.max_attempts:
-            raise CheckError(409, f"No attempts left at {exercise.id}: you have used all "
-                                  f"{rule.max_attempts} the course allows. This answer was not "
-                                  "recorded; your earlier ones count.")
-        saved_only = rule.feedback == "saved" and not late
-        reply = _check_and_record(store, student, exercise, answer, client_id, client_time,
-                                  penalty=rule.penalty(used + 1), explain=not saved_only)
+        return _check_and_record(store, student, exercise, answer, client_id, client_time)[0]
+    again = store.find(student, client_id)
+    if again is not None and again["exercise"] == exercise.id and \
+            again["answer"] == exercise.stored(answer, student):   # sent again: first reply
+        return public_row(again, duplicate=True,
+                          hidden_until=hidden_until(course, student, exercise.id))
+    now = dt.datetime.now(dt.timezone.utc)
+    deadline = course.deadline_for(student, exercise.chapter, rule)
+    late = deadline is not None and now > deadline
+    if late and not rule.accept_late:
+        raise CheckError(410, f"{exercise.id} closed at your deadline, "
+                              f"{deadline:%Y-%m-%d %H:%M} UTC: this answer was not recorded.")
+    saved_only = rule.feedback == "saved" and not late
+    reply, row = _check_and_record(store, student, exercise, answer, client_id, client_time,
+                                   rule=rule, explain=not saved_only)
+    if reply["duplicate"]:      # the same attempt arrived twice at once: its first reply
+        return public_row(row, duplicate=True,
+                          hidden_until=hidden_until(course, student, exercise.id))
     if saved_only and reply["valid"]:
         reply.update(correct=False, score=0.0, pending=True,
-                     message=_saved_message(used + 1, rule.max_attempts, deadline))
+                     message=_saved_message(row["try"], rule.max_attempts, deadline))
         return reply
     notes = []
     if reply["valid"] and reply["penalty"]:
-        notes.append(f"this was try {used + 1}: it is worth {1 - reply['penalty']:.0%} of the "
+        notes.append(f"this was try {row['try']}: it is worth {1 - reply['penalty']:.0%} of the "
                      "points.")
     if reply["valid"] and rule.max_attempts is not None:
-        left = rule.max_attempts - used - 1
+        left = rule.max_attempts - row["try"]
         notes.append(f"{left} attempt{'s' if left != 1 else ''} left of {rule.max_attempts}.")
     if late:
         notes.append(f"after your deadline ({deadline:%Y-%m-%d %H:%M} UTC): recorded as late.")
@@ -217,8 +204,11 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
 
 
 def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, client_id: str,
-                      client_time: str | None, penalty: float | None = None,
-                      explain: bool = True) -> dict:
+                      client_time: str | None, rule=None, explain: bool = True
+                      ) -> tuple[dict, dict]:
+    """Check and record one attempt; return the reply and the stored row. Under ``rule``
+    the database refuses a try past ``max_attempts`` (409), counted in the same
+    transaction as the insert, so the limit holds across service processes."""
     import casekit
     from casekit import exercises
 
@@ -247,10 +237,15 @@ def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, 
                                     valid=feedback.valid, message=message, client_id=client_id,
                                     points=exercise.points, client_time=client_time,
                                     casekit=casekit.__version__,
-                                    penalty=penalty if feedback.valid else None)
+                                    max_tries=None if rule is None else rule.max_attempts,
+                                    penalty=None if rule is None else rule.penalty)
     except ClientIdConflict as err:
         raise CheckError(409, str(err)) from None
-    return public_row(row, duplicate=not created)
+    except NoTriesLeft as err:
+        raise CheckError(409, f"No attempts left at {exercise.id}: you have used all "
+                              f"{err.max_tries} the course allows. This answer was not "
+                              "recorded; your earlier ones count.") from None
+    return public_row(row, duplicate=not created), row
 
 
 def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executor,

@@ -19,6 +19,12 @@ made before ``penalty`` existed gets the column on first use.
 from the outbox of a kernel that could not reach the service) is recorded once, and the
 second call gets the first one back. Every write is one transaction.
 
+An attempt limit (``max_tries``) holds however many service processes share the database:
+the count of a student's tries and the insert of a new one are one transaction that holds
+the student's write lock (SQLite: ``BEGIN IMMEDIATE``, the database's one writer lock;
+PostgreSQL: a transaction-scoped advisory lock keyed on the student), so two checks sent
+at the same moment to two processes cannot both take the last try.
+
 >>> import tempfile, pathlib
 >>> store = AttemptStore(pathlib.Path(tempfile.mkdtemp()) / "attempts.sqlite")
 >>> row, new = store.record("alice", "crm.quiz-01", "A", score=1.0, correct=True, valid=True,
@@ -34,18 +40,21 @@ False
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["AttemptStore", "ClientIdConflict", "database_url", "default_database", "keys_table"]
+__all__ = ["AttemptStore", "ClientIdConflict", "NoTriesLeft", "database_url", "default_database",
+           "keys_table"]
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 EXERCISE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
@@ -89,6 +98,15 @@ keys_table = sa.Table(
 
 class ClientIdConflict(ValueError):
     """A client id already recorded for this student with a different exercise or answer."""
+
+
+class NoTriesLeft(ValueError):
+    """The student already has ``max_tries`` readable attempts at the exercise; nothing was
+    written."""
+
+    def __init__(self, student: str, exercise: str, max_tries: int):
+        super().__init__(f"{student} has used all {max_tries} tries at {exercise}")
+        self.max_tries = max_tries
 
 
 def default_database() -> Path:
@@ -166,6 +184,8 @@ class AttemptStore:
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+            self._immediate = self.engine.execution_options(casekit_immediate=True)
         metadata.create_all(self.engine)
         self._add_missing_columns()
 
@@ -203,13 +223,19 @@ class AttemptStore:
     def record(self, student: str, exercise: str, answer: Any, *, score: float, correct: bool,
                valid: bool, message: str, client_id: str, points: float | None = None,
                client_time: str | None = None, casekit: str | None = None,
-               penalty: float | None = None) -> tuple[dict, bool]:
+               max_tries: int | None = None,
+               penalty: Callable[[int], float] | None = None) -> tuple[dict, bool]:
         """Record one attempt in one transaction; return ``(row, created)``.
 
         ``answer`` must be plain JSON data (see :func:`casekit.exercises.sheet.json_safe`).
         If this student already sent ``client_id``, nothing is written and the stored row
         comes back with ``created=False``; a different exercise or answer under the same
         client id raises :class:`ClientIdConflict`.
+
+        ``max_tries``: refuse (:class:`NoTriesLeft`, nothing written) when the student
+        already has that many readable attempts at ``exercise``. ``penalty``: try number
+        (1, 2, ...) → the share of its value a readable attempt loses, stored with it.
+        The new row's ``try`` is its number among the readable ones (None if unreadable).
         """
         from casekit.exercises.sheet import check_student_id
 
@@ -223,8 +249,11 @@ class AttemptStore:
             raise ValueError(f"message must be text, got {type(message).__name__}")
         if points is not None:
             points = _number("points", points, 0.0)
-        if penalty is not None:
-            penalty = _number("penalty", penalty, 0.0, 1.0)
+        if max_tries is not None and (isinstance(max_tries, bool) or not isinstance(max_tries, int)
+                                      or max_tries < 1):
+            raise ValueError(f"max_tries must be a whole number ≥ 1 or None, got {max_tries!r}")
+        if penalty is not None and not callable(penalty):
+            raise TypeError(f"penalty must map a try number to a share, got {penalty!r}")
         try:
             answer_text = json.dumps(answer, ensure_ascii=False, allow_nan=False, sort_keys=True)
         except (TypeError, ValueError) as err:
@@ -238,25 +267,51 @@ class AttemptStore:
                "message": message[:MAX_MESSAGE_CHARS],
                "server_time": dt.datetime.now(dt.timezone.utc), "client_id": client_id,
                "client_time": None if client_time is None else str(client_time)[:40],
-               "casekit": None if casekit is None else str(casekit)[:32], "penalty": penalty}
+               "casekit": None if casekit is None else str(casekit)[:32], "penalty": None}
         t = attempts_table
         try:
-            with self.engine.begin() as conn:
-                row["id"] = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
-                number = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                    t.c.student == student, t.c.exercise == exercise,
-                    t.c.id <= row["id"])).scalar_one()
-        except IntegrityError:
-            existing = self.find(student, client_id)
-            if existing is None:        # not our unique key: a real error
+            with self._locked(student) as conn:     # count, check the limit, insert: one step
+                sent = conn.execute(sa.select(t.c.id).where(
+                    t.c.student == student, t.c.client_id == client_id)).first()
+                if sent is None:
+                    tries = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                        t.c.student == student, t.c.exercise == exercise,
+                        t.c.valid.is_(True))).scalar_one()
+                    if max_tries is not None and tries >= max_tries:
+                        raise NoTriesLeft(student, exercise, max_tries)
+                    if valid and penalty is not None:
+                        row["penalty"] = _number("penalty", penalty(tries + 1), 0.0, 1.0)
+                    row["id"] = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
+                    number = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                        t.c.student == student, t.c.exercise == exercise,
+                        t.c.id <= row["id"])).scalar_one()
+        except IntegrityError:      # a writer that takes no lock (an older casekit) was first
+            if self.find(student, client_id) is None:   # not our unique key: a real error
                 raise
-            same = json.dumps(existing["answer"], ensure_ascii=False, sort_keys=True)
-            if existing["exercise"] != exercise or same != answer_text:
-                raise ClientIdConflict(
-                    f"client id {client_id!r} was already used by {student} for another "
-                    f"attempt ({existing['exercise']}); send a new id for a new attempt") from None
-            return existing, False
-        return {**row, "answer": json.loads(answer_text), "attempt": number}, True
+            sent = True
+        if sent is not None:
+            return self._sent_before(student, exercise, client_id, answer_text), False
+        return {**row, "answer": json.loads(answer_text), "attempt": number,
+                "try": tries + 1 if valid else None}, True
+
+    def _sent_before(self, student: str, exercise: str, client_id: str, answer_text: str) -> dict:
+        """The stored attempt a resent ``client_id`` names; :class:`ClientIdConflict` if it
+        was another exercise or answer."""
+        existing = self.find(student, client_id)
+        same = json.dumps(existing["answer"], ensure_ascii=False, sort_keys=True)
+        if existing["exercise"] != exercise or same != answer_text:
+            raise ClientIdConflict(
+                f"client id {client_id!r} was already used by {student} for another "
+                f"attempt ({existing['exercise']}); send a new id for a new attempt")
+        return existing
+
+    def _locked(self, student: str):
+        """A write transaction holding ``student``'s lock until it ends: SQLite's writer lock
+        from its first statement (``BEGIN IMMEDIATE``), or on PostgreSQL an advisory lock on
+        the student (other students' writes go on in parallel)."""
+        if self.dialect == "sqlite":
+            return self._immediate.begin()
+        return _advisory(self.engine, student)
 
     def find(self, student: str, client_id: str) -> dict | None:
         """The attempt this student sent with ``client_id``, or None."""
@@ -266,14 +321,16 @@ class AttemptStore:
                                                     t.c.client_id == client_id)).mappings().first()
             if found is None:
                 return None
-            earlier = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            earlier = conn.execute(sa.select(sa.func.count(), sa.func.count().filter(
+                t.c.valid.is_(True))).select_from(t).where(
                 t.c.student == student, t.c.exercise == found["exercise"],
-                t.c.id <= found["id"])).scalar_one()
-        return self._row(found, earlier)
+                t.c.id <= found["id"])).one()
+        return self._row(found, *earlier)
 
     def attempts(self, student: str, exercise: str | None = None) -> list[dict]:
         """This student's attempts (all, or at one exercise) in the order they arrived,
-        each with ``attempt`` = its number among the student's tries at that exercise."""
+        each with ``attempt`` = its number among the student's tries at that exercise and
+        ``try`` = its number among the readable ones (None if unreadable)."""
         from casekit.exercises.sheet import check_student_id
 
         student = check_student_id(student)
@@ -283,12 +340,7 @@ class AttemptStore:
             query = query.where(t.c.exercise == _check_text("exercise id", exercise, EXERCISE_ID))
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(t.c.id)).mappings().all()
-        counts: dict[str, int] = {}
-        out = []
-        for r in rows:
-            counts[r["exercise"]] = counts.get(r["exercise"], 0) + 1
-            out.append(self._row(r, counts[r["exercise"]]))
-        return out
+        return self._numbered(rows)
 
     def count_valid(self, student: str, exercise: str) -> int:
         """How many readable answers this student gave to this exercise (for revealing the
@@ -304,12 +356,17 @@ class AttemptStore:
         t = attempts_table
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t).order_by(t.c.id)).mappings().all()
-        counts: dict[tuple, int] = {}
+        return self._numbered(rows)
+
+    def _numbered(self, rows) -> list[dict]:
+        """``rows`` (oldest first) with their ``attempt`` and ``try`` numbers."""
+        counts: dict[tuple, list[int]] = {}
         out = []
         for r in rows:
-            key = (r["student"], r["exercise"])
-            counts[key] = counts.get(key, 0) + 1
-            out.append(self._row(r, counts[key]))
+            count = counts.setdefault((r["student"], r["exercise"]), [0, 0])
+            count[0] += 1
+            count[1] += bool(r["valid"])
+            out.append(self._row(r, *count))
         return out
 
     def get_key(self, student: str, exercise: str) -> tuple[str, str] | None:
@@ -344,15 +401,35 @@ class AttemptStore:
             return conn.execute(sa.select(sa.func.count()).select_from(attempts_table)).scalar_one()
 
     @staticmethod
-    def _row(r, number: int) -> dict:
+    def _row(r, number: int, tried: int) -> dict:
         row = dict(r)
         row["answer"] = json.loads(row["answer"])
         row["server_time"] = _utc(row["server_time"])
         row["attempt"] = number
+        row["try"] = tried if row["valid"] else None
         return row
 
 
+@contextlib.contextmanager
+def _advisory(engine, student: str):
+    """A PostgreSQL transaction holding an advisory lock on ``student`` until it ends."""
+    key = int.from_bytes(hashlib.blake2b(student.encode(), digest_size=8).digest(), "big",
+                         signed=True)
+    with engine.begin() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        yield conn
+
+
+def _sqlite_begin(conn):
+    """Start SQLite transactions ourselves (pysqlite's own would begin only at the first
+    write, too late to count and insert as one step): ``BEGIN IMMEDIATE`` for a connection
+    with the ``casekit_immediate`` option, else a plain ``BEGIN``."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("casekit_immediate")
+                         else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
+    dbapi_connection.isolation_level = None     # transactions begin in _sqlite_begin
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
