@@ -108,7 +108,11 @@ def glossary(chapter: str | int | None = None):
     ...
     ValueError: No glossary terms for chapter '42'. Chapters with terms: 00, ...
     """
+    from casekit.i18n import translate
+
     rows = [{k: e[k] for k in _FIELDS} for e in _load()]
+    for r in rows:      # in the reader's language (see casekit.i18n)
+        r["definition"] = translate(r["definition"], "glossary", context=r["term"])
     if chapter is not None:
         key = _chapter_key(chapter)
         chosen = [r for r in rows if r["chapter"] == key]

@@ -1,0 +1,246 @@
+"""The Chinese edition kept in step with the English, and translation that never changes a grade.
+
+Catalogs: every catalog a translator has begun must be complete and current (an English
+paragraph or bank field changed since it was translated is *fuzzy* after
+``tools/i18n.py update``, a new one has no translation: both fail here), and every catalog
+must be in step with its English source (``update`` would change nothing).
+
+Exercises: with a pseudo-translation of every bank field ("【…】" around the English: the
+technique localisation teams use to find text that escapes translation), every exercise
+shows translated text but stores and scores every answer exactly as in English.
+"""
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import casekit.i18n as i18n
+from casekit.exercises import get
+from casekit.exercises import translation as tr
+from casekit.exercises.bank import load_bank
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "tools" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TOOL = _tool()
+SOURCES = {Path(str(p).format(lang="zh")): msgs for p, msgs in TOOL.sources().items()}
+
+
+def test_the_tool_s_examples():
+    assert doctest.testmod(TOOL, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+@pytest.mark.parametrize("path", sorted(SOURCES), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_catalog_is_in_step_with_its_english(path):
+    assert path.exists(), f"{path.relative_to(ROOT)} is missing: run  python tools/i18n.py update"
+    have = {(m.context, m.id) for m in TOOL.read(path, "zh") if m.id}
+    want = set(SOURCES[path])
+    assert have == want, (f"{path.relative_to(ROOT)} is out of step with the English "
+                          f"({len(want - have)} new or changed, {len(have - want)} gone): run  "
+                          "python tools/i18n.py update  and translate what `todo` lists")
+
+
+@pytest.mark.parametrize("path", sorted(SOURCES), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_begun_catalog_is_complete_and_current(path):
+    row = next(r for r in TOOL.status("zh") if Path(ROOT / r["catalog"]) == path)
+    if row["translated"] == 0 and row["fuzzy"] == 0:
+        pytest.skip(f"{row['catalog']}: not translated yet ({row['messages']} messages)")
+    assert row["fuzzy"] == 0 and row["missing"] == 0, (
+        f"{row['catalog']}: {row['fuzzy']} translations are of an older English (fuzzy) and "
+        f"{row['missing']} messages have none: `python tools/i18n.py todo {row['catalog']}`")
+
+
+def test_translations_keep_placeholders_links_code_and_math():
+    bad = []
+    for path in SOURCES:
+        if path.exists():
+            for m in TOOL.read(path, "zh"):
+                if m.id and m.string and not m.fuzzy:
+                    bad += [f"{path.name} {m.context}: {p}" for p in TOOL.problems(m.context, m.id, m.string)]
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_a_translated_notebook_differs_from_its_english_only_in_what_a_reader_sees():
+    for lang_nb in sorted((ROOT / "zh").glob("*/*.ipynb")):
+        english = ROOT / lang_nb.parent.name / lang_nb.name
+        assert english.exists(), f"{lang_nb} has no English notebook"
+        table = TOOL.translation_map(TOOL.NOTEBOOK_LOCALE / "zh" / english.parent.name
+                                     / f"{english.stem}.po", "zh")
+        en_cells = json.loads(english.read_text(encoding="utf-8"))["cells"]
+        zh_cells = json.loads(lang_nb.read_text(encoding="utf-8"))["cells"]
+        assert [c["cell_type"] for c in en_cells] == [c["cell_type"] for c in zh_cells]
+        for a, b in zip(en_cells, zh_cells):
+            if a["cell_type"] == "code":
+                assert "".join(b["source"]) == TOOL.translate_code("".join(a["source"]), table, "zh"), \
+                    f"{lang_nb.name}: a code cell differs beyond its shown strings: rebuild it " \
+                    "(python tools/i18n.py notebooks) and execute it"
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
+_PRESENTATION = re.compile(r"\b(show|check|hint|progress|glossary|start|reset|print)\(")
+
+
+def test_a_translated_notebook_computes_the_same_numbers():
+    """Cells with the same code show the same numbers in both editions (tables, values)."""
+    for lang_nb in sorted((ROOT / "zh").glob("*/*.ipynb")):
+        english = ROOT / lang_nb.parent.name / lang_nb.name
+        pairs = zip(json.loads(english.read_text(encoding="utf-8"))["cells"],
+                    json.loads(lang_nb.read_text(encoding="utf-8"))["cells"])
+        for n, (a, b) in enumerate(pairs):
+            if a["cell_type"] != "code" or a["source"] != b["source"] or \
+                    _PRESENTATION.search("".join(a["source"])):
+                continue
+            text = lambda cell: "".join("".join(o.get("data", {}).get("text/plain", o.get("text", "")))
+                                        for o in cell.get("outputs", []))
+            assert _NUMBER.findall(text(a)) == _NUMBER.findall(text(b)), \
+                f"{lang_nb.name}, cell {n}: the numbers differ from the English edition"
+
+
+# --------------------------------------------------------------------------- pseudo-translation
+@pytest.fixture
+def pseudo_zh(tmp_path, monkeypatch):
+    """A zh locale in which every bank field, glossary definition and engine message is
+    its English inside 【】."""
+    from babel.messages.catalog import Catalog
+
+    for pattern, messages in TOOL.sources().items():
+        rel = Path(str(pattern).format(lang="zh")).relative_to(TOOL.PACKAGE_LOCALE) \
+            if str(pattern).startswith(str(TOOL.PACKAGE_LOCALE)) else None
+        if rel is None:
+            continue
+        cat = Catalog(locale="zh", fuzzy=False)
+        for context, message in messages:
+            cat.add(message, f"【{message}】", context=context)
+        TOOL.write(cat, tmp_path / rel)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(tr, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    tr._bank_table.cache_clear()
+    yield
+    i18n.catalog.cache_clear()
+    tr._bank_table.cache_clear()
+    i18n.set_language("en")
+
+
+def _english_and_local_answers(en, loc):
+    """Pairs (English answer, the same answer as a zh reader gives it)."""
+    kind = en.kind
+    if kind in ("single", "multiple"):
+        letters = [chr(65 + i) for i in range(len(en.options))]
+        pairs = [(x, x) for x in letters]
+        pairs += [(o["text"], p["text"]) for o, p in zip(en.options, loc.options)]
+        if kind == "multiple":
+            pairs += [(letters[:2], letters[:2]),
+                      ([o["text"] for o in en.options[-2:]], [p["text"] for p in loc.options[-2:]])]
+        return pairs
+    if kind == "matching":
+        right = {it["text"]: it["answer"] for it in en.items}
+        local = {p["text"]: p["answer"] for p in loc.items}
+        wrong = {k: en.categories[0] for k in right}
+        wrong_local = {k: loc.categories[0] for k in local}
+        return [(right, local), (wrong, wrong_local), (list(right.values()), list(local.values()))]
+    if kind == "ordering":
+        return [(list(en.items), list(loc.items)), (list(reversed(en.items)), list(reversed(loc.items)))]
+    if kind == "numeric" and en.answer is not None:
+        return [(en.answer, en.answer), (en.answer * 100, en.answer * 100), ("12%", "12%")]
+    if kind == "text":
+        return [("My answer.", "My answer."), ({"text": "x", "rubric": [True] * len(en.rubric)},) * 2]
+    return []
+
+
+def test_a_translated_exercise_stores_and_scores_every_answer_as_in_english(pseudo_zh):
+    checked = 0
+    for eid, en in load_bank().items():
+        loc = tr.localized(en, "zh")
+        assert loc.prompt == f"【{en.prompt}】", f"{eid}: the prompt is not translated"
+        for a_en, a_zh in _english_and_local_answers(en, loc):
+            for who in (None, "s2026-017"):
+                stored = loc.stored(a_zh, who)
+                assert stored == en.stored(a_en, who), f"{eid}: {a_zh!r} is stored differently"
+                if not en.computed:
+                    assert loc.check(a_zh, who).score == en.check(a_en, who).score, eid
+                    assert en.check(stored, None).score == loc.check(stored, None).score, eid
+                checked += 1
+    assert checked > 1000
+
+
+def test_feedback_hints_and_explanations_follow_the_language(pseudo_zh, tmp_path, monkeypatch):
+    import casekit.exercises as ex
+    from casekit.exercises.sheet import AnswerSheet
+
+    monkeypatch.setenv("CASEKIT_HOME", str(tmp_path / "home"))
+    ex.start("ann", lang="zh")
+    en = get("crm.quiz-01")
+    order = en.order("ann")                         # bank positions in the order Ann sees
+    wrong = chr(65 + next(k for k, i in enumerate(order) if not en.options[i].get("correct")))
+    feedback = ex.check("crm.quiz-01", wrong)
+    assert "【" in feedback.message, feedback.message
+    assert repr(ex.hint("crm.quiz-01")).count("【") == 1
+    saved = AnswerSheet("ann").attempts("crm.quiz-01")[-1]["answer"]
+    assert saved in [o["text"] for o in en.options], "the sheet must keep the English option"
+    ex.start(lang="en")
+    assert "【" not in ex.check("crm.quiz-01", wrong).message
+
+
+def test_the_glossary_follows_the_language(pseudo_zh):
+    from casekit.glossary import glossary
+
+    i18n.set_language("zh")
+    assert glossary("00")["definition"].str.startswith("【").all()
+    i18n.set_language("en")
+    assert not glossary("00")["definition"].str.startswith("【").any()
+
+
+def test_two_choices_translated_alike_keep_the_english_choices(pseudo_zh):
+    from dataclasses import replace
+
+    en = get("crm.quiz-01")
+    same = {(f"{en.id}:options.{i}.text", o["text"]): "同一个" for i, o in enumerate(en.options)}
+    tr._bank_table("zh").update(same)
+    loc = tr.localized(en, "zh")
+    assert [o["text"] for o in loc.options] == [o["text"] for o in en.options]
+    assert loc.stored("A", "x") == en.stored("A", "x")
+    assert replace(en) == en
+
+
+def test_the_language_is_checked():
+    assert i18n.check_language("zh-Hans") == "zh"
+    with pytest.raises(ValueError, match="'en', 'zh'"):
+        i18n.set_language("fr")
+    with pytest.raises(TypeError):
+        i18n.set_language(None)
+
+
+# --------------------------------------------------------------------------- fonts
+def test_every_chinese_glyph_in_a_plot_label_has_a_font(tmp_path):
+    """Every character of every translated plot label and source line is in DejaVu Sans
+    or the CJK font the workbook registers (else matplotlib draws an empty box)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    import casekit.plots as cp
+
+    name = cp.cjk_font()
+    assert name, "the CJK font is missing: pip install mplfonts (a casekit dependency)"
+    cp.theme()
+    charmaps = [set(FT2Font(font_manager.findfont(f, fallback_to_default=False)).get_charmap())
+                for f in ("DejaVu Sans", name)]
+    labels = [m.string for path in SOURCES if path.exists()
+              for m in TOOL.read(path, "zh") if m.context == "code" and m.string]
+    labels.append("客户生命周期价值、钱包份额、支持度、置信度、提升度（¥）")
+    missing = {c for text in labels for c in text
+               if c.isprintable() and not c.isspace() and not any(ord(c) in cm for cm in charmaps)}
+    assert not missing, f"no font has {sorted(missing)}"
