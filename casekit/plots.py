@@ -112,10 +112,17 @@ def cjk_font() -> str | None:
     path = Path(list(spec.submodule_search_locations)[0]) / CJK_FONT_FILE[1]
     if not path.is_file():
         return None
+    from dataclasses import replace
+
     from matplotlib import font_manager
 
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    manager = font_manager.fontManager
+    manager.addfont(str(path))
+    regular = next(f for f in manager.ttflist if f.fname == str(path))
+    # the file has one weight: bold titles use it too (else matplotlib warns on every one)
+    manager.ttflist.append(replace(regular, weight=700))
+    manager._findfont_cached.cache_clear()
+    return regular.name
 
 
 def decorate(ax, title: str | None = None, xlabel: str | None = None,
