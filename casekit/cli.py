@@ -230,9 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
         own deadline (an extension moves it) has passed, the expected answer on the
         student's own data and the explanation. index.html lists names, ids and totals.
 
-        example:  casekit feedback --out feedback/""", [book])
+        On a hub, --publish also puts each page into its student's home, as
+        feedback/casekit-feedback.html, readable by that student only.
+
+        example:  casekit feedback --out feedback/
+                  sudo casekit feedback --out feedback/ --publish '/home/{username}'""", [book])
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the pages")
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--publish", metavar="HOME",
+                   help="also copy each page into the student's hub home: HOME is a home's path "
+                        "with {username} for the hub user ('/home/{username}'; The Littlest "
+                        "JupyterHub: '/home/jupyter-{username}'). Run as root to give each page "
+                        "to its home's owner (mode 0600); symbolic links are never followed.")
     shown = p.add_mutually_exclusive_group()
     shown.add_argument("--reveal", dest="reveal", action="store_const", const=True, default=None,
                        help="show expected answers now, whatever the deadline")
@@ -407,9 +416,25 @@ def _export(args) -> int:
 def _feedback(args) -> int:
     from casekit.grading.feedback import write_feedback
 
+    publish = None
+    if args.publish is not None:
+        from casekit.grading.common import printable
+        from casekit.hub.publish import check_home_template, publish_pages
+
+        publish = check_home_template(args.publish)     # a wrong template: before any writing
     pages = write_feedback(args.gradebook, args.out, reveal=args.reveal, students=args.student)
     print(f"Wrote {len(pages)} feedback page(s) to {args.out} (index.html lists them).")
-    return 0
+    if publish is None:
+        return 0
+    done = publish_pages({p.name[:-len(".html")]: p for p in pages}, publish)
+    published = [d for d in done if d.path is not None]
+    print(f"Published {len(published)} of {len(done)} into the students' homes "
+          f"({publish}/feedback/casekit-feedback.html).")
+    for d in done:
+        if d.path is None:
+            print(f"  {printable(d.student)}: {'skipped' if d.missing else 'NOT published'}: "
+                  f"{printable(d.problem)}")
+    return 1 if any(d.path is None and not d.missing for d in done) else 0
 
 
 def _report(args) -> int:

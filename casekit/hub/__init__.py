@@ -10,7 +10,9 @@ from the hub, stamps server time and records every attempt in a database.
 - :mod:`casekit.hub.gradedb` — ``casekit grade --db``: the gradebook from the service's
   attempts, the server's time as the hand-in time;
 - :mod:`casekit.hub.keys` — computed exercises' keys per student, kept in the database;
-- :mod:`casekit.hub.links` — nbgitpuller links, one per chapter.
+- :mod:`casekit.hub.links` — nbgitpuller links, one per chapter;
+- :mod:`casekit.hub.publish` — feedback pages into each student's hub home
+  (``casekit feedback --publish``), following no link a student planted.
 
 Importing this package is cheap: the store and the service import SQLAlchemy, tornado and
 JupyterHub only when used (``pip install 'casekit[hub]'`` installs them).
