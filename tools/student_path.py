@@ -161,7 +161,9 @@ def process(path: Path, check: bool) -> tuple[bool, bool]:
 
     original = path.read_text(encoding="utf-8")
     nb = json.loads(original)
-    if path.parent.name == "exercises":
+    if nb.get("metadata", {}).get("casekit", {}).get("language", "en") != "en":
+        cells_changed = False   # a translation: its cells come from the English (tools/i18n.py)
+    elif path.parent.name == "exercises":
         cells_changed = problem_set(nb, path.name)
     elif path.parent.name == "notebooks":
         cells_changed = chapter(nb)
