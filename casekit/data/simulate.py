@@ -87,6 +87,7 @@ _HOUR_PROFILE = (                              # relative traffic 8:00 … 21:00
 REGIONS = ("North", "South", "East", "West")
 CAUSES = ("price", "product", "service", "promotion", "market", "technology")
 _CHANNELS = ("store", "flyer", "online", "referral")
+_EVENTS = ("competitor price cut", "competitor promotion")     # in each region
 
 # item, category, list price (¥), popularity weight
 _ITEMS = """
@@ -114,6 +115,8 @@ _AFFINITY = {"baby": (4, 0.3, 0.02, 0.3, 0.02), "snacks": (1.2, 1.5, 1.3, 0.8, 0
              "instant noodles": (0.8, 0.8, 2, 0.6, 0.4)}
 _SUMMER_ITEMS = {"charcoal": 8.0, "ice cream": 2.5, "sausages": 1.5}
 _ITEM_VALUE = 15.0          # ¥ of trip value per item draw
+_GUIDE = 1 << 14            # buckets per row of _RowDraws' guide table
+_BLOCK = 1 << 16            # trips whose baskets are worked out together
 
 # antecedent, consequent, probability the consequent joins, who it applies to
 _ASSOCIATIONS = (
@@ -232,15 +235,38 @@ def _check_knobs(knobs: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- helpers
-def _draw_from_rows(rng, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """One category per entry of ``rows``, drawn from the cumulative row ``cum[rows]``.
+class _RowDraws:
+    """Draws one category per entry of ``rows`` from the cumulative rows of ``cum``.
 
-    Rows are stacked with offsets (row k spans (k, k+1]) so one searchsorted serves all.
+    Rows are stacked with offsets (row k spans (k, k+1]) and each ``row + u`` is placed
+    among them. With many rows one searchsorted does it (the values then come sorted);
+    with a few (hours, basket items) a guide table of ``_GUIDE`` buckets a row, built
+    once, gives where the place of a value in its bucket can start and a step or two
+    finds it, several times faster on unsorted values. Both count the same floats: the
+    same draws.
     """
-    n_rows, width = cum.shape
-    flat = (cum + np.arange(n_rows)[:, None]).ravel()
-    u = rows + rng.random(len(rows)) * (1 - 1e-12)
-    return (np.searchsorted(flat, u, side="right") - rows * width).clip(0, width - 1)
+
+    def __init__(self, cum: np.ndarray):
+        n_rows, self.width = cum.shape
+        self.flat = (cum + np.arange(n_rows)[:, None]).ravel()
+        self.guide = None
+        if 0 < n_rows <= 16:
+            edges = np.arange(n_rows * _GUIDE + 1) / _GUIDE     # exact: _GUIDE is a power of 2
+            start = np.searchsorted(self.flat, edges[:-1], side="right")
+            self.steps = int((np.searchsorted(self.flat, edges[1:], side="left") - start).max())
+            self.guide, self.padded = start.astype(np.int32), np.r_[self.flat, np.inf]
+
+    def __call__(self, rng, rows: np.ndarray) -> np.ndarray:
+        u = rng.random(len(rows))
+        u *= 1 - 1e-12
+        u += rows
+        if self.guide is None:
+            place = np.searchsorted(self.flat, u, side="right")
+        else:
+            place = self.guide[(u * _GUIDE).astype(np.intp)]
+            for _ in range(self.steps):
+                place += self.padded[place] <= u
+        return (place - rows * self.width).clip(0, self.width - 1)
 
 
 def _cumulative(weights: np.ndarray) -> np.ndarray:
@@ -256,7 +282,7 @@ def _one_trip_a_day(cust: np.ndarray, day: np.ndarray, span: int) -> np.ndarray:
     Poisson arrivals on one day would silently lose a purchase from the BG/NBD story;
     moving it a day keeps every purchase at the cost of a day's shift for heavy shoppers.
     """
-    order = np.lexsort((day, cust))
+    order = np.argsort(cust * (int(day.max()) + 1) + day, kind="stable")   # = lexsort((day, cust))
     c, d = cust[order], day[order]
     rank = _segments_rank(c)
     slack = d - rank + c * (2 * span + len(d))    # per-customer offsets keep runs apart
@@ -345,15 +371,19 @@ def _trips(rng, w, span, k) -> dict:
     x = np.minimum(N, K)
     dropped = K <= N
     owner = np.repeat(np.arange(n), N)
-    u = np.sort(owner + rng.random(len(owner)))          # sorted within each customer
+    u = rng.random(len(owner))
+    u += owner
+    u.sort()                                             # sorted within each customer
     u -= owner
-    keep = _segments_rank(owner) < x[owner]
-    rep_owner, rep_t = owner[keep], u[keep] * T[owner[keep]]
+    first = np.cumsum(N) - N
+    keep = np.arange(len(owner)) < np.repeat(first + x, N)   # each customer's first x
+    rep_owner = np.repeat(np.arange(n), x)
+    rep_t = u[keep] * T[rep_owner]
     cust = np.r_[np.arange(n), rep_owner]
     weeks = np.r_[np.zeros(n), rep_t]
     day = _one_trip_a_day(cust, w["signup"][cust] + np.floor(weeks * 7).astype(np.int64), span)
     hh = w["household"][cust]
-    hour = 8 + _draw_from_rows(rng, _cumulative(_HOUR_PROFILE), hh)
+    hour = 8 + _hour_draws()(rng, hh)
     minute = rng.integers(0, 60, len(cust))
     other = w["region"][cust] * 3 + rng.integers(0, 3, len(cust))
     store = np.where(rng.random(len(cust)) < 0.85, w["store"][cust], other)
@@ -373,13 +403,93 @@ def _trips(rng, w, span, k) -> dict:
                 partial_day=partial_day)
 
 
+@functools.cache
+def _hour_draws() -> _RowDraws:
+    """Hours of the day (8:00 … 21:00) by household type."""
+    return _RowDraws(_cumulative(_HOUR_PROFILE))
+
+
 def _baskets(rng, w, t, start) -> dict:
-    """Items per trip: household- and season-specific draws, then planted associations."""
+    """Items per trip: household- and season-specific draws, then planted associations.
+
+    The trips are worked out ``_BLOCK`` at a time (the draws in the same order), so the
+    only arrays as long as all the lines are the lines' own columns."""
     cat = CATALOGUE
-    items = list(cat["item"])
-    idx = {name: i for i, name in enumerate(items)}
-    base = cat["popularity"].to_numpy()
-    pop = np.tile(base, (len(HOUSEHOLDS), 1))
+    n_items = len(cat)
+    idx = {name: i for i, name in enumerate(cat["item"])}
+    n_trips = len(t["cust"])
+    calendar = start + pd.to_timedelta(np.arange(t["day"].max() + 1), unit="D")
+    is_summer = np.asarray((calendar.month >= 5) & (calendar.month <= 9))[t["day"]]
+    thu_sat = np.isin(calendar.day_of_week, (3, 4, 5))[t["day"]]
+    hh = w["household"][t["cust"]]
+    draws = 1 + rng.poisson(np.maximum(t["value"] / _ITEM_VALUE - 1, 0.1))
+    row = hh + len(HOUSEHOLDS) * is_summer
+    first = np.r_[0, np.cumsum(draws)]                   # each trip's draws, in trip order
+    blocks = [(lo, min(lo + _BLOCK, n_trips)) for lo in range(0, n_trips, _BLOCK)]
+    draw = _item_draws()
+    item = np.empty(first[-1], np.int8)
+    present = np.empty(n_trips, np.uint64)               # bit i: item i is in the trip
+    for lo, hi in blocks:
+        drawn = draw(rng, np.repeat(row[lo:hi], draws[lo:hi]))
+        item[first[lo]:first[hi]] = drawn
+        present[lo:hi] = np.bitwise_or.reduceat(np.left_shift(np.uint64(1), drawn.astype(np.uint64)),
+                                                first[lo:hi] - first[lo])
+    bit = lambda code: np.uint64(1 << code)
+    father_evening = (hh == 0) & w["male"][t["cust"]] & thu_sat & (t["hour"] >= 17) & (t["hour"] < 21)
+    errand = np.flatnonzero(father_evening & (rng.random(n_trips) < _FATHER_DIAPER_ERRAND))
+    present[errand] |= bit(idx["diapers"])
+    # the draws, then each planted item as (its trips, its item): counted per trip below
+    added = [(errand, idx["diapers"])]
+    conditions = {"all trips": np.ones(n_trips, bool), "May–September": is_summer,
+                  "young fathers, Thu–Sat 17:00–21:00": father_evening}
+    for ante, cons, prob, who in _ASSOCIATIONS:
+        has = (present & bit(idx[ante])).astype(bool)
+        add = np.flatnonzero(has & conditions[who] & (rng.random(n_trips) < prob))
+        present[add] |= bit(idx[cons])
+        added.append((add, idx[cons]))
+    cut = [np.searchsorted(with_it, [lo for lo, _ in blocks] + [n_trips]) for with_it, _ in added]
+    # one line per distinct item of a trip (its bits, in item order), its count the times
+    # it came; quantities bring the basket near the trip's value, unit prices absorb the rest
+    per_trip = np.bitwise_count(present).astype(np.int64)
+    line_first = np.r_[0, np.cumsum(per_trip)]
+    margin_rate = cat["margin_rate"].to_numpy()
+    total, margin = np.empty(n_trips), np.empty(n_trips)
+    item_of_line, quantity_of_line = np.empty((2, line_first[-1]), np.int8)
+    price_of_line = np.empty(line_first[-1])
+    for k, (lo, hi) in enumerate(blocks):
+        trips = np.concatenate([np.repeat(np.arange(hi - lo), draws[lo:hi])]
+                               + [with_it[c[k]:c[k + 1]] - lo for (with_it, _), c in zip(added, cut)])
+        codes = np.concatenate([item[first[lo]:first[hi]]]
+                               + [np.full(c[k + 1] - c[k], code, np.int8) for (_, code), c in zip(added, cut)])
+        below = present[lo:hi][trips] & ((np.uint64(1) << codes.astype(np.uint64)) - np.uint64(1))
+        line = (line_first[lo:hi] - line_first[lo])[trips] + np.bitwise_count(below)
+        n_lines = line_first[hi] - line_first[lo]
+        count = np.bincount(line, minlength=n_lines)
+        code = np.empty(n_lines, np.int8)
+        code[line] = codes
+        trip = np.repeat(np.arange(hi - lo), per_trip[lo:hi])
+        value = t["value"][lo:hi]
+        listed = _list_price(code)
+        scale = value / np.bincount(trip, count * listed, minlength=hi - lo)
+        quantity = np.clip(np.round(count * scale[trip]), 1, 12)
+        scale = value / np.bincount(trip, quantity * listed, minlength=hi - lo)
+        price = np.maximum(np.round(listed * scale[trip], 2), 0.01)
+        amount = quantity * price
+        total[lo:hi] = np.round(np.bincount(trip, amount, minlength=hi - lo), 2)
+        margin[lo:hi] = np.round(np.bincount(trip, amount * margin_rate[code], minlength=hi - lo), 2)
+        where = slice(line_first[lo], line_first[hi])
+        item_of_line[where], quantity_of_line[where], price_of_line[where] = code, quantity, price
+    return dict(per_trip=per_trip, item=item_of_line, quantity=quantity_of_line,
+                price=price_of_line, total=total, margin=margin)
+
+
+@functools.cache
+def _item_draws() -> _RowDraws:
+    """Items by popularity: a row per household type in winter (charcoal rare), then in
+    summer (charcoal, ice cream and sausages more likely)."""
+    cat = CATALOGUE
+    idx = {name: i for i, name in enumerate(cat["item"])}
+    pop = np.tile(cat["popularity"].to_numpy(), (len(HOUSEHOLDS), 1))
     for name, mult in _AFFINITY.items():
         cols = np.flatnonzero((cat["category"] == name) | (cat["item"] == name))
         pop[:, cols] *= np.array(mult)[:, None]
@@ -388,48 +498,7 @@ def _baskets(rng, w, t, start) -> dict:
         summer[:, idx[name]] *= mult
     winter = pop.copy()
     winter[:, idx["charcoal"]] *= 0.1
-    cum = _cumulative(np.vstack([winter, summer]))
-    n_trips = len(t["cust"])
-    dates = start + pd.to_timedelta(t["day"], unit="D")
-    month = np.asarray(dates.month)
-    weekday = np.asarray(dates.day_of_week)
-    hh = w["household"][t["cust"]]
-    is_summer = (month >= 5) & (month <= 9)
-    draws = 1 + rng.poisson(np.maximum(t["value"] / _ITEM_VALUE - 1, 0.1))
-    trip = np.repeat(np.arange(n_trips), draws)
-    rows = np.repeat(hh + len(HOUSEHOLDS) * is_summer, draws)
-    item = _draw_from_rows(rng, cum, rows)
-    father_evening = (hh == 0) & w["male"][t["cust"]] & np.isin(weekday, (3, 4, 5)) \
-        & (t["hour"] >= 17) & (t["hour"] < 21)
-    errand = np.flatnonzero(father_evening & (rng.random(n_trips) < _FATHER_DIAPER_ERRAND))
-    # the draws, then each planted item as (its trips, its item): joined once at the end
-    added = [(errand, idx["diapers"])]
-    conditions = {"all trips": np.ones(n_trips, bool), "May–September": is_summer,
-                  "young fathers, Thu–Sat 17:00–21:00": father_evening}
-    for ante, cons, prob, who in _ASSOCIATIONS:
-        has = np.zeros(n_trips, bool)
-        has[trip[item == idx[ante]]] = True
-        for trips_with, code in added:
-            if code == idx[ante]:
-                has[trips_with] = True
-        add = np.flatnonzero(has & conditions[who] & (rng.random(n_trips) < prob))
-        added.append((add, idx[cons]))
-    trip = np.concatenate([trip] + [t_ for t_, _ in added])
-    item = np.concatenate([item] + [np.full(len(t_), code) for t_, code in added])
-    key, count = np.unique(trip.astype(np.int64) * len(items) + item, return_counts=True)
-    trip, item = key // len(items), key % len(items)
-    # quantities bring the basket near the trip's value; unit prices absorb the rest
-    listed = _list_price(item)
-    scale = t["value"] / np.bincount(trip, count * listed, minlength=n_trips)
-    quantity = np.clip(np.round(count * scale[trip]), 1, 12)
-    scale = t["value"] / np.bincount(trip, quantity * listed, minlength=n_trips)
-    price = np.maximum(np.round(listed * scale[trip], 2), 0.01)
-    amount = quantity * price
-    total = np.round(np.bincount(trip, amount, minlength=n_trips), 2)
-    margin = np.round(np.bincount(trip, amount * cat["margin_rate"].to_numpy()[item],
-                                  minlength=n_trips), 2)
-    return dict(trip=trip, item=item, quantity=quantity, price=price, total=total,
-                margin=margin, father_evening=father_evening)
+    return _RowDraws(_cumulative(np.vstack([winter, summer])))
 
 
 def _list_price(item_codes: np.ndarray) -> np.ndarray:
@@ -440,7 +509,7 @@ def _list_price(item_codes: np.ndarray) -> np.ndarray:
 def _events(rng, span) -> pd.DataFrame:
     rows = []
     for r, region in enumerate(REGIONS):
-        for kind in ("competitor price cut", "competitor promotion"):
+        for kind in _EVENTS:
             rows.append((region, kind, int(rng.integers(60, span - 60))))
     return pd.DataFrame(rows, columns=["region", "event", "day"])
 
@@ -456,9 +525,10 @@ def _defections(rng, w, t, span) -> dict:
     day = np.r_[t["last_day"][complete], t["partial_day"][partial]].astype(np.int64)
     kind = np.r_[np.zeros(len(complete), int), np.ones(len(partial), int)]
 
+    days = events["day"].to_numpy().reshape(len(REGIONS), 2)   # a row per region, as drawn
+
     def after(event):
-        d = events[events["event"] == event].set_index("region")["day"]
-        when = d.reindex(list(REGIONS)).to_numpy()[w["region"][who]]
+        when = days[w["region"][who], _EVENTS.index(event)]
         return (day >= when) & (day < when + 84)
 
     young = w["age"][who] < 35
@@ -471,7 +541,7 @@ def _defections(rng, w, t, span) -> dict:
         0.25 + 0.5 * movers,
         0.15 + 0.8 * young,
     ])
-    cause = _draw_from_rows(rng, _cumulative(odds.T), np.arange(len(who)))
+    cause = _RowDraws(_cumulative(odds.T))(rng, np.arange(len(who)))
     return dict(customer=who, day=day, kind=kind, cause=cause, events=events)
 
 
@@ -525,8 +595,11 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         "channel": pd.Categorical.from_codes(w["channel"], _CHANNELS),
         "signup": to_date(w["signup"]),
     })
-    stamp = (to_date(t["day"]) + (t["hour"] * 60 + t["minute"]).astype("timedelta64[m]"))
-    order = np.lexsort((t["cust"], stamp))
+    minutes = t["day"] * 1440 + t["hour"] * 60 + t["minute"]     # since the start
+    stamp = (day0 + minutes.astype("timedelta64[m]")).astype("datetime64[ns]")
+    # = lexsort((cust, stamp)), with the minutes in two 16-bit keys (radix sorted)
+    order = np.lexsort((t["cust"], (minutes & 0xFFFF).astype(np.uint16),
+                        (minutes >> 16).astype(np.uint16)))
     trip_id = np.empty(len(order), np.int32)
     trip_id[order] = np.arange(1, len(order) + 1)
     transactions = pd.DataFrame({
@@ -537,7 +610,7 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         "total": b["total"][order],
         "margin": b["margin"][order],
     })
-    line_parts = dict(order=order, trip_id=trip_id, trip=b["trip"], item=b["item"],
+    line_parts = dict(order=order, per_trip=b["per_trip"], item=b["item"],
                       quantity=b["quantity"], price=b["price"])
     order_d = np.lexsort((d["customer"], d["day"]))
     defections = pd.DataFrame({
@@ -573,27 +646,33 @@ def _assemble(w, t, b, d, s, start, end, seed, k) -> Retailer:
         events=events)
     return Retailer(customers=customers, transactions=transactions, survey=survey,
                     defections=defections, catalogue=cat.drop(columns="popularity"),
-                    truth=truth, seed=seed, start=start, end=end, n_lines=len(b["trip"]),
+                    truth=truth, seed=seed, start=start, end=end, n_lines=len(b["item"]),
                     _line_parts=line_parts)
 
 
-def _lines_frame(order, trip_id, trip, item, quantity, price) -> pd.DataFrame:
-    """The lines table from the basket draws: they come grouped by trip (in draw order),
-    laid out here in the trips' time ``order``."""
+def _lines_frame(order, per_trip, item, quantity, price) -> pd.DataFrame:
+    """The lines table from the basket draws: they come grouped by trip (``per_trip``
+    lines each, in draw order), laid out here in the trips' time ``order``, ``_BLOCK``
+    trips at a time."""
     cat = CATALOGUE
-    per_trip = np.bincount(trip, minlength=len(order))
-    first = np.cumsum(per_trip) - per_trip
-    line_order = np.repeat(first[order], per_trip[order]) + _segments_rank(
-        np.repeat(np.arange(len(order)), per_trip[order]))
+    count = per_trip[order]
+    ends = np.r_[0, np.cumsum(count)]
+    shift = (np.cumsum(per_trip) - per_trip)[order] - ends[:-1]   # from where a line goes to where it was
+    item_codes, quantities, prices = (np.empty(len(item), dtype) for dtype in (np.int8, np.int16, float))
+    for lo in range(0, len(order), _BLOCK):
+        hi = min(lo + _BLOCK, len(order))
+        where = slice(ends[lo], ends[hi])
+        was = np.repeat(shift[lo:hi], count[lo:hi]) + np.arange(ends[lo], ends[hi])
+        item_codes[where], quantities[where], prices[where] = item[was], quantity[was], price[was]
     categories, category_code = np.unique(cat["category"], return_inverse=True)
-    item_codes = item[line_order]
     return pd.DataFrame({
-        "trip": trip_id[trip][line_order],
+        "trip": np.repeat(np.arange(1, len(order) + 1, dtype=np.int32), count),
         "item": pd.Categorical.from_codes(item_codes, list(cat["item"])),
-        "category": pd.Categorical.from_codes(category_code[item_codes], categories),
-        "quantity": quantity[line_order].astype(np.int16),
-        "price": price[line_order],
-    })
+        "category": pd.Categorical.from_codes(category_code.astype(np.int8)[item_codes],
+                                              categories),
+        "quantity": quantities,
+        "price": prices,
+    }, copy=False)
 
 
 # --------------------------------------------------------------------------- students
