@@ -197,6 +197,40 @@ def test_feedback_hints_and_explanations_follow_the_language(pseudo_zh, tmp_path
     assert "【" not in ex.check("crm.quiz-01", wrong).message
 
 
+def test_the_engine_speaks_chinese_from_its_catalog_and_english_as_before(tmp_path, monkeypatch):
+    """With the real zh catalog: a wrong number's generic feedback, the widget's Check button
+    and hint()'s "Hint 1 of N" are in Chinese; in English they read exactly as before."""
+    import casekit.exercises as ex
+    from casekit.exercises.types import NumericExercise
+    from casekit.exercises.widgets import ExerciseView
+
+    monkeypatch.setenv("CASEKIT_HOME", str(tmp_path / "home"))
+    margin = NumericExercise(id="demo.margin", prompt="Margin?", answer=0.25, units="share")
+    quiz = get("crm.quiz-01")
+    n = len(quiz.hints)
+
+    def shown():
+        return ([margin.check(x).message for x in ("0.3", "0.0025")],
+                ExerciseView(ex.localized(quiz), "zh-reader").check_button.description,
+                repr(ex.hint(quiz.id, all=True)))
+    try:
+        ex.start("zh-reader", lang="zh")
+        (high, small), button, hints = shown()
+        assert high.startswith("✗ 还不对。") and not re.search("[A-Za-z]", high), high
+        assert not re.search("[A-Za-z]", small) and "100" in small, small
+        assert button == "检查"
+        assert hints.startswith(f"提示 1/{n}：") and "Hint" not in hints, hints
+        ex.start("zh-reader", lang="en")
+        (high, small), button, hints = shown()
+        assert high == "✗ Not yet. Your answer is too high."
+        assert small == ("✗ Not yet. Your answer is 100 times too small: it looks like a fraction "
+                         "where a percentage is expected (type 25, not 0.25).")
+        assert button == "Check"
+        assert hints.startswith(f"Hint 1 of {n}: {quiz.hints[0]}"), hints
+    finally:
+        i18n.set_language("en")
+
+
 def test_the_glossary_follows_the_language(pseudo_zh):
     from casekit.glossary import glossary
 
@@ -246,3 +280,11 @@ def test_every_chinese_glyph_in_a_plot_label_has_a_font(tmp_path):
     missing = {c for text in labels for c in text
                if c.isprintable() and not c.isspace() and not any(ord(c) in cm for cm in charmaps)}
     assert not missing, f"no font has {sorted(missing)}"
+
+
+def test_the_review_page_shows_both_editions_side_by_side(tmp_path):
+    page = TOOL.review("zh", tmp_path / "review.html").read_text(encoding="utf-8")
+    for path in SOURCES:
+        assert str(path.relative_to(ROOT)) in page
+    assert page.count("<tr") > 2500 and "第4章" in page and "Chapter 4" in page
+    assert "<script" not in page, "Markdown is rendered without raw HTML"

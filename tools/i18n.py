@@ -10,6 +10,7 @@ takes translations in, and builds the translated notebooks.
     .venv/bin/python tools/i18n.py todo CATALOG.po      # what is left, as JSON
     .venv/bin/python tools/i18n.py fill CATALOG.po TRANSLATIONS.json
     .venv/bin/python tools/i18n.py notebooks            # zh/notebooks, zh/exercises
+    .venv/bin/python tools/i18n.py review               # build/i18n-review-zh.html
 
 The catalogs (``zh`` for each language but English):
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import html
 import io
 import json
 import os
@@ -422,6 +424,58 @@ def edition_notebooks(lang: str) -> list[Path]:
     return ready
 
 
+# --------------------------------------------------------------------------- review
+REVIEW_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CRM Casebook: English | 中文</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
+margin:1.5em;max-width:110em} table{border-collapse:collapse;width:100%}
+td,th{border-top:1px solid #ddd;vertical-align:top;padding:.4em .8em;width:50%;text-align:left}
+td.ctx{width:auto;color:#777;font-size:.8em;white-space:nowrap} .todo{background:#fff3cd}
+code{background:#f4f4f4} nav a{margin-right:1em}</style></head><body>
+<h1>CRM Casebook — English | 中文</h1>
+<p>Every message a reader sees, side by side; rows marked yellow are untranslated or older than
+their English. Built by <code>python tools/i18n.py review</code>.</p>
+<nav>{% for c in catalogs %}<a href="#{{ c.name }}">{{ c.name }}</a>{% endfor %}</nav>
+{% for c in catalogs %}<h2 id="{{ c.name }}">{{ c.name }}
+<small>({{ c.done }}/{{ c.rows|length }} translated)</small></h2>
+<table><tr><th></th><th>English</th><th>中文</th></tr>
+{% for r in c.rows %}<tr{% if not r.ok %} class="todo"{% endif %}><td class="ctx">{{ r.context or "" }}</td>
+<td>{{ r.en|safe }}</td><td lang="zh">{{ r.zh|safe }}</td></tr>
+{% endfor %}</table>{% endfor %}</body></html>"""
+
+
+def review(lang: str = "zh", out: Path | None = None) -> Path:
+    """Write a bilingual HTML page of every catalog (English and translation side by side,
+    Markdown rendered) for a reviewer; returns its path."""
+    import jinja2
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    show = lambda context, text: (f"<pre><code>{html.escape(text)}</code></pre>" if context == "code"
+                                  else md.render(text))
+    catalogs = []
+    for pattern, messages in sources().items():
+        path = Path(str(pattern).format(lang=lang))
+        done = {(m.context, m.id): m for m in read(path, lang) if m.id} if path.exists() else {}
+        rows = []
+        for context, message in messages:
+            m = done.get((context, message))
+            ok = bool(m and m.string and not m.fuzzy)
+            rows.append({"context": context, "en": show(context, message), "ok": ok,
+                         "zh": show(context, m.string) if m and m.string else ""})
+        catalogs.append({"name": str(path.relative_to(ROOT)), "rows": rows,
+                         "done": sum(r["ok"] for r in rows)})
+    page = jinja2.Environment(autoescape=True).from_string(REVIEW_PAGE).render(catalogs=catalogs)
+    out = out or ROOT / "build" / f"i18n-review-{lang}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    return out
+
+
 # --------------------------------------------------------------------------- command line
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -437,6 +491,7 @@ def main(argv=None) -> int:
     p.add_argument("translations", type=Path)
     p = sub.add_parser("notebooks", help="build the translated notebooks whose catalogs are complete")
     p.add_argument("names", nargs="*", help="only these English notebooks")
+    sub.add_parser("review", help="English and translation side by side: build/i18n-review-zh.html")
     for s in sub.choices.values():
         s.add_argument("--lang", default="zh", choices=LANGS)
     args = parser.parse_args(argv)
@@ -459,6 +514,8 @@ def main(argv=None) -> int:
         for e in errors:
             print("  refused", e)
         return 1 if errors else 0
+    elif args.command == "review":
+        print(review(args.lang).relative_to(ROOT))
     elif args.command == "notebooks":
         chosen = edition_notebooks(args.lang)
         if args.names:
