@@ -36,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -46,6 +47,8 @@ from pathlib import Path
 __all__ = ["build_student", "student_bank", "main"]
 
 PACKAGE = Path(__file__).resolve().parent
+#: The translation catalogs (casekit/locale/<lang>/): the bank ones are filtered for students
+LOCALE_DIR = PACKAGE / "locale"
 #: Left out of every student build (paths under ``casekit/``): the instructor's tools.
 LEFT_OUT = ("hub/service.py", "hub/store.py", "hub/gradedb.py", "hub/keys.py", "build.py")
 #: Of ``casekit/grading`` only these stay: the notebook's own key cache fingerprints and
@@ -154,7 +157,8 @@ def _stage(course, bank_folder, into: Path) -> dict:
         return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".pyo"))
                 or (rel / n).as_posix() in LEFT_OUT
                 or (rel.as_posix() == "grading" and n not in GRADING_KEPT)
-                or Path(directory) == BANKS}     # the full banks: never
+                or Path(directory) == BANKS      # the full banks: never
+                or (n == "banks" and Path(directory).parent == LOCALE_DIR)}   # nor their catalogs
 
     shutil.copytree(PACKAGE, target, ignore=ignore)
     (target / "cli.py").write_text(_STUDENT_CLI, encoding="utf-8")
@@ -162,6 +166,7 @@ def _stage(course, bank_folder, into: Path) -> dict:
     banks.mkdir(exist_ok=True)
     (banks / "bank.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1),
                                      encoding="utf-8")
+    _student_catalogs(target, assessed)
     used_by_practice: dict[str, set[str]] = {}
     for i, ex in bank.items():
         if i not in assessed and ex.solution:
@@ -182,6 +187,46 @@ def _stage(course, bank_folder, into: Path) -> dict:
                                           used_by_practice[module], module), encoding="utf-8")
             dropped.append(f"{module}: {', '.join(sorted(names))}")
     return {"assessed": sorted(assessed), "dropped": dropped}
+
+
+def _form_context(eid: str, field: str) -> str | None:
+    """The context under which an assessed exercise's form may carry a translated field:
+    its prompt, hints and categories, and its options' and items' texts without their bank
+    position (the form sorts them); None for what the form leaves out.
+
+    >>> _form_context("x.q", "options.2.text"), _form_context("x.q", "explanation")
+    ('x.q:options.text', None)
+    """
+    if field == "prompt" or field.startswith(("hints.", "categories.")):
+        return f"{eid}:{field}"
+    for pattern, unordered in ((r"options\.\d+\.text", "options.text"), (r"items\.\d+", "items"),
+                               (r"items\.\d+\.text", "items.text")):
+        if re.fullmatch(pattern, field):
+            return f"{eid}:{unordered}"
+    return None
+
+
+def _student_catalogs(target: Path, assessed: set[str]) -> None:
+    """The bank catalogs of every language, without what an assessed exercise's form
+    leaves out (explanations, feedback, mistakes, model answers, rubrics) and without the
+    bank order of its options and items."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    for source in sorted(LOCALE_DIR.glob("*/banks/*.po")):
+        lang = source.parent.parent.name
+        with open(source, "rb") as handle:
+            full = read_po(handle, locale=lang)
+        kept = Catalog(locale=lang, domain=source.stem, fuzzy=False)
+        for m in sorted((m for m in full if m.id), key=lambda m: (str(m.context), m.id)):
+            eid, _, field = str(m.context).partition(":")
+            context = m.context if eid not in assessed else _form_context(eid, field)
+            if context is not None:
+                kept.add(m.id, m.string, context=context)
+        out = target / "locale" / lang / "banks" / source.name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "wb") as handle:
+            write_po(handle, kept, width=0, sort_output=True)
 
 
 def _metadata(version: str) -> tuple[str, str]:

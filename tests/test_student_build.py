@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from casekit import exercises
+from casekit.exercises.translation import localized
 from casekit.exercises.types import SAVED_UNCHECKED, form_of, from_form
 
 pytestmark = pytest.mark.slow
@@ -99,12 +100,14 @@ def _assessed_keys() -> dict[str, list[bytes]]:
     for ex in exercises._bank().values():
         if not (ex.chapter == "06" or ex.id in ("crm.quiz-05", "loyal.hostage-share")):
             continue
-        found = [ex.explanation] if ex.explanation else []
-        found += [o.get("feedback", "") for o in getattr(ex, "options", ())]
-        found += [m["message"] for m in getattr(ex, "mistakes", ())]
-        found += [getattr(ex, "model_answer", "")] + list(getattr(ex, "rubric", ()))
-        if ex.kind == "matching":
-            found += [it.get("feedback", "") for it in ex.items]
+        found = []
+        for shown in (ex, localized(ex, "zh")):     # and the Chinese edition's wording
+            found += [shown.explanation] if shown.explanation else []
+            found += [o.get("feedback", "") for o in getattr(shown, "options", ())]
+            found += [m["message"] for m in getattr(shown, "mistakes", ())]
+            found += [getattr(shown, "model_answer", "")] + list(getattr(shown, "rubric", ()))
+            if shown.kind == "matching":
+                found += [it.get("feedback", "") for it in shown.items]
         if ex.solution:
             found.append("def " + ex.solution.split(":")[1] + "(")
         texts = [t.encode() for t in found if t and len(t) > 12]
@@ -136,6 +139,7 @@ def test_no_file_of_the_installed_student_build_holds_an_assessed_key(built, tmp
     banks = [tomllib.loads(p.read_text()) for p in BANKS.glob("*.toml")]
     naive = json.dumps(banks, ensure_ascii=False).encode() + b"".join(
         p.read_bytes() for p in BANKS.glob("*.toml")) + b"".join(
+        p.read_bytes() for p in (ROOT / "casekit" / "locale").glob("*/banks/*.po")) + b"".join(
         (ROOT / "casekit" / "solutions" / f).read_bytes() for f in ("ch02.py", "ch06.py"))
     texts = [k for sample in keys.values() for k in sample if len(k) != 8]
     assert sum(k in naive for k in texts) >= 0.9 * len(texts)
@@ -156,6 +160,10 @@ def test_no_file_of_the_installed_student_build_holds_an_assessed_key(built, tmp
     order = exercises.get("service.followup-order").items
     shipped = next(e for e in bank["exercises"] if e["id"] == "service.followup-order")["items"]
     assert sorted(shipped) == sorted(order) and shipped == sorted(order, key=str.casefold)
+    # the Chinese catalog keeps the form's wording, not the bank order of an order's items
+    zh = (site / "casekit" / "locale" / "zh" / "banks" / "06-service-team.po").read_text()
+    assert 'msgctxt "service.followup-order:items"' in zh
+    assert 'msgctxt "service.followup-order:items.0"' not in zh
     # `casekit answers` is not there
     run = subprocess.run([str(python.parent / "casekit"), "answers", STUDENT],
                          capture_output=True, text=True, env=_clean_env(tmp_path), timeout=120)
