@@ -83,7 +83,8 @@ my-exercises: $(LAB_STAMP)
 
 book: $(BOOK_STAMP)
 	$(BIN)/python -m sphinx -b html -q book book/_build/html
-	@echo "The book: open book/_build/html/index.html in a browser"
+	$(BIN)/python -m sphinx -b html -q -c book -D language=zh_CN book/zh book/_build/html/zh
+	@echo "The book: open book/_build/html/index.html in a browser (中文版: book/_build/html/zh/index.html)"
 
 clean:
 	rm -rf $(VENV)

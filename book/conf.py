@@ -16,15 +16,10 @@ project = "CRM Casebook"
 author = "CRM Casebook developers"
 copyright = "CRM Casebook developers, MIT licence"
 
-# A second language later, with sphinx-intl:
-#   sphinx-build -b gettext book book/_build/gettext     (also writes casekit-book.pot: the quizzes)
-#   sphinx-intl update -p book/_build/gettext -d book/locales -l zh_CN   (then translate the .po)
-#   sphinx-build -b html -D language=zh_CN book book/_build/html-zh
-# The pages read their catalogues from locales/zh_CN/LC_MESSAGES/; the quizzes read
-# casekit-book.mo there (casekit.book.translate, set up by book/_ext/casekit_book.py).
+# Two editions from one configuration: English from book/, 中文 from book/zh (whose notebooks are
+# the translated ones in zh/), built with  -c book -D language=zh_CN book/zh book/_build/html/zh
+# (make book builds both). The quizzes take their language from `language` (casekit_book).
 language = "en"
-locale_dirs = ["locales/"]
-gettext_compact = False
 
 extensions = ["myst_nb", "casekit_book"]
 root_doc = "index"

@@ -16,8 +16,9 @@ page: their ``check("id", value)`` cell shows how to do it in Jupyter instead. E
 widgets, which need a kernel, show the text form they store (``text/plain``), never an
 empty box.
 
-All bank text goes through :func:`translate` (a gettext catalogue, for a later edition in
-another language), then Markdown through :func:`casekit.markup.to_html`; HTML comes from
+In the Chinese edition (``make book`` builds both) the exercise text comes from the bank
+catalogs and the labels and feedback from casekit's own (:mod:`casekit.i18n`), as in the
+notebooks; then Markdown through :func:`casekit.markup.to_html`; HTML comes from
 autoescaping jinja2 templates.
 
 >>> from casekit.exercises.types import ChoiceExercise
@@ -35,15 +36,14 @@ from __future__ import annotations
 
 import copy
 import functools
-import gettext
 import re
 from pathlib import Path
 from typing import Any
 
 from casekit.markup import to_html
 
-__all__ = ["BOOK_STUDENT", "check_html", "exercise_call", "exercise_html", "messages", "prepare", "quiz_data",
-           "read_notebook", "set_language", "static_widget_html", "translate"]
+__all__ = ["BOOK_STUDENT", "check_html", "exercise_call", "exercise_html", "prepare", "quiz_data",
+           "read_notebook", "set_language", "static_widget_html", "template_texts", "translate"]
 
 BOOK_STUDENT = "self-study"
 """Whose option order the book shows: the chapters' own reader (``start("self-study")``)."""
@@ -81,85 +81,43 @@ def exercise_call(source: str) -> tuple[str, str, bool] | None:
     return name, call.args[0].value, len(body) == 1
 
 # --------------------------------------------------------------------------- language
-_language: dict[str, Any] = {"code": "en", "catalogue": gettext.NullTranslations()}
+def set_language(code: str) -> None:
+    """Build the quizzes in ``code`` ("en", "zh"; Sphinx's "zh_CN" too): their exercise text
+    from the bank catalogs (:func:`casekit.exercises.translation.localized`), their labels
+    and the engine's feedback from casekit's own catalog (:mod:`casekit.i18n`)."""
+    from casekit.i18n import set_language as use
 
-
-def set_language(code: str, locale_dirs: list[str | Path] = ()) -> None:
-    """Use the ``casekit-book`` gettext catalogue for ``code`` (``<dir>/<code>/LC_MESSAGES/
-    casekit-book.mo``, the first of ``locale_dirs`` that has one) for every text
-    :func:`translate` sees; a language without a catalogue leaves the text as it is."""
-    catalogue = gettext.NullTranslations()
-    for folder in locale_dirs:
-        found = gettext.translation("casekit-book", str(folder), languages=[code], fallback=True)
-        if type(found) is not gettext.NullTranslations:
-            catalogue = found
-            break
-    _language.update(code=code, catalogue=catalogue)
+    use(code)
 
 
 def translate(text: str) -> str:
-    """``text`` (bank text or a label of the book) in the book's language: the one function
-    every text of the quizzes passes through.
+    """A label of the book (``t('…')`` in its templates, :func:`_labels`) in the book's
+    language, from casekit's catalog.
 
     >>> translate("Check")
     'Check'
     """
-    return _language["catalogue"].gettext(text) if text else text
+    from casekit.i18n import translate as tr
+
+    return tr(text) if text else text
 
 
-_KEEP = {"id", "chapter", "solution", "source", "term", "units"}   # never translated (units: checked by name)
-_DATA_KEYS = {"value", "solution", "correct"}                # numbers and flags in a dict
+def template_texts() -> list[str]:
+    """Every ``t('…')`` text of the book's templates (``tools/i18n.py`` puts them in the
+    catalog beside the engine's messages).
 
-
-def _map_text(ex, fn):
-    """``ex`` with ``fn`` applied to every text of its bank entry (prompt, hints, options,
-    feedback, items, categories, mistakes' messages, model answer, rubric, units)."""
-    from dataclasses import fields, replace
-
-    def walk(value):
-        if isinstance(value, str):
-            return fn(value)
-        if isinstance(value, tuple):
-            return tuple(walk(v) for v in value)
-        if isinstance(value, dict):
-            return {k: v if k in _DATA_KEYS else walk(v) for k, v in value.items()}
-        return value
-
-    return replace(ex, **{f.name: walk(getattr(ex, f.name)) for f in fields(ex)
-                          if f.name not in _KEEP and f.init})
+    >>> "Your answer" in template_texts()
+    True
+    """
+    found = re.findall(r"t\('([^']+)'\)", "".join(_TEMPLATES.values()))
+    return list(dict.fromkeys(found))
 
 
 def _translated(ex):
-    """``ex`` with its bank text in the book's language (the same exercise in English)."""
-    if type(_language["catalogue"]) is gettext.NullTranslations:
-        return ex
-    return _map_text(ex, translate)
+    """``ex`` as a reader of the book's language sees it (the same exercise in English)."""
+    from casekit.exercises.translation import localized
 
-
-def messages(bank: dict | None = None) -> list[str]:
-    """Every text :func:`translate` is asked for: the labels and notes of the book's quizzes,
-    then the text of every exercise in the banks, each once, in a stable order. The book's
-    Sphinx extension writes them to ``casekit-book.pot`` when Sphinx builds ``gettext``, so
-    ``sphinx-intl update`` makes a ``casekit-book.po`` next to the pages' catalogues.
-
-    >>> "Check" in messages() and "Why:" in messages()
-    True
-    """
-    from casekit.exercises import _bank
-
-    found: dict[str, None] = {}
-
-    def keep(text):
-        if text and text.strip():
-            found.setdefault(text, None)
-        return text
-
-    for text in list(_LABELS.values()) + ["Why:"] + re.findall(r"t\('([^']+)'\)", "".join(_TEMPLATES.values())):
-        keep(text)
-    for ex in (_bank() if bank is None else bank).values():
-        _map_text(ex, keep)
-        keep(ex.term.get("en", "") if ex.term else "")
-    return list(found)
+    return localized(ex)
 
 
 def _md(text: str) -> str:
@@ -186,18 +144,18 @@ def _outcome(fb) -> dict:
 
 
 def _labels() -> dict:
-    return {key: translate(value) for key, value in _LABELS.items()}
+    """The quiz's own words, in the book's language."""
+    from casekit.i18n import _
 
-
-_LABELS = {"check": "Check", "hint": "Hint", "hint_of": "Hint {n} of {m}",
-             "no_more": "(no more hints)",
-             "choose": "— choose —", "position": "Position of each item (1 = first):",
-             "no_position": "Give every item a position (1 = first).",
-             "text_saved": "Nothing is saved in this book. Compare your answer with the model "
-                           "answer, then tick the rubric items your answer meets:",
-             "model": "Model answer", "rubric": "Rubric",
-             "ticked": "You ticked {k} of {n} rubric items.",
-             "number": "type a number"}
+    return {"check": _("Check"), "hint": _("Hint"), "hint_of": _("Hint {n} of {m}"),
+            "no_more": _("(no more hints)"), "choose": _("— choose —"),
+            "position": _("Position of each item (1 = first):"),
+            "no_position": _("Give every item a position (1 = first)."),
+            "text_saved": _("Nothing is saved in this book. Compare your answer with the model "
+                            "answer, then tick the rubric items your answer meets:"),
+            "model": _("Model answer"), "rubric": _("Rubric"),
+            "ticked": _("You ticked {k} of {n} rubric items."), "number": _("type a number"),
+            "why": _("Why:")}
 
 
 def quiz_data(ex) -> dict:
@@ -211,7 +169,7 @@ def quiz_data(ex) -> dict:
                          "(check_html shows how to check it in Jupyter)")
     data: dict[str, Any] = {"id": ex.id, "kind": ex.kind, "reveal_after": ex.reveal_after,
                             "hints": [_md(h) for h in ex.hints], "labels": _labels(),
-                            "why": _md(f"**{translate('Why:')}** {ex.explanation}")
+                            "why": _md(f"**{_labels()['why']}** {ex.explanation}")
                             if ex.explanation else ""}
     if ex.kind in ("single", "multiple"):
         order = ex.order(BOOK_STUDENT)

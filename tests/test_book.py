@@ -33,6 +33,8 @@ from casekit.markup import to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
+ZH_NOTEBOOKS = sorted((ROOT / "zh" / "notebooks").glob("*.ipynb")) + \
+    sorted((ROOT / "zh" / "exercises").glob("*.ipynb"))
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 DATA = re.compile(r'<script type="application/json" class="ck-data">(.*?)</script>', re.S)
 
@@ -50,17 +52,19 @@ def _calls(notebook: Path, *kinds: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The book built once (HTML folder, seconds the build took)."""
+    """The book built once, both editions (HTML folder, with 中文 in its zh/; seconds taken)."""
     out = tmp_path_factory.mktemp("book")
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k != "CASEKIT_EXERCISES"}   # the real banks
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d",
-                           str(out / "doctrees"), str(ROOT / "book"), str(out / "html")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    for args in (["-d", str(out / "doctrees"), str(ROOT / "book"), str(out / "html")],
+                 ["-d", str(out / "doctrees-zh"), "-c", str(ROOT / "book"), "-D", "language=zh_CN",
+                  str(ROOT / "book" / "zh"), str(out / "html" / "zh")]):      # as make book does
+        proc = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", *args],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stderr[-4000:]}"
+        errors = [line for line in proc.stderr.splitlines() if "ERROR" in line or "CRITICAL" in line]
+        assert not errors, "\n".join(errors[:20])
     seconds = time.perf_counter() - started
-    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stderr[-4000:]}"
-    errors = [line for line in proc.stderr.splitlines() if "ERROR" in line or "CRITICAL" in line]
-    assert not errors, "\n".join(errors[:20])
     print(f"book built in {seconds:.1f} s")
     return out / "html", seconds
 
@@ -107,6 +111,21 @@ def test_choice_options_stand_in_the_self_study_readers_order_not_the_bank_order
             seen += 1
             differs += list(order) != list(range(len(ex.options)))
     assert seen > 10 and differs > seen / 2, (seen, differs)
+
+
+@pytest.mark.slow
+def test_the_chinese_edition_has_every_page_and_each_page_links_to_its_other_edition(built_book):
+    html, _ = built_book
+    assert len(ZH_NOTEBOOKS) == len(NOTEBOOKS), "every chapter and problem set in 中文"
+    index = (html / "zh" / "index.html").read_text(encoding="utf-8")
+    for notebook in ZH_NOTEBOOKS:
+        page = html / "zh" / notebook.parent.name / (notebook.stem + ".html")
+        assert page.is_file() and f'href="{notebook.parent.name}/{notebook.stem}.html"' in index
+        text = page.read_text(encoding="utf-8")
+        assert f'<a href="../../{notebook.parent.name}/{notebook.stem}.html" hreflang="en"' in text
+        assert re.search(r'[\u4e00-\u9fff]{4}', text), f"{page.name} shows no Chinese"
+    english = (html / "notebooks" / "00-what-is-crm.html").read_text(encoding="utf-8")
+    assert '<a href="../zh/notebooks/00-what-is-crm.html" hreflang="zh"' in english
 
 
 # --------------------------------------------------------------------------- quiz HTML
@@ -189,39 +208,32 @@ def test_the_quizzes_are_the_same_in_every_build():
     assert len(digests) == 1
 
 
-def test_quizzes_take_their_text_from_a_gettext_catalogue(tmp_path):
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
+def test_the_chinese_edition_s_quizzes_come_from_the_catalogs_and_answer_the_same():
+    from casekit.exercises.translation import localized
 
-    ex = ChoiceExercise(id="t.zh", prompt="Which one?", hints=("Think.",), options=(
-        {"text": "Yes", "correct": True, "feedback": "Right."}, {"text": "No"}))
-    catalog = Catalog(locale="zh_CN")
-    for en, zh in [("Which one?", "哪一个？"), ("Yes", "是"), ("Right.", "对。"), ("Check", "检查")]:
-        catalog.add(en, zh)
-    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "casekit-book.mo", "wb") as f:
-        write_mo(f, catalog)
+    ex = get("crm.quiz-01")
+    zh = localized(ex, "zh")
+    assert zh.prompt != ex.prompt, "crm.quiz-01 has no Chinese prompt"
     try:
-        book.set_language("zh_CN", [tmp_path])
-        page = book.exercise_html(ex)
-        data = book.quiz_data(ex)
+        book.set_language("zh_CN")
+        page, data = book.exercise_html(ex), book.quiz_data(ex)
     finally:
         book.set_language("en")
-    assert "哪一个？" in page and "检查" in page and "是" in page
-    assert data["outcomes"][0]["html"] == "<p>✓ Correct. 对。</p>"
-    assert "Which one?" in book.exercise_html(ex)
+    assert to_html(zh.prompt).strip()[:40] in page
+    assert [o["text"] for o in data["options"]] == [zh.options[i]["text"] for i in ex.order(book.BOOK_STUDENT)]
+    english = book.quiz_data(ex)
+    assert [(o["correct"], o["score"]) for o in data["outcomes"]] == \
+        [(o["correct"], o["score"]) for o in english["outcomes"]]
+    assert data["labels"]["check"] != english["labels"]["check"] == "Check"
 
 
-def test_the_message_catalogue_holds_every_text_a_quiz_shows():
-    found = set(book.messages())
-    assert {"Check", "Hint", "Why:", "— choose —"} <= found
-    for ex in map(get, _all_ids()):
-        assert ex.prompt in found
-        assert {o["text"] for o in getattr(ex, "options", ())} <= found
-        assert set(ex.hints) <= found and (not ex.explanation or ex.explanation in found)
-    numeric = next(ex for ex in map(get, _all_ids()) if ex.kind == "numeric" and ex.units)
-    assert book._map_text(numeric, str.upper).units == numeric.units    # units are checked by name
+def test_every_label_and_template_text_of_the_book_is_in_casekit_s_catalog():
+    from tests.test_i18n import SOURCES, TOOL
+
+    catalog = next(msgs for path, msgs in SOURCES.items() if path.name == "casekit.po")
+    texts = {m for _, m in catalog}
+    assert set(book.template_texts()) <= texts
+    assert set(book._labels().values()) <= texts
 
 
 def _all_ids() -> list[str]:
@@ -330,7 +342,8 @@ def test_every_page_loads_clean_at_desktop_and_phone_width(built_book, browser, 
     html, _ = built_book
     shots = tmp_path_factory.mktemp("book-screenshots")
     pages = [html / "index.html"] + [_page(html, nb) for nb in NOTEBOOKS] + \
-        [html / "genindex.html", html / "search.html"]
+        [html / "genindex.html", html / "search.html", html / "zh" / "index.html"] + \
+        [_page(html / "zh", nb) for nb in ZH_NOTEBOOKS]
     problems = []
     for name, (width, height) in SIZES.items():
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -352,7 +365,7 @@ def test_every_page_loads_clean_at_desktop_and_phone_width(built_book, browser, 
             wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             if wide > 1:
                 problems.append(f"{path.name} ({name}): the page scrolls sideways by {wide} px")
-            stem = f"{path.parent.name}-{path.stem}-{name}"
+            stem = f"{path.relative_to(html).parent.as_posix().replace('/', '-')}-{path.stem}-{name}"
             page.screenshot(path=str(shots / f"{stem}.png"))
             quiz = page.locator(".ck-quiz.ck-ready").first
             if quiz.count():
@@ -499,3 +512,29 @@ def test_the_pages_script_gives_the_engines_feedback_for_every_quiz(built_book, 
     page.close()
     assert compared > 1000
     assert not disagreements, f"{len(disagreements)} of {compared}:\n" + "\n".join(disagreements[:10])
+
+
+@pytest.mark.browser
+def test_every_character_of_a_chapter_has_a_font_in_each_edition(built_book, browser):
+    """No empty boxes: every character the browser shows on a chapter page (English, with its
+    Chinese terms, and 中文) is in a font installed on this machine (Debian's Noto CJK, which
+    .ci/run installs, for Chinese)."""
+    from matplotlib.ft2font import FT2Font
+
+    html, _ = built_book
+    files = subprocess.run(["fc-list", ":", "file"], capture_output=True, text=True).stdout.split()
+    covered = set()
+    for f in {f.rstrip(":") for f in files if f.rstrip(":").endswith((".ttf", ".otf", ".ttc"))}:
+        covered |= set(FT2Font(f).get_charmap())
+    assert any(0x5ba2 in FT2Font(f.rstrip(":")).get_charmap() for f in files
+               if f.rstrip(":").endswith((".ttc", ".otf", ".ttf"))) or not files, "no CJK font"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    missing = {}
+    for path in (html / "notebooks" / "02-loyalty.html", html / "zh" / "notebooks" / "02-loyalty.html"):
+        page.goto(path.as_uri())
+        text = page.evaluate("() => document.body.innerText")
+        lost = {c for c in text if not c.isspace() and c.isprintable() and ord(c) not in covered}
+        if lost:
+            missing[path.relative_to(html).as_posix()] = sorted(lost)[:20]
+    page.close()
+    assert not missing, f"characters no installed font has (shown as boxes): {missing}"

@@ -89,10 +89,16 @@ def glossary_messages() -> list[tuple[str, str]]:
 
 
 def engine_messages() -> list[tuple[str | None, str]]:
-    """Every ``_("...")`` in the package's Python files (Babel's extractor)."""
+    """Every ``_("...")`` in the package's Python files (Babel's extractor), and the book
+    templates' ``t('...')`` texts."""
     from babel.messages.extract import extract_from_dir
 
+    from casekit.book import template_texts
+
     seen, out = set(), []
+    for message in template_texts():    # the book's templates mark theirs with t('…')
+        seen.add((None, message))
+        out.append((None, message))
     for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT / "casekit"), method_map=[("**.py", "python")],
             keywords={"_": None}, comment_tags=(), strip_comment_tags=True):

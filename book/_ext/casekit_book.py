@@ -1,10 +1,12 @@
-"""Sphinx extension of the book: the quizzes' language and their sources, and math as MathML.
+"""Sphinx extension of the book: the quizzes' language and their sources, the switch between
+the editions, and math as MathML.
 
 casekit.book does the work (myst-nb reads every notebook through casekit.book.read_notebook,
-named in conf.py); this extension sets the quizzes' language from Sphinx's ``language`` and
-``locale_dirs``, and makes every page depend on the exercise banks, the quiz code and script,
-so that an edited bank rebuilds the pages that show its exercises; with the gettext builder
-it writes the quizzes' texts to ``casekit-book.pot`` (casekit.book.messages).
+named in conf.py); this extension sets the quizzes' language from Sphinx's ``language`` (the
+Chinese edition is built from book/zh with ``-D language=zh_CN`` into ``html/zh``), puts a
+link to the same page in the other edition at the top of every page, and makes every page
+depend on the exercise banks, their catalogs and the quiz code, so that an edited bank
+rebuilds the pages that show its exercises.
 
 Math (``$…$`` in a chapter) is converted to MathML at build time (latex2mathml), which
 browsers draw themselves: no MathJax from a CDN, so the book works offline.
@@ -20,13 +22,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _sources() -> list[Path]:
-    return sorted(bank_dir().glob("*.toml")) + [ROOT / "casekit" / "book.py",
-                                                 ROOT / "casekit" / "markup.py"]
+    return sorted(bank_dir().glob("*.toml")) + sorted((ROOT / "casekit" / "locale").rglob("*.po")) \
+        + [ROOT / "casekit" / "book.py", ROOT / "casekit" / "markup.py"]
 
 
 def _language(app):
-    dirs = [Path(app.srcdir) / d for d in app.config.locale_dirs]
-    book.set_language(app.config.language or "en", dirs)
+    book.set_language(app.config.language or "en")
+
+
+def _switch(app, pagename, templatename, context, doctree):
+    """A link to this page in the other edition (English at html/, 中文 at html/zh/)."""
+    up = "../" * pagename.count("/")
+    if (app.config.language or "en").startswith("zh"):
+        href, label, lang = f"../{up}{pagename}.html", "English", "en"
+    else:
+        href, label, lang = f"{up}zh/{pagename}.html", "中文", "zh"
+    context["body"] = (f'<p class="ck-edition"><a href="{href}" hreflang="{lang}" lang="{lang}">'
+                       f'{label}</a></p>\n') + context.get("body", "")
 
 
 def _reading(app, docname, source):
@@ -55,25 +67,10 @@ def _visit_displaymath(self, node):
     raise nodes.SkipNode
 
 
-def _write_pot(app, exception):
-    """With ``sphinx-build -b gettext``: the quizzes' texts as ``casekit-book.pot`` next to the
-    pages' catalogues, for ``sphinx-intl update`` to turn into ``casekit-book.po``."""
-    if exception is not None or app.builder.name != "gettext":
-        return
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
-
-    catalog = Catalog(project=app.config.project, fuzzy=False)
-    for text in book.messages():
-        catalog.add(text)
-    with open(Path(app.outdir) / "casekit-book.pot", "wb") as f:
-        write_po(f, catalog, omit_header=False, sort_output=False, width=0)
-
-
 def setup(app):
     app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))
     app.connect("builder-inited", _language)
     app.connect("source-read", _reading)
     app.connect("doctree-read", _depend)
-    app.connect("build-finished", _write_pot)
+    app.connect("html-page-context", _switch)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
