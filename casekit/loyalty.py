@@ -27,7 +27,7 @@ __all__ = ["QUADRANTS", "LOYALTY_TYPES", "DICK_BASU", "RELATIONSHIP_LEVELS",
 
 #: Jones & Sasser (1995): satisfaction (high/low) × loyalty (high/low).
 QUADRANTS: tuple[str, ...] = ("loyalist", "hostage", "mercenary", "defector")
-#: Attachment (high/low) × repeat purchase (high/low), the names used in the seeds' quiz
+#: Attachment (high/low) × repeat purchase (high/low), the names used in the course Q&A's quiz
 #: (超级忠诚, 惰性忠诚) and in Chinese CRM textbooks (潜在忠诚; 价格忠诚 / 不忠诚).
 LOYALTY_TYPES: tuple[str, ...] = ("super loyalty", "inertia loyalty", "latent loyalty",
                                   "price loyalty")
@@ -117,11 +117,11 @@ def satisfaction_loyalty_quadrants(satisfaction, loyalty, *, satisfaction_cut: f
 
 # --------------------------------------------------------------------------- loyalty types
 def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: float,
-                  names: str = "seed") -> pd.Series:
+                  names: str = "course") -> pd.Series:
     """Each customer's type of loyalty from attitude (attachment) × behaviour (repeat buying).
 
     ==========  ======  ====================  ===========================
-    attachment  repeat  ``names="seed"``      ``names="dick-basu"``
+    attachment  repeat  ``names="course"``    ``names="dick-basu"``
     ==========  ======  ====================  ===========================
     high        high    ``super loyalty``     ``loyalty``
     low         high    ``inertia loyalty``   ``spurious loyalty``
@@ -142,9 +142,10 @@ def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: floa
         Behaviour, e.g. trips in a period after the survey.
     attachment_cut, repeat_cut : float
         The lowest value that counts as high.
-    names : {"seed", "dick-basu"}
-        Which labels to use (see the table); the categories are :data:`LOYALTY_TYPES` or
-        :data:`DICK_BASU`, in the same order.
+    names : {"course", "dick-basu"}
+        Which labels to use (see the table): the course notes' (and Chinese textbooks')
+        or Dick & Basu's; the categories are :data:`LOYALTY_TYPES` or :data:`DICK_BASU`, in
+        the same order.
 
     Source: Dick, A. S. & Basu, K. (1994), Customer loyalty: toward an integrated conceptual
     framework, *Journal of the Academy of Marketing Science* 22(2), 99–113.
@@ -156,10 +157,10 @@ def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: floa
     >>> loyalty_types([6], [9], attachment_cut=5, repeat_cut=4, names="kotler")
     Traceback (most recent call last):
     ...
-    ValueError: names must be 'seed' or 'dick-basu', got 'kotler'
+    ValueError: names must be 'course' or 'dick-basu', got 'kotler'
     """
-    if names not in ("seed", "dick-basu"):
-        raise ValueError(f"names must be 'seed' or 'dick-basu', got {names!r}")
+    if names not in ("course", "dick-basu"):
+        raise ValueError(f"names must be 'course' or 'dick-basu', got {names!r}")
     index = _index_of(attachment, repeat)
     att = check_numbers("attachment", attachment)
     rep = check_numbers("repeat", repeat, low=0)
@@ -168,7 +169,7 @@ def loyalty_types(attachment, repeat, *, attachment_cut: float, repeat_cut: floa
                                                              ("repeat_cut", repeat_cut)))
     high_a, high_r = att >= a_cut, rep >= r_cut
     code = np.select([high_a & high_r, ~high_a & high_r, high_a & ~high_r], [0, 1, 2], 3)
-    labels = LOYALTY_TYPES if names == "seed" else DICK_BASU
+    labels = LOYALTY_TYPES if names == "course" else DICK_BASU
     return pd.Series(pd.Categorical.from_codes(code, labels), index=index, name="loyalty type")
 
 

@@ -110,7 +110,7 @@ def test_loyalty_type_rules_and_dick_basu_names():
     (lambda: L.loyalty_types([5], [1], attachment_cut=5, repeat_cut=True),
      TypeError, "repeat_cut must be a number"),
     (lambda: L.loyalty_types([5], [1], attachment_cut=5, repeat_cut=4, names="aaker"),
-     ValueError, "names must be 'seed' or 'dick-basu'"),
+     ValueError, "names must be 'course' or 'dick-basu'"),
 ])
 def test_quadrants_and_types_reject_bad_input(call, error, message):
     with pytest.raises(error, match=message):
