@@ -48,6 +48,7 @@ def resolve_for(student: str, exercises: Iterable[Exercise]) -> tuple[dict[str, 
     3.0
     """
     from casekit.exercises.sheet import check_student_id
+    from casekit.solutions import work_once
 
     check_student_id(student)
     exercises = list(exercises)
@@ -55,22 +56,23 @@ def resolve_for(student: str, exercises: Iterable[Exercise]) -> tuple[dict[str, 
         raise TypeError("exercises must be casekit Exercise objects")
     resolved, errors = {}, {}
     retailer, failure = None, None
-    for ex in exercises:
-        if not ex.computed:
-            resolved[ex.id] = ex
-            continue
-        if retailer is None and failure is None:
+    with work_once():   # a step several solutions share runs once for this student
+        for ex in exercises:
+            if not ex.computed:
+                resolved[ex.id] = ex
+                continue
+            if retailer is None and failure is None:
+                try:
+                    retailer = student_data(student)
+                except Exception as err:  # the simulator failing must not stop a class's grading
+                    failure = f"{student}'s data could not be built ({type(err).__name__}: {err})"
+            if failure is not None:
+                errors[ex.id] = failure
+                continue
             try:
-                retailer = student_data(student)
-            except Exception as err:  # the simulator failing must not stop a class's grading
-                failure = f"{student}'s data could not be built ({type(err).__name__}: {err})"
-        if failure is not None:
-            errors[ex.id] = failure
-            continue
-        try:
-            resolved[ex.id] = ex.resolve(retailer)
-        except Exception as err:
-            errors[ex.id] = f"reference solution {ex.solution} failed ({type(err).__name__}: {err})"
+                resolved[ex.id] = ex.resolve(retailer)
+            except Exception as err:
+                errors[ex.id] = f"reference solution {ex.solution} failed ({type(err).__name__}: {err})"
     return resolved, errors
 
 

@@ -1,1 +1,58 @@
-"""Reference solutions of the computed exercises: one module per chapter, f(retailer) -> answer."""
+"""Reference solutions of the computed exercises: one module per chapter, f(retailer) -> answer.
+
+A solution and its mistakes are each called on their own, and several exercises of a
+chapter start from the same costly step (a BG/NBD fit, a cohort table, the flags at a
+threshold). Such a step is marked :func:`shared`: inside :func:`work_once` (the grader
+opens it around one student's answers) it is worked out once per retailer and arguments.
+Outside, every call works it out afresh, so a retailer changed between calls is never
+answered from an old result.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+
+__all__ = ["shared", "work_once"]
+
+_MEMO: dict | None = None   # inside work_once: (step, retailer id, arguments) -> (retailer, result)
+
+
+@contextlib.contextmanager
+def work_once():
+    """Within this block each :func:`shared` step runs once per retailer and arguments;
+    the retailers must not change inside it.
+
+    >>> from types import SimpleNamespace
+    >>> calls = []
+    >>> @shared
+    ... def step(retailer, k):
+    ...     calls.append(k)
+    ...     return k * 2
+    >>> shop = SimpleNamespace()
+    >>> with work_once():
+    ...     step(shop, 1), step(shop, 1), step(shop, 2)
+    (2, 2, 4)
+    >>> step(shop, 1), calls
+    (2, [1, 2, 1])
+    """
+    global _MEMO
+    outer = _MEMO
+    _MEMO = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _MEMO = outer
+
+
+def shared(step):
+    """Mark ``step(retailer, *args)`` as a step several solutions share (see
+    :func:`work_once`). Its callers must not change its result in place."""
+    @functools.wraps(step)
+    def once(retailer, *args, **kwargs):
+        if _MEMO is None:
+            return step(retailer, *args, **kwargs)
+        key = (step, id(retailer), args, tuple(sorted(kwargs.items())))
+        if key not in _MEMO:   # the retailer is kept with the result, so its id stays its own
+            _MEMO[key] = (retailer, step(retailer, *args, **kwargs))
+        return _MEMO[key][1]
+    return once

@@ -37,6 +37,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from casekit.solutions import shared
 from casekit.value import (clv_retention, cohort_panel, dwyer_table, lifecycle_stage,
                            pareto_table, rfm_scores, value_matrix)
 
@@ -80,10 +81,16 @@ def tiny_retailer() -> SimpleNamespace:
 
 
 # --------------------------------------------------------------------------- cohort CLV
+@shared
+def _cohort_panel(retailer) -> pd.DataFrame:
+    """The 2022 cohort per calendar year: acquired, retained, sales and margin."""
+    return cohort_panel(retailer.transactions, value="total", margin="margin",
+                        cohort=COHORT).droplevel("group")
+
+
 def _cohort_years(retailer, column: str = "margin") -> pd.DataFrame:
     """The 2022 cohort per calendar year: customers who shopped, and their ``column`` total."""
-    panel = cohort_panel(retailer.transactions, value="total", margin="margin", cohort=COHORT)
-    panel = panel.droplevel("group")
+    panel = _cohort_panel(retailer)
     value = "sales" if column == "total" else "margin"
     return pd.DataFrame({"acquired": panel["acquired"], "retained": panel["retained"],
                          "value": panel[value]})
@@ -162,9 +169,9 @@ def mistake_cohort_clv_undiscounted(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- Dwyer
+@shared
 def _dwyer(retailer, discount_rate=DISCOUNT_RATE, service_cost=SERVICE_COST) -> pd.DataFrame:
-    panel = cohort_panel(retailer.transactions, value="total", margin="margin",
-                         cohort=COHORT).droplevel("group").reindex([1, 2, 3], fill_value=0)
+    panel = _cohort_panel(retailer).reindex([1, 2, 3], fill_value=0)
     costs = panel["sales"] - panel["margin"] + service_cost * panel["retained"]
     return dwyer_table(panel["retained"], panel["sales"], costs, discount_rate,
                        acquired=panel["acquired"].max())
@@ -239,6 +246,7 @@ def mistake_dwyer_ltv_sales(retailer) -> float:
 RFM_NOW = "2024-01-01"   # value.rfm-share: score on 2022–23, judge on 2024
 
 
+@shared
 def _rfm_best(retailer, *, whole_log: bool = False) -> pd.Index:
     """The customers scored R = 5 and F = 5 on the trips before 2024 (or, wrongly, on all)."""
     tx = retailer.transactions
@@ -292,6 +300,7 @@ def mistake_rfm_share_all_years(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- event forecasting
+@shared
 def _event_inputs(retailer):
     """The customer of value.event-forecast and what the forecast needs: her id, her mean
     days between trips, her mean margin per trip, and the 2022 cohort's retention."""
@@ -376,6 +385,7 @@ def abc_thirty(retailer) -> pd.DataFrame:
                          "Share of value (%)": 100 * out["sum"] / table["value"].sum()})
 
 
+@shared
 def current_values(retailer) -> pd.Series:
     """Each customer's current value: margin in the last 365 days of the data (customers
     with a trip in that year only)."""
@@ -384,6 +394,7 @@ def current_values(retailer) -> pd.Series:
     return recent.groupby("customer")["margin"].sum()
 
 
+@shared
 def future_values(retailer) -> pd.Series:
     """Each customer's future value: the margin expected in the next 52 weeks, BG/NBD
     expected trips × Gamma-Gamma expected margin per trip, both fitted on the weekly summary
@@ -448,14 +459,19 @@ def lifecycle_agreement(retailer) -> pd.Series:
     active = retailer.truth.customers.set_index("customer")["active_at_end"].astype(bool)
     out = {}
     for w in WINDOWS:
-        stages = lifecycle_stage(retailer.transactions, now=retailer.end, window_days=w)
+        stages = _stages(retailer, w)
         departed = stages["stage"] == "departure"
         out[w] = float((departed == ~active.reindex(stages.index)).mean())
     return pd.Series(out, name="agreement").rename_axis("window_days")
 
 
+@shared
+def _stages(retailer, window_days: int) -> pd.DataFrame:
+    return lifecycle_stage(retailer.transactions, now=retailer.end, window_days=window_days)
+
+
 def _decline(retailer, window_days: int) -> int:
-    stages = lifecycle_stage(retailer.transactions, now=retailer.end, window_days=window_days)
+    stages = _stages(retailer, window_days)
     return int((stages["stage"] == "decline").sum())
 
 
@@ -498,6 +514,7 @@ def mistake_decline_180(retailer) -> int:
 HOLDOUT_START = "2024-01-01"   # value.bgnbd-forecast: fit on 2022–23, judge on 2024
 
 
+@shared
 def _holdout(retailer):
     from casekit.clv import BetaGeoModel, summarize_transactions
 
@@ -530,7 +547,8 @@ def mistake_forecast_all_new(retailer) -> float:
     """Wrong on purpose: every customer's forecast as if she were brand new (her own history
     ignored): ``expected_purchases_new`` in place of the conditional forecast."""
     model, summary = _holdout(retailer)
-    forecast = sum(model.expected_purchases_new(d) for d in summary["duration_holdout"])
+    new = {d: model.expected_purchases_new(d) for d in summary["duration_holdout"].unique()}
+    forecast = sum(new[d] for d in summary["duration_holdout"])   # few durations: each once
     return float(100 * (forecast / summary["frequency_holdout"].sum() - 1))
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from casekit.defection import (after_event, cohort_retention, early_warning,
                                partial_defection_flags, warning_quality)
+from casekit.solutions import shared
 
 __all__ = ["complete_defectors", "price_cause_share", "price_cut_share", "cohort_retention_q4",
            "partial_flag_precision", "lost_share_low_p_alive", "after_price_cut", "best_partial_auc",
@@ -191,6 +192,11 @@ def mistake_cut_all_causes(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- cohorts
+@shared
+def _quarterly_retention(retailer) -> pd.DataFrame:
+    return cohort_retention(retailer.transactions, freq="Q")
+
+
 def cohort_retention_q4(retailer) -> float:
     """defect.cohort-retention: of the customers whose first trip fell in the first quarter of
     the data, the share (0–1) who bought in the quarter four quarters later (a year on).
@@ -198,7 +204,7 @@ def cohort_retention_q4(retailer) -> float:
     >>> cohort_retention_q4(tiny_retailer())   # all 4 start in 2023Q1; 3 and 4 buy in 2024Q1
     0.5
     """
-    table = cohort_retention(retailer.transactions, freq="Q")
+    table = _quarterly_retention(retailer)
     return float(table.iloc[0][4]) if 4 in table.columns else 0.0
 
 
@@ -208,7 +214,7 @@ def mistake_retention_next_quarter(retailer) -> float:
     >>> mistake_retention_next_quarter(tiny_retailer())   # only customer 3 buys in 2023Q2
     0.25
     """
-    return float(cohort_retention(retailer.transactions, freq="Q").iloc[0][1])
+    return float(_quarterly_retention(retailer).iloc[0][1])
 
 
 def mistake_retention_count(retailer) -> float:
@@ -217,7 +223,7 @@ def mistake_retention_count(retailer) -> float:
     >>> mistake_retention_count(tiny_retailer())
     2.0
     """
-    table = cohort_retention(retailer.transactions, freq="Q")
+    table = _quarterly_retention(retailer)
     return float(round(cohort_retention_q4(retailer) * table.iloc[0]["customers"]))
 
 
@@ -225,6 +231,7 @@ def mistake_retention_count(retailer) -> float:
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
 
 
+@shared
 def _flags_vs_truth(retailer, threshold: float = 0.6) -> pd.DataFrame:
     flags = partial_defection_flags(retailer.transactions, threshold=threshold)
     truth = retailer.truth.customers.set_index("customer")["partial_from"].notna()
@@ -238,6 +245,7 @@ def _precision_recall(f: pd.DataFrame) -> tuple[float, float]:
     return float(precision), float(recall)
 
 
+@shared
 def _chosen_threshold(retailer) -> float:
     for t in THRESHOLDS:
         if _precision_recall(_flags_vs_truth(retailer, t))[1] >= 0.5:
@@ -279,6 +287,7 @@ def mistake_partial_count(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- early warning
+@shared
 def _p_alive_vs_truth(retailer) -> pd.DataFrame:
     from casekit.clv import BetaGeoModel, summarize_transactions
 
@@ -313,6 +322,7 @@ def mistake_lost_overall(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- the early-warning score
+@shared
 def _warning(retailer) -> pd.DataFrame:
     """``early_warning`` with P(alive), as the chapter and the problem set compute it, plus truth."""
     from casekit.clv import BetaGeoModel, summarize_transactions
@@ -329,20 +339,25 @@ def _partial_aucs(w: pd.DataFrame) -> pd.Series:
     return pd.Series({c: warning_quality(w[c], w["partial"])["auc"] for c in (*INDICATORS, "score")})
 
 
+@shared
+def _recent_aucs(retailer) -> pd.Series:
+    """The AUCs among customers still shopping in the last 13 weeks."""
+    w = _warning(retailer)
+    return _partial_aucs(w[w["recent_trips"] > 0])
+
+
 def best_partial_auc(retailer) -> float:
     """defect.warning-partial: among customers still shopping in the last 13 weeks, the highest
     AUC of the four indicators' risk ranks against the true partial defectors.
 
     Needs a realistic retailer (BG/NBD is fitted to it).
     """
-    w = _warning(retailer)
-    return float(_partial_aucs(w[w["recent_trips"] > 0])[list(INDICATORS)].max())
+    return float(_recent_aucs(retailer)[list(INDICATORS)].max())
 
 
 def mistake_partial_auc_score(retailer) -> float:
     """Wrong on purpose: the combined score's AUC, not the best indicator's."""
-    w = _warning(retailer)
-    return float(_partial_aucs(w[w["recent_trips"] > 0])["score"])
+    return float(_recent_aucs(retailer)["score"])
 
 
 def mistake_partial_auc_all_scored(retailer) -> float:
@@ -352,5 +367,4 @@ def mistake_partial_auc_all_scored(retailer) -> float:
 
 def mistake_partial_auc_p_alive(retailer) -> float:
     """Wrong on purpose: P(alive)'s AUC, whichever indicator is best."""
-    w = _warning(retailer)
-    return float(_partial_aucs(w[w["recent_trips"] > 0])["p_alive_risk"])
+    return float(_recent_aucs(retailer)["p_alive_risk"])
