@@ -19,6 +19,8 @@ import functools
 import os
 from pathlib import Path
 
+from casekit.i18n import _
+
 __all__ = ["PALETTE", "GREY", "theme", "decorate", "bar_labels", "percent_axis"]
 
 #: The workbook's colours, in the order series use them: the Okabe–Ito palette, which
@@ -182,7 +184,7 @@ def decorate(ax, title: str | None = None, xlabel: str | None = None,
             if getattr(artist, "_casekit_source", False):
                 artist.remove()
         note = ax.annotate(
-            f"Source: {source}", xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
+            _("Source: {source}").format(source=source), xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label),
             xytext=(0, -6), textcoords="offset points", ha="left", va="top",
             fontsize="small", color=GREY, annotation_clip=False)
         note._casekit_source = True
