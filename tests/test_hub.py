@@ -527,7 +527,8 @@ def test_assessed_exercises_follow_the_course_file_on_server_time(hub, tmp_path)
 def test_the_gradebook_grades_the_services_database_with_server_time(hub, tmp_path):
     """``casekit grade --db``: no sheets collected; the course file's deadline and alice's
     extension apply, the late penalty uses the server's time, the per-try penalty is
-    taken off, and export works as on the LMS path."""
+    taken off, and export works as on the LMS path; ``feedback --publish`` puts each page
+    into its student's home."""
     from casekit.grading.export import export_grades
     from casekit.grading.gradebook import Gradebook
 
@@ -551,3 +552,18 @@ def test_the_gradebook_grades_the_services_database_with_server_time(hub, tmp_pa
     assert attempts["bob"]["handed_in"] == recorded[-1]["server_time"].isoformat().replace("+00:00", "Z")
     csv = export_grades(gradebook, tmp_path / "grades.csv").read_text()
     assert "alice" in csv and "bob" in csv
+
+    homes = tmp_path / "homes"          # feedback into the hub homes; carol has none yet
+    for uid, user in enumerate(("alice", "bob"), 4201):
+        (homes / user).mkdir(parents=True)
+        if os.geteuid() == 0:
+            os.chown(homes / user, uid, uid)
+    run = subprocess.run([sys.executable, "-m", "casekit.cli", "feedback", "--gradebook",
+                          str(gradebook), "--out", str(tmp_path / "feedback"), "--publish",
+                          f"{homes}/{{username}}"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Published 2 of 3 into the students' homes" in run.stdout
+    assert "carol: skipped: no home yet" in run.stdout
+    page = homes / "alice" / "feedback" / "casekit-feedback.html"
+    assert page.read_bytes() == (tmp_path / "feedback" / "alice.html").read_bytes()
+    assert page.stat().st_uid == (4201 if os.geteuid() == 0 else os.geteuid())

@@ -215,6 +215,34 @@ def test_concurrent_writers_lose_nothing_and_double_nothing(db):
             assert sorted(r["answer"] for r in store.attempts(f"s{w}")) == list(range(25))
 
 
+@pytest.mark.slow
+def test_attempts_sent_at_once_each_get_their_own_outcome(db):
+    """16 threads at once, half of them at their limit: the refused ones raise, the others
+    are recorded (on SQLite, in shared commits), and a refusal costs a neighbour nothing."""
+    with AttemptStore(db) as store:
+        for w in range(0, 16, 2):
+            _record(store, student=f"s{w}", client_id="first", max_tries=1)
+        start = threading.Barrier(16)
+        outcome = {}
+
+        def work(w):
+            start.wait()
+            try:
+                outcome[w] = _record(store, student=f"s{w}", client_id="second", max_tries=1,
+                                     answer=w)[0]["answer"]
+            except NoTriesLeft:
+                outcome[w] = "refused"
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert outcome == {w: "refused" if w % 2 == 0 else w for w in range(16)}
+        assert store.count() == 16
+        assert [r["answer"] for r in store.attempts("s1")] == [1]
+
+
 def test_recorded_attempts_survive_closing_and_reopening(db):
     with AttemptStore(db) as store:
         for n in range(5):

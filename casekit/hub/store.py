@@ -23,7 +23,9 @@ An attempt limit (``max_tries``) holds however many service processes share the 
 the count of a student's tries and the insert of a new one are one transaction that holds
 the student's write lock (SQLite: ``BEGIN IMMEDIATE``, the database's one writer lock;
 PostgreSQL: a transaction-scoped advisory lock keyed on the student), so two checks sent
-at the same moment to two processes cannot both take the last try.
+at the same moment to two processes cannot both take the last try. On SQLite the attempts
+of a process's threads that arrive together share one commit (one disk flush), each
+acknowledged only once it is committed.
 
 >>> import tempfile, pathlib
 >>> store = AttemptStore(pathlib.Path(tempfile.mkdtemp()) / "attempts.sqlite")
@@ -47,6 +49,7 @@ import json
 import math
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -185,7 +188,7 @@ class AttemptStore:
         if self.url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
-            self._immediate = self.engine.execution_options(casekit_immediate=True)
+            self._commits = _GroupCommit(self.engine.execution_options(casekit_immediate=True))
         metadata.create_all(self.engine)
         self._add_missing_columns()
 
@@ -269,28 +272,37 @@ class AttemptStore:
                "client_time": None if client_time is None else str(client_time)[:40],
                "casekit": None if casekit is None else str(casekit)[:32], "penalty": None}
         t = attempts_table
+
+        def insert(conn):       # count, check the limit, insert: one step under the lock
+            sent = conn.execute(sa.select(t.c.id).where(
+                t.c.student == student, t.c.client_id == client_id)).first()
+            if sent is not None:
+                return None
+            before, tries = conn.execute(sa.select(
+                sa.func.count(), sa.func.count().filter(t.c.valid.is_(True))).where(
+                t.c.student == student, t.c.exercise == exercise)).one()
+            if max_tries is not None and tries >= max_tries:
+                raise NoTriesLeft(student, exercise, max_tries)
+            if valid and penalty is not None:
+                row["penalty"] = _number("penalty", penalty(tries + 1), 0.0, 1.0)
+            # the last statement, the only write: a job that fails has written nothing, and
+            # under the lock the new row is the student's latest at this exercise
+            row["id"] = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
+            return before + 1, tries
+
         try:
-            with self._locked(student) as conn:     # count, check the limit, insert: one step
-                sent = conn.execute(sa.select(t.c.id).where(
-                    t.c.student == student, t.c.client_id == client_id)).first()
-                if sent is None:
-                    tries = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                        t.c.student == student, t.c.exercise == exercise,
-                        t.c.valid.is_(True))).scalar_one()
-                    if max_tries is not None and tries >= max_tries:
-                        raise NoTriesLeft(student, exercise, max_tries)
-                    if valid and penalty is not None:
-                        row["penalty"] = _number("penalty", penalty(tries + 1), 0.0, 1.0)
-                    row["id"] = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
-                    number = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                        t.c.student == student, t.c.exercise == exercise,
-                        t.c.id <= row["id"])).scalar_one()
+            if self.dialect == "sqlite":
+                done = self._commits.run(insert)
+            else:
+                with _advisory(self.engine, student) as conn:
+                    done = insert(conn)
         except IntegrityError:      # a writer that takes no lock (an older casekit) was first
             if self.find(student, client_id) is None:   # not our unique key: a real error
                 raise
-            sent = True
-        if sent is not None:
+            done = None
+        if done is None:
             return self._sent_before(student, exercise, client_id, answer_text), False
+        number, tries = done
         return {**row, "answer": json.loads(answer_text), "attempt": number,
                 "try": tries + 1 if valid else None}, True
 
@@ -304,14 +316,6 @@ class AttemptStore:
                 f"client id {client_id!r} was already used by {student} for another "
                 f"attempt ({existing['exercise']}); send a new id for a new attempt")
         return existing
-
-    def _locked(self, student: str):
-        """A write transaction holding ``student``'s lock until it ends: SQLite's writer lock
-        from its first statement (``BEGIN IMMEDIATE``), or on PostgreSQL an advisory lock on
-        the student (other students' writes go on in parallel)."""
-        if self.dialect == "sqlite":
-            return self._immediate.begin()
-        return _advisory(self.engine, student)
 
     def find(self, student: str, client_id: str) -> dict | None:
         """The attempt this student sent with ``client_id``, or None."""
@@ -408,6 +412,63 @@ class AttemptStore:
         row["attempt"] = number
         row["try"] = tried if row["valid"] else None
         return row
+
+
+class _GroupCommit:
+    """SQLite writes of many threads in shared transactions: SQLite has one writer at a
+    time and each commit waits for the disk (``synchronous=FULL``), so the attempts that
+    arrive while one commit is on its way go together in the next, one disk flush for all.
+    Each transaction begins ``IMMEDIATE`` (the writer lock of the whole database, across
+    processes); every thread returns only once its own write is committed, with its own
+    result or error. A job must write nothing unless it succeeds (the attempt's insert is
+    its last statement), so one job's error leaves the others' in the commit."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self._cond = threading.Condition()
+        self._pending: list[list] = []      # [work, result, error, finished]
+        self._leading = False
+
+    def run(self, work):
+        """``work(conn)`` in a committed transaction; its result, or what it raised."""
+        job = [work, None, None, False]
+        with self._cond:
+            self._pending.append(job)
+            while self._leading and not job[3]:
+                self._cond.wait()
+            if not job[3]:              # this thread commits what is pending, its job too
+                self._leading = True
+                batch, self._pending = self._pending, []
+        if not job[3]:
+            try:
+                self._commit(batch)
+            finally:
+                with self._cond:
+                    self._leading = False
+                    self._cond.notify_all()
+        if job[2] is not None:
+            raise job[2]
+        return job[1]
+
+    def _commit(self, batch: list[list]) -> None:
+        committed, failure = False, None
+        try:
+            with self._engine.begin() as conn:
+                for job in batch:
+                    try:
+                        job[1] = job[0](conn)
+                    except Exception as err:
+                        job[2] = err
+            committed = True
+        except Exception as err:
+            failure = err
+        finally:
+            for job in batch:
+                if not committed:       # none of the batch is written: every job says so
+                    job[1] = None
+                    job[2] = job[2] or failure or RuntimeError("the commit was interrupted: "
+                                                               "nothing was saved")
+                job[3] = True
 
 
 @contextlib.contextmanager
