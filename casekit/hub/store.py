@@ -436,10 +436,11 @@ class _GroupCommit:
             self._pending.append(job)
             while self._leading and not job[3]:
                 self._cond.wait()
-            if not job[3]:              # this thread commits what is pending, its job too
+            lead = not job[3]           # this thread commits what is pending, its job too
+            if lead:
                 self._leading = True
                 batch, self._pending = self._pending, []
-        if not job[3]:
+        if lead:
             try:
                 self._commit(batch)
             finally:
