@@ -26,8 +26,8 @@ from casekit.exercises.bank import BANKS, BankError, bank_dir, load_bank
 from casekit.exercises.progress import progress  # noqa: E402  (standard library only)
 from casekit.exercises.sheet import AnswerSheet, check_student_id, workbook_home
 from casekit.exercises.translation import localized
-from casekit.i18n import set_language
-from casekit.exercises.types import AnswerError, Exercise, Feedback
+from casekit.i18n import _, set_language
+from casekit.exercises.types import WARN, AnswerError, Exercise, Feedback, sentences
 
 __all__ = ["AnswerError", "AnswerSheet", "BankError", "Exercise", "Feedback", "catalog",
            "check", "get", "hint", "my_retailer", "progress", "reset", "show", "start",
@@ -47,9 +47,9 @@ class Session:
         self.student = student
 
     def __repr__(self):
-        return (f"Working as {self.student!r}. Every answer you check is saved to your answer "
-                f"sheet ({self.student}.json in your workbook folder: "
-                "casekit.exercises.AnswerSheet(student()).path shows where).")
+        return _("Working as {quoted}. Every answer you check is saved to your answer sheet "
+                 "({file} in your workbook folder: casekit.exercises.AnswerSheet(student()).path "
+                 "shows where).").format(quoted=repr(self.student), file=f"{self.student}.json")
 
 
 #: The id last given to :func:`start` in this workbook folder, read by ``start()`` with no
@@ -158,9 +158,9 @@ def get(exercise_id: str) -> Exercise:
     bank = _bank()
     if not isinstance(exercise_id, str) or exercise_id not in bank:
         close = difflib.get_close_matches(str(exercise_id), list(bank), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else \
-            " casekit.exercises.catalog() lists every exercise."
-        raise ValueError(f"No exercise {exercise_id!r}.{hint}")
+        hint = _("Did you mean {ids}?").format(ids=", ".join(close)) if close else \
+            _("casekit.exercises.catalog() lists every exercise.")
+        raise ValueError(sentences(_("No exercise {id}.").format(id=repr(exercise_id)), hint))
     return bank[exercise_id]
 
 
@@ -181,7 +181,10 @@ def catalog():
 
 
 @functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)
 def _student_data(student_id: str):
+    """The student's retailer the expected answers are worked out on: built once per
+    session, and never the one :func:`my_retailer` hands out (which the student may change)."""
     from casekit.data import for_student
 
     return for_student(student_id)
@@ -189,7 +192,9 @@ def _student_data(student_id: str):
 
 def my_retailer():
     """This student's own simulated retailer (``casekit.data.for_student(student())``)."""
-    return _student_data(student())
+    from casekit.data import for_student
+
+    return for_student(student())
 
 
 _RESOLVED: dict[tuple[str, str], tuple[Exercise, Exercise]] = {}
@@ -250,9 +255,10 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
     shown = resolved or localized(exercise, lang)
     stored = shown.stored(answer, who)
     if resolved is None:
-        feedback = Feedback(False, 0.0, "⚠ Your answer could not be checked now: working out "
-                                        f"the expected answer on your data failed ({failure}). "
-                                        "It is saved; tell your instructor.", valid=False)
+        feedback = Feedback(False, 0.0, f"{WARN} " + _(
+            "Your answer could not be checked now: working out the expected answer on your "
+            "data failed ({failure}). It is saved; tell your instructor.").format(failure=failure),
+            valid=False)
     else:
         feedback = resolved.check(stored)
     sheet = AnswerSheet(who)
@@ -269,13 +275,13 @@ def submit(exercise: Exercise, answer: Any, student_id: str | None = None) -> Fe
                         f"{_not_saved(err, sheet)}\n\n{feedback.message}", feedback.valid)
     message = feedback.message
     if same:
-        message += ("\n\n*The same answer as your last check of this exercise: it is saved "
-                    "once, not counted as another attempt.*")
+        message += "\n\n*" + _("The same answer as your last check of this exercise: it is "
+                                "saved once, not counted as another attempt.") + "*"
     if shown.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
-        message += f"\n\n**Why:** {shown.explanation}"
+        message += "\n\n**" + _("Why:") + f"** {shown.explanation}"
     for notice in sheet.notices:
-        message += f"\n\n**Note:** {notice}"
+        message += "\n\n**" + _("Note:") + f"** {notice}"
     return Feedback(feedback.correct, feedback.score, message, feedback.valid)
 
 
@@ -300,22 +306,23 @@ def _same_as_last(sheet_path: str, exercise_id: str, stored: Any) -> bool:
 def _not_saved(err: Exception, sheet: AnswerSheet) -> str:
     """What to tell a student whose answer could not be written to their sheet."""
     if not isinstance(err, OSError):
-        why = f"saving failed ({type(err).__name__})"
-        todo = "Check again; if it keeps failing, tell your instructor."
+        why = _("saving failed ({error})").format(error=type(err).__name__)
+        todo = _("Check again; if it keeps failing, tell your instructor.")
     elif err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        why = "the disk is full"
-        todo = "Free some space (delete big files you no longer need), then check again."
+        why = _("the disk is full")
+        todo = _("Free some space (delete big files you no longer need), then check again.")
     elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        why = f"you may not write to the folder {sheet.folder}"
-        todo = ("Point CASEKIT_HOME to a folder you can write to (in a cell: "
-                "`import os; os.environ['CASEKIT_HOME'] = os.path.expanduser('~/casekit-work')`), "
-                "then check again.")
+        why = _("you may not write to the folder {folder}").format(folder=sheet.folder)
+        todo = _("Point CASEKIT_HOME to a folder you can write to (in a cell: "
+                 "`import os; os.environ['CASEKIT_HOME'] = os.path.expanduser('~/casekit-work')`), "
+                 "then check again.")
     else:
         why = err.strerror or str(err) or type(err).__name__
-        todo = "Check again; if it keeps failing, tell your instructor."
-    return (f"⚠ **Checked but NOT saved.** Your answer was checked (below) but could not be "
-            f"saved to your answer sheet {sheet.path.name}: {why}. An answer that is not saved "
-            f"is not graded. {todo} The answers saved before are safe.")
+        todo = _("Check again; if it keeps failing, tell your instructor.")
+    return f"{WARN} " + _(
+        "**Checked but NOT saved.** Your answer was checked (below) but could not be saved to "
+        "your answer sheet {file}: {why}. An answer that is not saved is not graded. {todo} The "
+        "answers saved before are safe.").format(file=sheet.path.name, why=why, todo=todo)
 
 
 def check(exercise_id: str, value: Any) -> Feedback:
@@ -330,20 +337,22 @@ def check(exercise_id: str, value: Any) -> Feedback:
     try:
         exercise = get(exercise_id)
     except ValueError as err:
-        return Feedback(False, 0.0, f"⚠ {err}", valid=False)
+        return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
     if value is Ellipsis:   # not saved: there is nothing to grade yet
-        return Feedback(False, 0.0, "⚠ Not answered yet: the value you check is still `...`. "
-                                    "In the cell above, replace the ... with your calculation "
-                                    "and run that cell, then run this check again.", valid=False)
+        return Feedback(False, 0.0, f"{WARN} " + _(
+            "Not answered yet: the value you check is still `...`. In the cell above, replace "
+            "the ... with your calculation and run that cell, then run this check again."),
+            valid=False)
     feedback = submit(localized(exercise), value)
     if feedback.correct or not feedback.valid or not exercise.hints:
         return feedback
     seen = _HINTS_SEEN.get((student(), exercise.id), 0)
     if seen < len(exercise.hints):
-        more = f'Stuck? `hint("{exercise.id}")` shows hint {seen + 1} of {len(exercise.hints)}.'
+        more = _('Stuck? `hint("{id}")` shows hint {n} of {m}.') \
+            .format(id=exercise.id, n=seen + 1, m=len(exercise.hints))
     else:
-        more = (f"You have seen all {len(exercise.hints)} hints "
-                f'(`hint("{exercise.id}", all=True)` shows them again).')
+        more = _('You have seen all {m} hints (`hint("{id}", all=True)` shows them again).') \
+            .format(id=exercise.id, m=len(exercise.hints))
     return Feedback(feedback.correct, feedback.score, f"{feedback.message}\n\n{more}",
                     feedback.valid)
 
@@ -360,9 +369,10 @@ class Hints:
 
     def _lines(self) -> list[str]:
         if not self.total:
-            return [f"{self.exercise_id} has no hints: read its prompt again, or the "
-                    "chapter section it names."]
-        lines = [f"Hint {n} of {self.total}: {h}" for n, h in enumerate(self.hints, 1)]
+            return [_("{id} has no hints: read its prompt again, or the chapter section it "
+                      "names.").format(id=self.exercise_id)]
+        line = _("Hint {n} of {m}: {hint}")
+        lines = [line.format(n=n, m=self.total, hint=h) for n, h in enumerate(self.hints, 1)]
         return lines + ([self.note] if self.note else [])
 
     def __repr__(self):
@@ -385,9 +395,9 @@ def hint(exercise_id: str, all: bool = False) -> Hints:   # noqa: A002 - the wor
     hints, key = list(exercise.hints), (student(), exercise_id)
     seen = _HINTS_SEEN.get(key, 0) if all else min(_HINTS_SEEN.get(key, 0) + 1, len(hints))
     _HINTS_SEEN[key] = max(seen, _HINTS_SEEN.get(key, 0))
-    note = "" if not hints or seen < len(hints) else "That is every hint (there are no more)."
+    note = "" if not hints or seen < len(hints) else _("That is every hint (there are no more).")
     if hints and seen < len(hints):
-        note = f'Run `hint("{exercise_id}")` again for the next one.'
+        note = _('Run `hint("{id}")` again for the next one.').format(id=exercise_id)
     return Hints(exercise_id, hints[:max(seen, 1 if all and hints else seen)], len(hints), note)
 
 

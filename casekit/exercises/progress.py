@@ -22,29 +22,38 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["Progress", "cached_key", "progress", "store_key", "wait_ready", "warm"]
+from casekit.i18n import _
 
-GRADING_RULE = ("How grading counts: each exercise earns the points of your **best** checked "
-                "attempt (trying again never lowers a score, and you may check as often as you "
-                "like); attempts saved after a chapter's deadline may lose part of their value, "
-                "as your instructor sets. Asking for a hint costs nothing.")
+__all__ = ["Progress", "cached_key", "grading_rule", "progress", "store_key", "wait_ready",
+           "warm"]
+
+
+def grading_rule() -> str:
+    """How grading counts attempts, in the reader's language (Markdown)."""
+    return _("How grading counts: each exercise earns the points of your **best** checked "
+             "attempt (trying again never lowers a score, and you may check as often as you "
+             "like); attempts saved after a chapter's deadline may lose part of their value, "
+             "as your instructor sets. Asking for a hint costs nothing.")
 
 
 # --------------------------------------------------------------------------- progress
 class Progress:
-    """A student's progress: ``table`` (a DataFrame, one row per chapter) and the rule."""
+    """A student's progress: ``table`` (a DataFrame, one row per chapter) and the rule
+    (default: :func:`grading_rule`)."""
 
-    def __init__(self, student: str, table, rule: str = GRADING_RULE):
-        self.student, self.table, self.rule = student, table, rule
+    def __init__(self, student: str, table, rule: str | None = None):
+        self.student, self.table = student, table
+        self.rule = grading_rule() if rule is None else rule
 
     def __repr__(self):
-        return (f"Progress of {self.student!r}\n{self.table.to_string()}\n\n"
-                + self.rule.replace("**", ""))
+        return (_("Progress of {student}").format(student=repr(self.student))
+                + f"\n{self.table.to_string()}\n\n" + self.rule.replace("**", ""))
 
     def _repr_html_(self):
         from casekit.markup import to_html
 
-        return (f"<div class='casekit-progress'><b>Progress of {_esc(self.student)}</b>"
+        title = _("Progress of {student}").format(student=self.student)
+        return (f"<div class='casekit-progress'><b>{_esc(title)}</b>"
                 f"{self.table.to_html(classes='casekit-progress-table', border=0)}"
                 f"{to_html(self.rule)}</div>")
 
@@ -59,6 +68,7 @@ def progress(chapter: str | int | None = None, student: str | None = None) -> Pr
     """Per chapter (or for one ``chapter``, e.g. "01"): exercises, done (answered right),
     attempted, and the score so far (best attempt of each exercise, in points out of the
     chapter's points), read from the answer sheet of ``student`` (default: the current one).
+    The table's headings are in the reader's language.
 
     >>> list(progress(student="nobody-yet").table.columns)
     ['exercises', 'done', 'attempted', 'points so far', 'points', 'score so far']
@@ -80,7 +90,8 @@ def progress(chapter: str | int | None = None, student: str | None = None) -> Pr
         chosen = {i: e for i, e in bank.items() if e.chapter == key}
         if not chosen:
             have = ", ".join(sorted({e.chapter for e in bank.values()}))
-            raise ValueError(f"chapter {str(chapter)!r} has no exercises; chapters: {have}")
+            raise ValueError(_("chapter {chapter} has no exercises; chapters: {chapters}")
+                             .format(chapter=repr(str(chapter)), chapters=have))
         bank = chosen
     best: dict[str, float] = {}
     for attempt in AnswerSheet(who).attempts():
@@ -99,10 +110,13 @@ def progress(chapter: str | int | None = None, student: str | None = None) -> Pr
             row["done"] += best[ex.id] >= 1.0
             row["points so far"] += best[ex.id] * ex.points
     table = pd.DataFrame.from_dict(rows, orient="index").sort_index()
-    table.index.name = "chapter"
     table["points so far"] = table["points so far"].round(2)
     table["score so far"] = (100 * table["points so far"] / table["points"].where(table["points"] > 0)) \
         .fillna(0).round(0).astype(int).astype(str) + " %"
+    table = table.rename(columns={"exercises": _("exercises"), "done": _("done"),
+                                  "attempted": _("attempted"), "points so far": _("points so far"),
+                                  "points": _("points"), "score so far": _("score so far")})
+    table.index.name = _("chapter")
     return Progress(who, table)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from casekit.exercises.sheetformat import (FORMAT, MAX_SHEET_BYTES, VERSION, check_student_id,
                                            parse_sheet, read_limited)
+from casekit.i18n import _
 
 __all__ = ["FORMAT", "AnswerSheet", "CorruptSheetError", "json_safe", "read_sheet_bytes",
            "workbook_home"]
@@ -241,9 +242,10 @@ class AnswerSheet:
                 data = self.read()
             except (CorruptSheetError, UnicodeDecodeError) as err:
                 kept = self._set_aside()
-                self.notices.append(f"Your answer sheet {self.path.name} could not be read "
-                                    f"({err}). It was kept as {kept.name} for your instructor, "
-                                    "and a new sheet was started.")
+                self.notices.append(_("Your answer sheet {file} could not be read ({error}). It "
+                                      "was kept as {kept} for your instructor, and a new sheet "
+                                      "was started.").format(file=self.path.name, error=err,
+                                                             kept=kept.name))
                 data = self._new()
             previous = sum(1 for a in data["attempts"] if a["id"] == entry["id"])
             stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

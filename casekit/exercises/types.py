@@ -41,15 +41,29 @@ import reprlib
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from casekit.i18n import _
+
 __all__ = [
     "AnswerError", "ChoiceExercise", "Exercise", "Feedback", "MatchingExercise",
     "MultipleChoiceExercise", "NumericExercise", "OrderingExercise", "TableExercise",
-    "TextExercise", "form_of", "from_form", "is_cut", "letter", "parse_number",
+    "TextExercise", "form_of", "from_form", "is_cut", "letter", "parse_number", "saved_unchecked",
+    "sentences",
 ]
 
 TICK, CROSS, HALF, WARN = "✓", "✗", "◐", "⚠"
-#: What :meth:`Exercise.check` says for an assessed exercise of a student build (no key).
-SAVED_UNCHECKED = "✓ Saved; checked after the deadline (this is an assessed exercise)."
+
+
+def saved_unchecked() -> str:
+    """What :meth:`Exercise.check` says for an assessed exercise of a student build (no key),
+    in the reader's language."""
+    return f"{TICK} " + _("Saved; checked after the deadline (this is an assessed exercise).")
+
+
+def __getattr__(name: str):
+    # SAVED_UNCHECKED: the message as :func:`saved_unchecked` gives it when it is read
+    if name == "SAVED_UNCHECKED":
+        return saved_unchecked()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class AnswerError(ValueError):
@@ -95,6 +109,24 @@ def feedback_html(fb: Feedback) -> str:
             f'padding:4px 10px;margin:4px 0">{body}</div>')
 
 
+def sentences(*parts: str) -> str:
+    """Sentences run together: a space between English ones, none next to a full-width mark
+    (a Chinese full stop, colon, bracket), as each language writes them; empty parts are
+    left out.
+
+    >>> sentences("✗ Not yet.", "Try again."), sentences("✗ 还不对。", "再试一次。")
+    ('✗ Not yet. Try again.', '✗ 还不对。再试一次。')
+    """
+    out = ""
+    for part in filter(None, parts):
+        joined = not out or out[-1] in _FULL_WIDTH_END or part[0] in _FULL_WIDTH_START
+        out += part if joined else " " + part
+    return out
+
+
+_FULL_WIDTH_END, _FULL_WIDTH_START = "。！？：；，）”", "（“"
+
+
 def letter(i: int) -> str:
     """The label of option ``i`` (0 → 'A').
 
@@ -108,11 +140,11 @@ def letter(i: int) -> str:
 _CURRENCY = re.compile(r"[¥$€£]|元|rmb|usd|cny", re.IGNORECASE)
 
 
-def parse_number(value: Any, what: str = "a number") -> tuple[float, bool]:
+def parse_number(value: Any, what: str | None = None) -> tuple[float, bool]:
     """Read one number from whatever a student typed or computed.
 
     Returns ``(number, typed_as_percent)``; raises :class:`AnswerError` with a message
-    that says what to fix.
+    that says what to fix (``what`` names what to type; default: "a number").
 
     >>> parse_number(" 1,234.5 ")
     (1234.5, False)
@@ -123,58 +155,61 @@ def parse_number(value: Any, what: str = "a number") -> tuple[float, bool]:
     ...
     casekit.exercises.types.AnswerError: Your value is NaN (not a number): usually a missing value or 0/0 earlier in the calculation. Look for NaN with .isna().
     """
-    return _parse_number(value, what, 0)
+    return _parse_number(value, _("a number") if what is None else what, 0)
 
 
 def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
     percent = False
     if value is None:
-        raise AnswerError(f"The answer is empty: type {what}.")
+        raise AnswerError(_("The answer is empty: type {what}.").format(what=what))
     if isinstance(value, bool) or type(value).__name__ == "bool_":
-        raise AnswerError(f"Expected {what}, got {value} (a yes/no value).")
+        raise AnswerError(_("Expected {what}, got {value} (a yes/no value).")
+                          .format(what=what, value=value))
     if hasattr(value, "shape") and hasattr(value, "size") and not isinstance(value, numbers.Number):
         # numpy arrays, pandas Series/DataFrames
         if value.size != 1:
-            raise AnswerError(f"Expected a single number, got {value.size} values "
-                              f"(shape {tuple(value.shape)}). Pick out the one number asked for.")
+            raise AnswerError(_("Expected a single number, got {n} values (shape {shape}). "
+                                "Pick out the one number asked for.")
+                              .format(n=value.size, shape=tuple(value.shape)))
         value = value.item() if hasattr(value, "item") else value.to_numpy().item()
     if isinstance(value, (list, tuple, set, dict)):
         if len(value) != 1:
-            raise AnswerError(f"Expected a single number, got a {type(value).__name__} of "
-                              f"{len(value)} values.")
+            raise AnswerError(_("Expected a single number, got a {kind} of {n} values.")
+                              .format(kind=type(value).__name__, n=len(value)))
         if depth >= 3:
-            raise AnswerError("Expected a single number, got lists nested inside lists: "
-                              "pick out the one number asked for.")
+            raise AnswerError(_("Expected a single number, got lists nested inside lists: "
+                                "pick out the one number asked for."))
         value = next(iter(value.values() if isinstance(value, dict) else value))
         return _parse_number(value, what, depth + 1)
     if isinstance(value, str):
         text = value.strip()
         if not text:
-            raise AnswerError(f"The answer box is empty: type {what}.")
+            raise AnswerError(_("The answer box is empty: type {what}.").format(what=what))
         if len(text) > 60:
-            raise AnswerError("That is far too long to be one number. Type digits only, "
-                              "for example 1234.5 or 12%.")
+            raise AnswerError(_("That is far too long to be one number. Type digits only, "
+                                "for example 1234.5 or 12%."))
         cleaned = _CURRENCY.sub("", text).replace(",", "").replace("_", "").replace(" ", "")
         if cleaned.endswith("%"):
             percent, cleaned = True, cleaned[:-1]
         try:
             number = float(cleaned)
         except ValueError:
-            raise AnswerError(f"{text!r} is not a number. Type digits only, "
-                              "for example 1234.5 or 12%.") from None
+            raise AnswerError(_("{text} is not a number. Type digits only, for example "
+                                "1234.5 or 12%.").format(text=repr(text))) from None
     elif isinstance(value, numbers.Number) and not isinstance(value, complex):
         try:
             number = float(value)
         except (OverflowError, ValueError):
-            raise AnswerError("That number is too large to compare.") from None
+            raise AnswerError(_("That number is too large to compare.")) from None
     else:
-        raise AnswerError(f"Expected {what}, got a {type(value).__name__}.")
+        raise AnswerError(_("Expected {what}, got a {kind}.")
+                          .format(what=what, kind=type(value).__name__))
     if math.isnan(number):
-        raise AnswerError("Your value is NaN (not a number): usually a missing value or 0/0 "
-                          "earlier in the calculation. Look for NaN with .isna().")
+        raise AnswerError(_("Your value is NaN (not a number): usually a missing value or 0/0 "
+                            "earlier in the calculation. Look for NaN with .isna()."))
     if math.isinf(number):
-        raise AnswerError("Your value is infinite: is there a division by zero earlier "
-                          "in the calculation?")
+        raise AnswerError(_("Your value is infinite: is there a division by zero earlier "
+                            "in the calculation?"))
     return number, percent
 
 
@@ -215,7 +250,10 @@ class Exercise:
         """True when the answer depends on the student's own data."""
         return bool(self.solution)
 
-    expects: ClassVar[str] = "an answer"
+    @property
+    def expects(self) -> str:
+        """What an answer of this type is, as a student is told to give it."""
+        return _("an answer")
 
     def check(self, answer: Any, student: str | None = None) -> Feedback:
         """Check ``answer`` (as ``student`` sees the exercise: their option letters; ``None``
@@ -232,10 +270,11 @@ class Exercise:
                 self._readable(self._shown(stored))
             except AnswerError as err:
                 return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
-            return Feedback(False, 0.0, SAVED_UNCHECKED)
+            return Feedback(False, 0.0, saved_unchecked())
         if self.solution and self.reference() is None:
-            return Feedback(False, 0.0, f"{self.id} is computed on your own data: check it "
-                                        f"with casekit.exercises.check({self.id!r}, value).")
+            return Feedback(False, 0.0, _("{id} is computed on your own data: check it with "
+                                          "casekit.exercises.check({quoted}, value).")
+                            .format(id=self.id, quoted=repr(self.id)))
         stored = self.stored(answer, student)
         if is_cut(stored):
             return Feedback(False, 0.0, f"{WARN} {stored['problem']}", valid=False)
@@ -244,10 +283,10 @@ class Exercise:
         except AnswerError as err:
             return Feedback(False, 0.0, f"{WARN} {err}", valid=False)
         except Exception as err:  # a bug of ours must not reach the student as a traceback
-            return Feedback(False, 0.0, f"{WARN} This answer could not be checked "
-                                        f"({type(err).__name__}). Check its format and try "
-                                        "again; if it persists, tell your instructor.",
-                            valid=False)
+            return Feedback(False, 0.0, f"{WARN} " + _(
+                "This answer could not be checked ({error}). Check its format and try again; "
+                "if it persists, tell your instructor.").format(error=type(err).__name__),
+                valid=False)
 
     def stored(self, answer: Any, student: str | None = None) -> Any:
         """``answer`` as the answer sheet keeps it: plain JSON, at most 50,000 characters,
@@ -272,11 +311,13 @@ class Exercise:
         except AnswerError as err:
             return _cut(answer, str(err))
         except Exception as err:  # RecursionError, an object whose __len__/__float__ raises, ...
-            return _cut(answer, f"This answer could not be read (reading a "
-                                f"{type(answer).__name__} raised {type(err).__name__}). "
-                                f"Give {self.expects}.")
+            return _cut(answer, _("This answer could not be read (reading a {kind} raised "
+                                  "{error}). Give {expects}.")
+                        .format(kind=type(answer).__name__, error=type(err).__name__,
+                                expects=self.expects))
         if len(text) > _MAX_STORED:
-            return _cut(answer, f"This answer is far too large to save. Give {self.expects}.")
+            return _cut(answer, _("This answer is far too large to save. Give {expects}.")
+                        .format(expects=self.expects))
         return json.loads(text)
 
     def _shown(self, answer: Any) -> Any:
@@ -346,7 +387,7 @@ def _swap(value: Any, names: dict[str, str]) -> Any:
 
 def call_solution(path: str, retailer) -> Any:
     """Run the reference solution ``"module:function"`` on ``retailer``."""
-    module, _, name = path.partition(":")
+    module, _colon, name = path.partition(":")
     return getattr(importlib.import_module(module), name)(retailer)
 
 
@@ -416,8 +457,8 @@ def is_cut(value: Any) -> bool:
 
 def _verdict(correct: bool, score: float, text: str = "") -> Feedback:
     mark = TICK if correct else (HALF if score > 0 else CROSS)
-    lead = "Correct." if correct else ("Partly right." if score > 0 else "Not yet.")
-    return Feedback(correct, round(score, 6), f"{mark} {lead}" + (f" {text}" if text else ""))
+    lead = _("Correct.") if correct else (_("Partly right.") if score > 0 else _("Not yet."))
+    return Feedback(correct, round(score, 6), sentences(f"{mark} {lead}", text))
 
 
 # --------------------------------------------------------------------------- numeric
@@ -441,7 +482,9 @@ class NumericExercise(Exercise):
             return 0.0, 0.005
         return (self.tolerance or 0.0), (self.rel_tolerance or 0.0)
 
-    expects: ClassVar[str] = "one number, for example 1234.5 or 12%"
+    @property
+    def expects(self) -> str:
+        return _("one number, for example 1234.5 or 12%")
 
     def _read(self, answer, student):
         if isinstance(answer, str):      # kept as typed (a % sign matters)
@@ -459,8 +502,8 @@ class NumericExercise(Exercise):
         if percent and self.units in ("", "share", "fraction"):
             x /= 100.0
         elif percent and self.units != "%":
-            raise AnswerError(f"This answer is in {self.units}, not a percentage: "
-                              "drop the % sign.")
+            raise AnswerError(_("This answer is in {units}, not a percentage: drop the % sign.")
+                              .format(units=self.units))
         return x
 
     def _check(self, answer):
@@ -479,22 +522,25 @@ class NumericExercise(Exercise):
         unit = f" {self.units}" if self.units and self.units not in ("share", "%") else ""
         if target != 0:
             if _close(x, target * 100, abs_tol * 100, rel_tol):
-                return ("Your answer is 100 times too large: it looks like a percentage where a "
-                        "fraction is expected (type 0.25, not 25).")
+                return _("Your answer is 100 times too large: it looks like a percentage where "
+                         "a fraction is expected (type 0.25, not 25).")
             if _close(x, target / 100, abs_tol / 100, rel_tol):
-                return ("Your answer is 100 times too small: it looks like a fraction where a "
-                        "percentage is expected (type 25, not 0.25).")
+                return _("Your answer is 100 times too small: it looks like a fraction where a "
+                         "percentage is expected (type 25, not 0.25).")
             if _close(x, -target, abs_tol, rel_tol):
-                return "Right size, wrong sign: check which quantity is subtracted from which."
-            for factor, word in ((1000, "thousand"), (1e6, "million")):
+                return _("Right size, wrong sign: check which quantity is subtracted from which.")
+            for factor in (1000, 1e6):
                 if _close(x, target * factor, abs_tol * factor, rel_tol) or \
                         _close(x, target / factor, abs_tol / factor, rel_tol):
-                    return f"Off by a factor of a {word}: check the units{unit}."
+                    off = (_("Off by a factor of a thousand: check the units{unit}.")
+                           if factor == 1000 else
+                           _("Off by a factor of a million: check the units{unit}."))
+                    return off.format(unit=unit)
         near = max(abs_tol, rel_tol * abs(target)) * 5
         if abs(x - target) <= near:
-            return "Close, but outside the tolerance: check your rounding and intermediate steps."
-        direction = "too high" if x > target else "too low"
-        return f"Your answer is {direction}."
+            return _("Close, but outside the tolerance: check your rounding and intermediate "
+                     "steps.")
+        return _("Your answer is too high.") if x > target else _("Your answer is too low.")
 
 
 # --------------------------------------------------------------------------- choices
@@ -515,11 +561,14 @@ class ChoiceExercise(Exercise):
     """
 
     kind: ClassVar[str] = "single"
-    expects: ClassVar[str] = "one option: its letter or its text"
     options: tuple[dict, ...] = ()   # {"text", "correct", "feedback"}
 
     def reference(self):
         return [i for i, o in enumerate(self.options) if o.get("correct")][0]
+
+    @property
+    def expects(self) -> str:
+        return _("one option: its letter or its text")
 
     def order(self, student: str | None = None) -> tuple[int, ...]:
         """The bank positions of the options in the order ``student`` sees them: shuffled,
@@ -545,16 +594,18 @@ class ChoiceExercise(Exercise):
         ``student`` sees, into its bank position. Old answer sheets stored letters and
         positions in bank order: ``student=None`` reads them so."""
         n = len(self.options)
-        allowed = f"one of {letter(0)}–{letter(n - 1)}"
+        allowed = _("one of {first}–{last}").format(first=letter(0), last=letter(n - 1))
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise AnswerError(f"No option chosen: choose {allowed}.")
+            raise AnswerError(_("No option chosen: choose {allowed}.").format(allowed=allowed))
         if isinstance(value, bool):
-            raise AnswerError(f"Choose {allowed}, not {value}.")
+            raise AnswerError(_("Choose {allowed}, not {value}.").format(allowed=allowed,
+                                                                         value=value))
+        no_such = _("There is no option {option}: choose {allowed}.")
         order = self.order(student)
         if isinstance(value, numbers.Integral):
             if 0 <= value < n:
                 return order[int(value)]
-            raise AnswerError(f"There is no option {_short(value)}: choose {allowed}.")
+            raise AnswerError(no_such.format(option=_short(value), allowed=allowed))
         if isinstance(value, str):
             text = value.strip()
             for i, o in enumerate(self.options):     # an option's text first, then a letter
@@ -564,9 +615,11 @@ class ChoiceExercise(Exercise):
                 i = ord(text.upper()) - ord("A")
                 if 0 <= i < n:
                     return order[i]
-                raise AnswerError(f"There is no option {text!r}: choose {allowed}.")
-            raise AnswerError(f"{text[:40]!r} is not one of the options: choose {allowed}.")
-        raise AnswerError(f"Choose {allowed} (got a {type(value).__name__}).")
+                raise AnswerError(no_such.format(option=repr(text), allowed=allowed))
+            raise AnswerError(_("{text} is not one of the options: choose {allowed}.")
+                              .format(text=repr(text[:40]), allowed=allowed))
+        raise AnswerError(_("Choose {allowed} (got a {kind}).")
+                          .format(allowed=allowed, kind=type(value).__name__))
 
     def _read(self, answer, student):
         return self.options[self.option_index(answer, student)]["text"]
@@ -586,17 +639,20 @@ class MultipleChoiceExercise(ChoiceExercise):
     """
 
     kind: ClassVar[str] = "multiple"
-    expects: ClassVar[str] = "the options you tick: a list of their letters or texts"
 
     def reference(self):
         return [i for i, o in enumerate(self.options) if o.get("correct")]
+
+    @property
+    def expects(self) -> str:
+        return _("the options you tick: a list of their letters or texts")
 
     def _picks(self, value, student: str | None = None) -> list[int]:
         """The bank positions of the ticked options, sorted."""
         if isinstance(value, str):
             if len(value) > 5000:
-                raise AnswerError("That is far too long: give the letters or texts of the "
-                                  "options you tick.")
+                raise AnswerError(_("That is far too long: give the letters or texts of the "
+                                    "options you tick."))
             texts = {o["text"].strip().casefold() for o in self.options}
             parts = [value.strip()] if value.strip().casefold() in texts else \
                 [v.strip() for v in re.split(r"[,;\n]+", value) if v.strip()]
@@ -608,10 +664,11 @@ class MultipleChoiceExercise(ChoiceExercise):
         if not isinstance(value, (list, tuple, set, frozenset)):
             value = [value] if value is not None else []
         if len(value) == 0:
-            raise AnswerError("No option chosen: tick every option you think is right.")
+            raise AnswerError(_("No option chosen: tick every option you think is right."))
         if len(value) > 2 * len(self.options):
-            raise AnswerError(f"{len(value)} picks, but there are only {len(self.options)} "
-                              "options: tick each at most once.")
+            raise AnswerError(_("{picks} picks, but there are only {options} options: tick each "
+                                "at most once.")
+                              .format(picks=len(value), options=len(self.options)))
         return sorted({self.option_index(v, student) for v in value})
 
     def _read(self, answer, student):
@@ -624,14 +681,16 @@ class MultipleChoiceExercise(ChoiceExercise):
         score = max(0.0, (len(hits) - len(wrong)) / len(right))
         if picks == right:
             return _verdict(True, 1.0)
-        parts = [f"You found {len(hits)} of the {len(right)} right options."]
+        parts = [_("You found {hits} of the {right} right options.")
+                 .format(hits=len(hits), right=len(right))]
         for i in sorted(wrong):
             note = self.options[i].get("feedback", "")
-            parts.append(f"\"{self.options[i]['text']}\" is not one of them"
-                         + (f": {note}" if note else "."))
+            text = self.options[i]["text"]
+            parts.append(_('"{option}" is not one of them: {note}').format(option=text, note=note)
+                         if note else _('"{option}" is not one of them.').format(option=text))
         if len(hits) < len(right) and not wrong:
-            parts.append("At least one right option is still missing.")
-        return _verdict(False, score, " ".join(parts))
+            parts.append(_("At least one right option is still missing."))
+        return _verdict(False, score, sentences(*parts))
 
 
 # --------------------------------------------------------------------------- matching
@@ -646,27 +705,29 @@ class MatchingExercise(Exercise):
     def reference(self):
         return {it["text"]: it["answer"] for it in self.items}
 
-    expects: ClassVar[str] = "{item: category}, one entry per item"
+    @property
+    def expects(self) -> str:
+        return _("{item: category}, one entry per item")
 
     def _text_body(self, student):
-        cats = ", ".join(self.categories)
-        return f"\nCategories: {cats}\n" + "\n".join(f"  - {it['text']}" for it in self.items)
+        cats = _("Categories: {categories}").format(categories=", ".join(self.categories))
+        return f"\n{cats}\n" + "\n".join(f"  - {it['text']}" for it in self.items)
 
     def _assignment(self, value) -> dict[str, str]:
         texts = [it["text"] for it in self.items]
         if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, dict)):
             value = list(value.tolist() if hasattr(value, "tolist") else value)
             if len(value) != len(texts):
-                raise AnswerError(f"Expected a category for each of the {len(texts)} items, "
-                                  f"got {len(value)}.")
+                raise AnswerError(_("Expected a category for each of the {items} items, got "
+                                    "{got}.").format(items=len(texts), got=len(value)))
             value = dict(zip(texts, value))
         if hasattr(value, "to_dict") and not isinstance(value, dict):
             value = value.to_dict()
         if not isinstance(value, dict):
-            raise AnswerError("Give the answer as {item: category}, one entry per item.")
+            raise AnswerError(_("Give the answer as {item: category}, one entry per item."))
         if len(value) > 2 * len(texts):
-            raise AnswerError(f"{len(value)} entries, but there are only {len(texts)} items: "
-                              "give one category per item.")
+            raise AnswerError(_("{entries} entries, but there are only {items} items: give one "
+                                "category per item.").format(entries=len(value), items=len(texts)))
         by_fold = {t.casefold(): t for t in texts}
         cats = {c.casefold(): c for c in self.categories}
         out = {}
@@ -674,19 +735,20 @@ class MatchingExercise(Exercise):
             item = by_fold.get(key.strip().casefold()) if isinstance(key, str) else None
             if item is None:
                 shown = repr(key[:40]) if isinstance(key, str) else _short(key)
-                raise AnswerError(f"{shown} is not one of the items.")
+                raise AnswerError(_("{item} is not one of the items.").format(item=shown))
             if cat is None or (isinstance(cat, str) and not cat.strip()):
                 continue
             c = cats.get(cat.strip().casefold()) if isinstance(cat, str) else None
             if c is None:
                 shown = repr(cat[:40]) if isinstance(cat, str) else _short(cat)
-                raise AnswerError(f"{shown} is not a category: use one of "
-                                  + ", ".join(self.categories) + ".")
+                raise AnswerError(_("{category} is not a category: use one of {categories}.")
+                                  .format(category=shown, categories=", ".join(self.categories)))
             out[item] = c
         missing = [t for t in texts if t not in out]
         if missing:
             shown = "; ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
-            raise AnswerError(f"{len(missing)} item(s) still have no category: {shown}.")
+            raise AnswerError(_("{n} item(s) still have no category: {items}.")
+                              .format(n=len(missing), items=shown))
         return {t: out[t] for t in texts}
 
     def _read(self, answer, student):
@@ -699,12 +761,14 @@ class MatchingExercise(Exercise):
         score = 1 - len(wrong) / len(self.items)
         if not wrong:
             return _verdict(True, 1.0)
-        lines = [f"{len(self.items) - len(wrong)} of {len(self.items)} placed right. Look again at:"]
+        lines = [_("{right} of {total} placed right. Look again at:")
+                 .format(right=len(self.items) - len(wrong), total=len(self.items))]
         for it in wrong[:4]:
-            note = it.get("feedback") or f"it is not {given[it['text']]}"
+            note = it.get("feedback") or \
+                _("it is not {category}").format(category=given[it["text"]])
             lines.append(f"- {it['text']}: {note}")
         if len(wrong) > 4:
-            lines.append(f"- … and {len(wrong) - 4} more.")
+            lines.append("- " + _("… and {n} more.").format(n=len(wrong) - 4))
         return _verdict(False, score, "\n".join(lines))
 
 
@@ -723,13 +787,15 @@ class OrderingExercise(Exercise):
         """The items in the (deterministic, never already-correct) order shown to students."""
         order = list(self.items)
         rng = random.Random(self.id)
-        for _ in range(10):
+        for _attempt in range(10):
             rng.shuffle(order)
             if order != list(self.items):
                 break
         return order
 
-    expects: ClassVar[str] = "the items in order, first item first, as a list"
+    @property
+    def expects(self) -> str:
+        return _("the items in order, first item first, as a list")
 
     def _text_body(self, student):
         return "\n" + "\n".join(f"  {letter(i)}. {t}" for i, t in enumerate(self.shuffled()))
@@ -737,37 +803,39 @@ class OrderingExercise(Exercise):
     def _order(self, value) -> list[str]:
         shown = self.shuffled()
         if isinstance(value, (str, list, tuple, dict)) and len(value) > 5000:
-            raise AnswerError(f"That is far too long: put the {len(self.items)} items in order.")
+            raise AnswerError(_("That is far too long: put the {n} items in order.")
+                              .format(n=len(self.items)))
         if isinstance(value, dict):   # {item: position}
             try:
                 ranked = sorted(value.items(), key=lambda kv: float(kv[1]))
             except (TypeError, ValueError):
-                raise AnswerError("Give every item a position number (1 = first).") from None
-            positions = [float(p) for _, p in ranked]
+                raise AnswerError(_("Give every item a position number (1 = first).")) from None
+            positions = [float(p) for _item, p in ranked]
             if len(set(positions)) != len(positions):
-                raise AnswerError("Two items share a position: use each position once.")
-            value = [k for k, _ in ranked]
+                raise AnswerError(_("Two items share a position: use each position once."))
+            value = [k for k, _position in ranked]
         if isinstance(value, str):
             value = [v for v in re.split(r"[,;\s>]+", value.strip()) if v]
         if not isinstance(value, (list, tuple)):
-            raise AnswerError("Give the order as a list, first item first (e.g. 'C, A, B').")
+            raise AnswerError(_("Give the order as a list, first item first (e.g. 'C, A, B')."))
+        every_once = _("Use every one of the {n} items exactly once.").format(n=len(self.items))
         if len(value) > 2 * len(self.items):
-            raise AnswerError(f"Use every one of the {len(self.items)} items exactly once.")
+            raise AnswerError(every_once)
         by_fold = {t.casefold(): t for t in self.items}
         out = []
         for v in value:
             if not isinstance(v, str):
-                raise AnswerError(f"{_short(v)} is not one of the items: give each item's "
-                                  "text or letter.")
+                raise AnswerError(_("{item} is not one of the items: give each item's text or "
+                                    "letter.").format(item=_short(v)))
             s = v.strip()
             if len(s) == 1 and s.upper().isalpha() and ord(s.upper()) - 65 < len(shown):
                 out.append(shown[ord(s.upper()) - 65])
             elif s.casefold() in by_fold:
                 out.append(by_fold[s.casefold()])
             else:
-                raise AnswerError(f"{s[:40]!r} is not one of the items.")
+                raise AnswerError(_("{item} is not one of the items.").format(item=repr(s[:40])))
         if sorted(out) != sorted(self.items):
-            raise AnswerError(f"Use every one of the {len(self.items)} items exactly once.")
+            raise AnswerError(every_once)
         return out
 
     def _read(self, answer, student):
@@ -784,8 +852,9 @@ class OrderingExercise(Exercise):
         if given == right:
             return _verdict(True, 1.0)
         first_bad = next(i for i, (g, r) in enumerate(zip(given, right)) if g != r)
-        text = (f"{good} of {len(pairs)} pairs are in the right order. The first place that "
-                f"is wrong is position {first_bad + 1}: think again about what comes there.")
+        text = _("{good} of {pairs} pairs are in the right order. The first place that is "
+                 "wrong is position {position}: think again about what comes there.") \
+            .format(good=good, pairs=len(pairs), position=first_bad + 1)
         return _verdict(False, score, text)
 
 
@@ -804,10 +873,13 @@ class TableExercise(Exercise):
     def reference(self):
         return None if self.answer is None else [list(r) for r in self.answer]
 
-    expects: ClassVar[str] = "a table: a DataFrame or a list of rows of numbers"
+    @property
+    def expects(self) -> str:
+        return _("a table: a DataFrame or a list of rows of numbers")
 
     def _text_body(self, student):
-        return f"\nRows: {', '.join(self.rows)}\nColumns: {', '.join(self.columns)}"
+        return ("\n" + _("Rows: {rows}").format(rows=", ".join(self.rows))
+                + "\n" + _("Columns: {columns}").format(columns=", ".join(self.columns)))
 
     def _read(self, answer, student):
         """Only the asked rows and columns, in the stored ``{"columns", "index", "data"}`` form."""
@@ -826,17 +898,19 @@ class TableExercise(Exercise):
             try:
                 value = [[value[r][c] for c in self.columns] for r in self.rows]
             except (KeyError, TypeError):
-                raise AnswerError("Give the table as {row: {column: value}} with every row "
-                                  "and column named.") from None
+                raise AnswerError(_("Give the table as {row: {column: value}} with every row "
+                                    "and column named.")) from None
         elif hasattr(value, "tolist"):
             value = value.tolist()
         if not isinstance(value, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in value):
-            raise AnswerError(f"Expected a table of {shape[0]} rows × {shape[1]} columns "
-                              "(a DataFrame or a list of rows).")
+            raise AnswerError(_("Expected a table of {rows} rows × {columns} columns (a "
+                                "DataFrame or a list of rows).")
+                              .format(rows=shape[0], columns=shape[1]))
         got = (len(value), max((len(r) for r in value), default=0))
         if got != shape or any(len(r) != shape[1] for r in value):
-            raise AnswerError(f"Expected {shape[0]} rows × {shape[1]} columns, got "
-                              f"{got[0]} × {got[1]}.")
+            raise AnswerError(_("Expected {rows} rows × {columns} columns, got {got_rows} × "
+                                "{got_columns}.").format(rows=shape[0], columns=shape[1],
+                                                         got_rows=got[0], got_columns=got[1]))
         grid = []
         for r, row in zip(self.rows, value):
             cells = []
@@ -844,7 +918,8 @@ class TableExercise(Exercise):
                 try:
                     cells.append(parse_number(cell)[0])
                 except AnswerError as err:
-                    raise AnswerError(f"Cell ({r}, {c}): {err}") from None
+                    raise AnswerError(_("Cell ({row}, {column}): {problem}")
+                                      .format(row=r, column=c, problem=err)) from None
             grid.append(cells)
         return grid
 
@@ -860,7 +935,8 @@ class TableExercise(Exercise):
             return _verdict(True, 1.0)
         shown = "; ".join(f"{r} / {c}" for r, c in wrong[:5]) + (" …" if len(wrong) > 5 else "")
         return _verdict(False, 1 - len(wrong) / cells,
-                        f"{cells - len(wrong)} of {cells} cells are right. Check: {shown}.")
+                        _("{right} of {cells} cells are right. Check: {shown}.")
+                        .format(right=cells - len(wrong), cells=cells, shown=shown))
 
 
 def _stored_table(value: dict) -> Any:
@@ -893,10 +969,12 @@ class TextExercise(Exercise):
     model_answer: str = ""
     rubric: tuple[str, ...] = ()
 
-    expects: ClassVar[str] = "your answer as text"
+    @property
+    def expects(self) -> str:
+        return _("your answer as text")
 
     def _text_body(self, student):
-        return "\n(Free text; compare with the model answer after you submit.)"
+        return "\n" + _("(Free text; compare with the model answer after you submit.)")
 
     def _text_and_ticks(self, answer) -> tuple[str, list[bool] | None]:
         ticks = None
@@ -904,14 +982,15 @@ class TextExercise(Exercise):
             ticks = answer.get("rubric")
             answer = answer.get("text")
         if not isinstance(answer, str):
-            raise AnswerError("Write your answer as text.")
+            raise AnswerError(_("Write your answer as text."))
         if len(answer.strip()) < 3:
-            raise AnswerError("The answer is empty: write a few sentences first.")
+            raise AnswerError(_("The answer is empty: write a few sentences first."))
         if len(answer) > _MAX_TEXT:
             answer = answer[:_MAX_TEXT] + " …[cut]"
         if ticks is not None and (not isinstance(ticks, (list, tuple)) or len(ticks) != len(self.rubric)
                                   or not all(isinstance(t, bool) for t in ticks)):
-            raise AnswerError(f"Tick each of the {len(self.rubric)} rubric items yes or no.")
+            raise AnswerError(_("Tick each of the {n} rubric items yes or no.")
+                              .format(n=len(self.rubric)))
         return answer, (None if ticks is None else list(ticks))
 
     def _read(self, answer, student):
@@ -922,12 +1001,14 @@ class TextExercise(Exercise):
         answer, ticks = self._text_and_ticks(answer)
         rubric = "\n".join(f"- {r}" for r in self.rubric)
         if ticks is None:
-            return Feedback(False, 0.0, "Saved for your instructor to grade. Now compare it "
-                            f"with the model answer:\n\n{self.model_answer}\n\nRubric:\n{rubric}")
+            saved = _("Saved for your instructor to grade. Now compare it with the model "
+                      "answer:")
+            return Feedback(False, 0.0, f"{saved}\n\n{self.model_answer}\n\n"
+                                        + _("Rubric:") + f"\n{rubric}")
         score = sum(ticks) / len(ticks) if ticks else 0.0
         return Feedback(score == 1.0, round(score, 6),
-                        f"Self-assessed: {sum(ticks)} of {len(ticks)} rubric items met. "
-                        "Your instructor grades the text itself.")
+                        _("Self-assessed: {met} of {n} rubric items met. Your instructor grades "
+                          "the text itself.").format(met=sum(ticks), n=len(ticks)))
 
 
 TYPES: dict[str, type[Exercise]] = {

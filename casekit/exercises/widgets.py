@@ -23,7 +23,9 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from casekit.exercises.types import AnswerError, Exercise, Feedback, feedback_html, letter
+from casekit.exercises.types import (WARN, AnswerError, Exercise, Feedback, feedback_html,
+                                     letter, sentences)
+from casekit.i18n import _
 from casekit.markup import to_html
 
 __all__ = ["ExerciseView"]
@@ -75,6 +77,11 @@ def title_of(exercise: Exercise) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _points(exercise: Exercise) -> str:
+    """The exercise's points as a student reads them: "2 pt"."""
+    return _("{points} pt").format(points=f"{exercise.points:g}")
+
+
 def _plain(markdown: str) -> str:
     """Markdown as plain text to read: no ``**``, backticks or ``$`` left."""
     text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), markdown,
@@ -86,34 +93,37 @@ def _plain(markdown: str) -> str:
 
 def _static_html(ex: Exercise, student: str | None) -> str:
     """The exercise as static HTML (no kernel): title, prompt, what to answer, how."""
-    parts = [f"<p><b>{html.escape(title_of(ex))}</b> · {ex.points:g} pt"
+    parts = [f"<p><b>{html.escape(title_of(ex))}</b> · {html.escape(_points(ex))}"
              f" <small style='color:#777'>({html.escape(ex.id)})</small></p>",
              math_html(ex.prompt)]
     if ex.kind in ("single", "multiple"):
         items = "".join(f"<li>{html.escape(ex.label(i, student))}</li>" for i in ex.order(student))
         parts.append(f"<ul style='list-style:none'>{items}</ul>")
     elif ex.kind == "matching":
-        parts.append("<p>Put each of these under one of: "
-                     + ", ".join(f"<i>{html.escape(c)}</i>" for c in ex.categories) + "</p><ul>"
+        categories = ", ".join(f"<i>{html.escape(c)}</i>" for c in ex.categories)
+        lead = html.escape(_("Put each of these under one of:"))
+        parts.append(f"<p>{sentences(lead, categories)}</p><ul>"
                      + "".join(f"<li>{html.escape(it['text'])}</li>" for it in ex.items) + "</ul>")
     elif ex.kind == "ordering":
-        parts.append("<p>Put in order:</p><ol type='A'>"
+        parts.append("<p>" + html.escape(_("Put in order:")) + "</p><ol type='A'>"
                      + "".join(f"<li>{html.escape(t)}</li>" for t in ex.shuffled()) + "</ol>")
     elif ex.kind == "table":
         head = "".join(f"<th>{html.escape(c)}</th>" for c in ex.columns)
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(r)}</th>"
                        + "<td>…</td>" * len(ex.columns) + "</tr>" for r in ex.rows)
         parts.append(f"<table><tr><th></th>{head}</tr>{body}</table>")
-    parts.append("<p style='color:#777'><i>Run this cell (or Run All) to answer here: the "
-                 "answer box and the Check button need a running kernel.</i></p>")
+    parts.append("<p style='color:#777'><i>"
+                 + html.escape(_("Run this cell (or Run All) to answer here: the answer box "
+                                 "and the Check button need a running kernel."))
+                 + "</i></p>")
     return ("<div class='casekit-exercise-static' style='border-left:3px solid #8da0cb;"
             f"padding:2px 10px'>{''.join(parts)}</div>")
 
 
 def _numeric(ex, student) -> tuple[w.Widget, Callable[[], Any]]:
-    units = f" (in {ex.units})" if ex.units else ""
-    box = w.Text(placeholder=f"type a number{units}, then Enter or Check",
-                 layout=w.Layout(width="300px"))
+    placeholder = (_("type a number (in {units}), then Enter or Check").format(units=ex.units)
+                   if ex.units else _("type a number, then Enter or Check"))
+    box = w.Text(placeholder=placeholder, layout=w.Layout(width="300px"))
     return box, lambda: box.value
 
 
@@ -131,8 +141,9 @@ def _multiple(ex, student):
 
 
 def _matching(ex, student):
-    pickers = [w.Dropdown(options=[("— choose —", None)] + [(c, c) for c in ex.categories],
-                          value=None, layout=w.Layout(width="220px")) for _ in ex.items]
+    choices = [(_("— choose —"), None)] + [(c, c) for c in ex.categories]
+    pickers = [w.Dropdown(options=choices, value=None, layout=w.Layout(width="220px"))
+               for _item in ex.items]
     rows = [w.HBox([p, w.HTML(html.escape(it["text"]))]) for p, it in zip(pickers, ex.items)]
     return w.VBox(rows), lambda: {it["text"]: p.value for it, p in zip(ex.items, pickers)}
 
@@ -141,20 +152,20 @@ def _ordering(ex, student):
     shown = ex.shuffled()
     positions = [("—", None)] + [(str(k + 1), k + 1) for k in range(len(shown))]
     pickers = [w.Dropdown(options=positions, value=None, layout=w.Layout(width="80px"))
-               for _ in shown]
+               for _item in shown]
     rows = [w.HBox([p, w.HTML(f"{letter(i)}. {html.escape(t)}")])
             for i, (p, t) in enumerate(zip(pickers, shown))]
 
     def value():
         chosen = {t: p.value for t, p in zip(shown, pickers)}
         if any(v is None for v in chosen.values()):
-            raise AnswerError("Give every item a position (1 = first).")
+            raise AnswerError(_("Give every item a position (1 = first)."))
         return chosen
-    return w.VBox([w.HTML("Position of each item (1 = first):")] + rows), value
+    return w.VBox([w.HTML(html.escape(_("Position of each item (1 = first):")))] + rows), value
 
 
 def _table(ex, student):
-    cells = [[w.Text(layout=w.Layout(width="110px")) for _ in ex.columns] for _ in ex.rows]
+    cells = [[w.Text(layout=w.Layout(width="110px")) for _column in ex.columns] for _row in ex.rows]
     header = [w.HTML("")] + [w.HTML(f"<b>{html.escape(c)}</b>") for c in ex.columns]
     grid = header + [x for r, row in zip(ex.rows, cells) for x in [w.HTML(html.escape(r))] + row]
     box = w.GridBox(grid, layout=w.Layout(
@@ -163,7 +174,8 @@ def _table(ex, student):
 
 
 def _text(ex, student):
-    box = w.Textarea(placeholder="Write your answer here", layout=w.Layout(width="95%", height="120px"))
+    box = w.Textarea(placeholder=_("Write your answer here"),
+                     layout=w.Layout(width="95%", height="120px"))
     return box, lambda: box.value
 
 
@@ -193,13 +205,13 @@ class ExerciseView:
         self.student = current() if student is None else check_student_id(student)
         self.answer_input, self._value = _INPUTS[exercise.kind](exercise, self.student)
         self.answer_input.add_class("casekit-answer")
-        self.check_button = w.Button(description="Check", button_style="primary")
+        self.check_button = w.Button(description=_("Check"), button_style="primary")
         self.check_button.add_class("casekit-check")
-        self.hint_button = w.Button(description="Hint", disabled=not exercise.hints)
+        self.hint_button = w.Button(description=_("Hint"), disabled=not exercise.hints)
         self.hint_button.add_class("casekit-hint")
-        self.reset_button = w.Button(description="Start over",
-                                     tooltip="Clear the answer, feedback and hints (your saved "
-                                             "attempts stay: grading counts the best)")
+        self.reset_button = w.Button(description=_("Start over"),
+                                     tooltip=_("Clear the answer, feedback and hints (your saved "
+                                               "attempts stay: grading counts the best)"))
         self.reset_button.add_class("casekit-reset")
         self.hints = w.HTMLMath()
         self.feedback = w.HTMLMath()
@@ -217,7 +229,7 @@ class ExerciseView:
                     warnings.simplefilter("ignore", DeprecationWarning)
                     field.on_submit(self._on_check)
         term = exercise.term
-        title = (f"<b>{html.escape(title_of(exercise))}</b> · {exercise.points:g} pt"
+        title = (f"<b>{html.escape(title_of(exercise))}</b> · {html.escape(_points(exercise))}"
                  f" <small class='casekit-id' style='color:#777'>{html.escape(exercise.id)}</small>")
         if term and title_of(exercise) != term.get("en", "")[:1].upper() + term.get("en", "")[1:]:
             title += f" · {html.escape(term.get('en', ''))}"
@@ -232,7 +244,7 @@ class ExerciseView:
     def _repr_mimebundle_(self, **kwargs):
         # what a reader without a kernel (or a console) sees: options in this student's order
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        head = f"{title_of(self.exercise)} ({self.exercise.points:g} pt, {self.exercise.id})"
+        head = f"{title_of(self.exercise)} ({_points(self.exercise)}, {self.exercise.id})"
         body = self.exercise.as_text(self.student).split("\n", 1)
         bundle["text/plain"] = _plain(head + ("\n" + body[1] if len(body) > 1 else ""))
         bundle["text/html"] = _static_html(self.exercise, self.student)
@@ -241,11 +253,12 @@ class ExerciseView:
     def _on_change(self, change=None):
         if self.feedback.value:
             self.feedback.value = ("<div class='casekit-feedback-box' style='color:#777;"
-                                   "padding:4px 10px'>Answer changed: press Check (or Enter) "
-                                   "to check it.</div>")
+                                   "padding:4px 10px'>"
+                                   + html.escape(_("Answer changed: press Check (or Enter) to "
+                                                   "check it.")) + "</div>")
         self.self_assessment.children = []
 
-    def reset(self, _=None):
+    def reset(self, button=None):
         """Clear the answer, the feedback and the hints shown (the sheet keeps every attempt)."""
         for field in self._fields:
             if isinstance(field, (w.Text, w.Textarea)):
@@ -260,40 +273,45 @@ class ExerciseView:
         self.feedback.value = ""
         self.self_assessment.children = []
 
-    def _on_hint(self, _=None):
+    def _on_hint(self, button=None):
         hints = self.exercise.hints
         self.hints_shown = min(self.hints_shown + 1, len(hints))
         items = "".join(f"<li>{math_html(h)}</li>" for h in hints[:self.hints_shown])
-        more = "" if self.hints_shown < len(hints) else " (no more hints)"
-        self.hints.value = f"<div>Hint {self.hints_shown} of {len(hints)}{more}<ol>{items}</ol></div>"
+        head = _("Hint {n} of {m}").format(n=self.hints_shown, m=len(hints))
+        if self.hints_shown >= len(hints):
+            head = sentences(head, _("(no more hints)"))
+        self.hints.value = f"<div>{html.escape(head)}<ol>{items}</ol></div>"
         self.hint_button.disabled = self.hints_shown >= len(hints)
 
-    def _on_check(self, _=None):
+    def _on_check(self, button=None):
         from casekit.exercises import submit
 
         try:
             feedback = submit(self.exercise, self._value(), self.student)
         except AnswerError as err:
-            feedback = Feedback(False, 0.0, f"⚠ {err}", valid=False)
+            feedback = Feedback(False, 0.0, f"{WARN} {err}", valid=False)
         except Exception as err:  # the student sees a message, never a traceback
-            feedback = Feedback(False, 0.0, f"⚠ Could not check this answer ({type(err).__name__}"
-                                            f": {err}). Tell your instructor if it persists.",
-                                valid=False)
+            feedback = Feedback(False, 0.0, f"{WARN} " + _(
+                "Could not check this answer ({error}: {detail}). Tell your instructor if it "
+                "persists.").format(error=type(err).__name__, detail=err), valid=False)
         self.feedback.value = feedback_html(feedback)
-        if self.exercise.kind == "text" and feedback.message.startswith("Saved"):
+        # a text answer saved (not a warning, not a form without its rubric): self-assess it
+        if self.exercise.kind == "text" and self.exercise.rubric and feedback.valid \
+                and not feedback.message.startswith(WARN):
             self._offer_self_assessment()
 
     def _offer_self_assessment(self):
         ticks = [w.Checkbox(description=r, indent=False, layout=_LAYOUT) for r in self.exercise.rubric]
-        save = w.Button(description="Save self-assessment")
+        save = w.Button(description=_("Save self-assessment"))
         result = w.HTML()
 
-        def on_save(_):
+        def on_save(button):
             from casekit.exercises import submit
 
             fb = submit(self.exercise, {"text": self._value(), "rubric": [t.value for t in ticks]},
                         self.student)
             result.value = feedback_html(fb)
         save.on_click(on_save)
-        self.self_assessment.children = [w.HTML("Which rubric items does your answer meet?"),
+        self.self_assessment.children = [w.HTML(html.escape(_("Which rubric items does your "
+                                                              "answer meet?"))),
                                          *ticks, save, result]
