@@ -5,7 +5,7 @@ baskets) at the chapter's thresholds: pairs only (what the chapter shows, ~2,300
 up to three items (~33,000 rules, a heavier case). For each, the callback is timed three
 ways over the same sweep of slider positions:
 
-- ``filter only``: :meth:`RuleExplorer.update` with no widget showing (the pure part);
+- ``filter only``: ``RuleExplorer.update`` with no widget showing (the pure part);
 - ``widget``: a slider moved on a displayed explorer (filter, redraw, PNG, HTML table);
 - ``item picker``: the item drop-down moved through the items, widget showing.
 
@@ -45,7 +45,7 @@ def sweep(n):
 
 
 def bench(rules, label, moves):
-    from casekit.explore import rule_explorer
+    from casekit.explorers.rules import rule_explorer
 
     positions = sweep(moves)
     pure = rule_explorer(rules)
@@ -54,12 +54,12 @@ def bench(rules, label, moves):
     t = time.perf_counter()
     shown.widget
     build = 1000 * (time.perf_counter() - t)
-    sliders = shown.sliders
-    widget = timed([lambda p=p: [setattr(sliders[k], "value", v) for k, v in p.items()][-1]
+    controls = shown.controls
+    widget = timed([lambda p=p: [setattr(controls[k], "value", v) for k, v in p.items()][-1]
                     for p in positions])
     widget /= 3                                   # three slider moves per position
-    items = [str(x) for x in shown.items][:moves]
-    picker = timed([lambda x=x: setattr(shown.item_picker, "value", x) for x in items])
+    picker = timed([lambda x=x: setattr(controls["involving"], "value", x)
+                    for x in shown.items[:moves]])
     rows = [("filter only", filter_only), ("widget (one slider move)", widget),
             ("item picker", picker)]
     print(f"\n{label}: {len(rules):,} rules; building the widget took {build:.0f} ms")

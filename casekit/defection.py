@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 
 from casekit.checks import check_frame, check_real, check_whole
-from casekit.widgetview import SliderView
 
 __all__ = ["after_event", "annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
            "early_warning", "kaplan_meier", "partial_defection_flags", "survival_at",
            "switching_calculator", "warning_quality", "word_of_mouth", "ChurnModel",
-           "SwitchingExplorer", "SwitchingResult", "WARNING_INDICATORS"]
+           "SwitchingResult", "WARNING_INDICATORS"]
 
 
 # --------------------------------------------------------------------------- checks
@@ -656,79 +655,6 @@ def switching_calculator(principal, months, annual_rate, *, rate_factor: float =
     return SwitchingResult(old_payment=pay_old, new_payment=pay_new, monthly_saving=saving,
                            switching_costs=costs, break_even_month=break_even,
                            net_saving=float(cumulative[-1]), schedule=schedule)
-
-
-# --------------------------------------------------------------------------- the widget
-class SwitchingExplorer(SliderView):
-    """Sliders over :func:`switching_calculator`: loan, term, rate, discount and costs.
-
-    In a notebook it shows as sliders with the result under them; in plain text (and in
-    tests) as the current result. ``update(**settings)`` changes settings from code and
-    returns the new :class:`SwitchingResult`; the sliders follow.
-
-    >>> ex = SwitchingExplorer(principal=500_000, months=240, annual_rate=0.0594)
-    >>> ex.update(switching_costs=20_000).break_even_month
-    41
-    >>> ex
-    Switching calculator: ¥3,565 → ¥3,072 a month (saves ¥493); switching costs ¥20,000 are paid back in month 41; net saving over 240 months ¥98,363
-    """
-
-    _LIMITS = {"principal": (10_000, 3_000_000, 10_000), "months": (6, 360, 6),
-               "annual_rate": (0.01, 0.12, 0.0001), "rate_factor": (0.5, 1.0, 0.01),
-               "switching_costs": (0, 50_000, 500)}
-
-    def __init__(self, principal=500_000, months=240, annual_rate=0.0594, rate_factor=0.7,
-                 switching_costs=5_000):
-        self.settings = {}
-        self._widget = None
-        self.update(principal=principal, months=months, annual_rate=annual_rate,
-                    rate_factor=rate_factor, switching_costs=switching_costs)
-
-    def update(self, **settings) -> SwitchingResult:
-        unknown = set(settings) - set(self._LIMITS)
-        if unknown:
-            raise TypeError(f"unknown setting(s) {sorted(unknown)}; the settings are "
-                            f"{sorted(self._LIMITS)}")
-        new = {**self.settings, **settings}
-        result = switching_calculator(new["principal"], new["months"], new["annual_rate"],
-                                      rate_factor=new["rate_factor"],
-                                      switching_costs=new["switching_costs"])
-        self.settings, self.result = new, result
-        if self._widget is not None:
-            self._sync()
-        return result
-
-    def __repr__(self):
-        return "Switching calculator: " + repr(self.result).removeprefix("SwitchingResult: ")
-
-    def _html(self):
-        r, s = self.result, self.settings
-        be = ("<b>never</b> (the costs exceed the savings)" if r.break_even_month is None
-              else f"month <b>{r.break_even_month}</b> of {s['months']}")
-        return (f"<p>New rate {s['annual_rate'] * s['rate_factor']:.2%} instead of "
-                f"{s['annual_rate']:.2%}. Monthly payment ¥{r.old_payment:,.0f} → "
-                f"¥{r.new_payment:,.0f}: saves <b>¥{r.monthly_saving:,.0f}</b> a month.<br>"
-                f"Switching costs ¥{r.switching_costs:,.0f} are paid back in {be}.<br>"
-                f"Net saving over the loan: <b>¥{r.net_saving:,.0f}</b> (not discounted).</p>")
-
-    def _build(self):
-        import ipywidgets as w
-
-        labels = {"principal": ("Remaining loan (¥)", ",.0f"), "months": ("Months left", "d"),
-                  "annual_rate": ("Current rate", ".2%"), "rate_factor": ("New rate ÷ old", ".2f"),
-                  "switching_costs": ("Switching costs (¥)", ",.0f")}
-        self.sliders = {}
-        for key, (lo, hi, step) in self._LIMITS.items():
-            label, fmt = labels[key]
-            cls = w.IntSlider if key == "months" else w.FloatSlider
-            self.sliders[key] = cls(value=self.settings[key], min=lo, max=hi, step=step,
-                                    description=label, readout_format=fmt,
-                                    continuous_update=False,
-                                    style={"description_width": "11em"},
-                                    layout=w.Layout(width="32em"))
-            self.sliders[key].observe(self._on_slider, names="value")
-        self.output = w.HTML(self._html())
-        self._widget = w.VBox([*self.sliders.values(), self.output])
 
 
 def _windows(when: pd.Series, end, recent_weeks: int, earlier_weeks: int):

@@ -40,12 +40,11 @@ import numpy as np
 import pandas as pd
 
 from casekit.checks import check_frame, check_numbers, check_seed, check_whole
-from casekit.widgetview import SliderView
 
 __all__ = ["WEIGHTS", "PARTS", "TEAM_COLUMNS", "CALL_COLUMNS", "scheme_table",
            "attendance_score", "customer_score", "problem_solving_score", "final_score",
-           "appraise", "bonus_pool", "split_bonus", "simulate_team", "simulate_calls",
-           "call_norms", "norm_report", "WeightExplorer"]
+           "appraise", "bonus_pool", "split_bonus", "pay_table", "simulate_team",
+           "simulate_calls", "call_norms", "norm_report"]
 
 #: The four modules and their weights in the final score (case 5.1, section 5.2).
 WEIGHTS: dict[str, float] = {"attendance": 0.10, "customer": 0.20, "manager": 0.30,
@@ -351,6 +350,24 @@ def split_bonus(scores, pool: float) -> pd.Series:
     return pd.Series(base / 100, index=index, name="bonus")
 
 
+def pay_table(team: pd.DataFrame, pool: float, *, weights=None) -> pd.DataFrame:
+    """Each technician's final score, rank and share of ``pool``, best first: what
+    :func:`appraise` and :func:`split_bonus` give together.
+
+    ``weights`` are the module weights, adding up to 1 (default :data:`WEIGHTS`).
+
+    >>> pay_table(simulate_team(3, seed=1), 3000)
+                final  rank    bonus
+    technician
+    T02         83.81     1  1005.32
+    T03         83.50     2  1001.60
+    T01         82.79     3   993.08
+    """
+    scores = appraise(team, weights=weights)
+    bonus = split_bonus(scores["final"], pool)
+    return scores[["final", "rank"]].assign(bonus=bonus).sort_values(["rank", "final"])
+
+
 # --------------------------------------------------------------------------- simulated data
 def simulate_team(n_technicians: int = 8, seed: int = 0) -> pd.DataFrame:
     """A month's appraisal inputs for a team of technicians (``T01``, ``T02``, …), seeded.
@@ -513,72 +530,3 @@ def norm_report(calls: pd.DataFrame, by: str | None = "agent", **limits) -> pd.D
     })
     out.index.name = by
     return out
-
-
-# --------------------------------------------------------------------------- widget
-class WeightExplorer(SliderView):
-    """Sliders for the four module weights over :func:`appraise` and :func:`split_bonus`.
-
-    The sliders need not add up to 100: the weights used are the sliders divided by their
-    sum (shown). ``update(**weights)`` changes them from code and returns the table.
-
-    >>> ex = WeightExplorer(simulate_team(3, seed=1), pool=3000)
-    >>> ex.update(attendance=25, customer=25, manager=25, problem_solving=25).columns.tolist()
-    ['final', 'rank', 'bonus']
-    >>> ex.update(attendance=0, customer=0, manager=0, problem_solving=0)
-    Traceback (most recent call last):
-    ...
-    ValueError: at least one weight must be above 0
-    """
-
-    def __init__(self, team: pd.DataFrame, pool: float, **weights):
-        self.team, self.pool = team, bonus_pool(pool, rate=1)
-        appraise(team)                                      # checks the team once
-        self.settings = {k: round(100 * v) for k, v in WEIGHTS.items()}
-        self._widget = None
-        self.update(**weights)
-
-    def update(self, **weights) -> pd.DataFrame:
-        unknown = set(weights) - set(WEIGHTS)
-        if unknown:
-            raise TypeError(f"unknown weight(s) {sorted(unknown)}; the modules are "
-                            f"{list(WEIGHTS)}")
-        new = {**self.settings, **weights}
-        raw = check_numbers("weights", [new[k] for k in WEIGHTS], low=0)
-        if raw.sum() <= 0:
-            raise ValueError("at least one weight must be above 0")
-        self.weights = dict(zip(WEIGHTS, (raw / raw.sum()).tolist()))
-        scores = appraise(self.team, weights=self.weights)
-        table = scores[["final", "rank"]].assign(bonus=split_bonus(scores["final"], self.pool))
-        self.settings, self.table = new, table.sort_values(["rank", "final"])
-        if self._widget is not None:
-            self._sync()
-        return self.table
-
-    def __repr__(self):
-        w = ", ".join(f"{k} {v:.0%}" for k, v in self.weights.items())
-        top = self.table.index[0]
-        return (f"Weights: {w}. Top: {top} ({self.table['final'].iloc[0]:.1f} points, "
-                f"¥{self.table['bonus'].iloc[0]:,.2f} of ¥{self.pool:,.2f})")
-
-    def _html(self):
-        w = " · ".join(f"{k.replace('_', ' ')} <b>{v:.0%}</b>" for k, v in self.weights.items())
-        rows = "".join(f"<tr><td>{t.rank}</td><td>{t.Index}</td><td>{t.final:.1f}</td>"
-                       f"<td>¥{t.bonus:,.2f}</td></tr>" for t in self.table.itertuples())
-        return (f"<p>Weights used: {w}</p><table><tr><th>rank</th><th>technician</th>"
-                f"<th>final</th><th>bonus</th></tr>{rows}</table>")
-
-    def _build(self):
-        import ipywidgets as w
-
-        self.sliders = {}
-        for key in WEIGHTS:
-            self.sliders[key] = w.IntSlider(value=self.settings[key], min=0, max=100, step=5,
-                                            description=key.replace("_", " ").capitalize(),
-                                            continuous_update=False,
-                                            style={"description_width": "10em"},
-                                            layout=w.Layout(width="30em"))
-            self.sliders[key].observe(self._on_slider, names="value")
-        self.output = w.HTML(self._html())
-        self._widget = w.VBox([*self.sliders.values(), self.output])
-

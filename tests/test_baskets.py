@@ -32,6 +32,7 @@ from casekit.baskets import (
     filter_rules,
     frequent_itemsets,
     read_baskets,
+    rule_table,
 )
 
 # --------------------------------------------------------------------------- brute force
@@ -526,6 +527,22 @@ def test_filter_rules_validates_and_filters_by_item():
         filter_rules(pd.DataFrame({"count": [1]}))
     with pytest.raises(ValueError, match="min_confidence must be a number ≥ 0"):
         filter_rules(rules, min_confidence=2)
+
+
+def test_rule_table_reads_like_the_rules():
+    rules = association_rules([["a", "b"]] * 4 + [["a", "c"], ["b"], ["c"], ["c"]], 0.1, 0.2)
+    table = rule_table(rules)
+    assert table.columns.tolist() == ["rule", "support", "confidence", "lift", "leverage",
+                                      "conviction", "count"]
+    assert len(table) == len(rules) and table.index.tolist() == list(range(len(rules)))
+    first = rules.iloc[0]
+    assert table["rule"].iloc[0] == f"{first['antecedent']} => {first['consequent']}"
+    assert table[["support", "lift", "count"]].equals(
+        rules[["support", "lift", "count"]].reset_index(drop=True))
+    with pytest.raises(ValueError, match="association_rules"):
+        rule_table(pd.DataFrame({"x": [1]}))
+    with pytest.raises(TypeError, match="rules must be a pandas DataFrame"):
+        rule_table([("a", "b")])
 
 
 def test_filter_rules_is_fast_on_thousands_of_rules():

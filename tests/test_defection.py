@@ -196,19 +196,6 @@ def test_import_is_lazy():
     assert out.stdout.strip() == "False"
 
 
-def test_switching_explorer_widget_follows_sliders_and_code():
-    ex = d.SwitchingExplorer(principal=500_000, months=240, annual_rate=0.0594)
-    assert ex.result.break_even_month == 11
-    box = ex.widget
-    ex.sliders["switching_costs"].value = 20_000          # as if the student moved it
-    assert ex.result.break_even_month == 41 and "month <b>41</b>" in ex.output.value
-    ex.update(months=36)                                   # from code: sliders follow
-    assert ex.sliders["months"].value == 36 and "never" in ex.output.value
-    assert "Switching calculator" in ex._repr_mimebundle_()["text/plain"] and box is ex.widget
-    with pytest.raises(TypeError, match="unknown setting"):
-        ex.update(rate=0.05)
-
-
 # --------------------------------------------------------------------------- after an event
 def _event_data():
     defections = pd.DataFrame({"customer": [1, 2, 3, 4],

@@ -125,15 +125,14 @@ def test_simulators_are_seeded_and_plausible():
     sv.appraise(team)
 
 
-def test_weight_explorer_follows_updates():
-    ex = sv.WeightExplorer(sv.simulate_team(5, seed=2), pool=5000)
-    table = ex.update(attendance=0, customer=0, manager=100, problem_solving=0)
-    assert ex.weights["manager"] == 1
-    assert table["bonus"].sum() == pytest.approx(5000)
-    assert table.index[0] == sv.simulate_team(5, seed=2)["manager"].idxmax()
-    ex.widget.children[0].value = 50           # a slider moves → table follows
-    assert ex.weights["attendance"] == pytest.approx(1 / 3)
-    assert "Top:" in repr(ex)
+def test_pay_table_ranks_best_first_and_pays_the_whole_pool():
+    team = sv.simulate_team(6, seed=3)
+    table = sv.pay_table(team, 4321.5)
+    assert table["bonus"].sum() == pytest.approx(4321.5)
+    assert table["rank"].is_monotonic_increasing and table["rank"].iloc[0] == 1
+    assert table["final"].equals(sv.appraise(team)["final"].loc[table.index])
+    manager_only = {"attendance": 0, "customer": 0, "manager": 1, "problem_solving": 0}
+    assert sv.pay_table(team, 100, weights=manager_only).index[0] == team["manager"].idxmax()
 
 
 @pytest.mark.parametrize("call, error, message", [

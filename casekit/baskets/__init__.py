@@ -11,7 +11,8 @@ can be reproduced exactly, and fast enough for a million baskets:
 * :func:`association_rules` turns them into rules ``{A} => {c}`` with
   support, confidence, lift, leverage and conviction;
 * :func:`filter_rules` re-filters precomputed rules in about a millisecond
-  (for an explorer widget);
+  (for an explorer widget); :func:`rule_table` shows them as ``{a} => {c}`` with
+  their metrics;
 * :func:`apriori_trace` shows the Apriori algorithm's join, prune and count
   steps level by level, for teaching.
 
@@ -58,7 +59,7 @@ Baskets(5 baskets, 6 items, 0 empty, mean size 3.6)
 """
 from casekit.baskets.data import Baskets, Itemset, read_baskets
 from casekit.baskets.miner import frequent_itemsets
-from casekit.baskets.rules import association_rules, filter_rules
+from casekit.baskets.rules import association_rules, filter_rules, rule_table
 from casekit.baskets.trace import apriori_trace
 
 __all__ = [
@@ -69,4 +70,5 @@ __all__ = [
     "filter_rules",
     "frequent_itemsets",
     "read_baskets",
+    "rule_table",
 ]

@@ -1,5 +1,5 @@
 """Association rules from frequent itemsets, with arules' metrics and exact thresholds:
-:func:`association_rules` and :func:`filter_rules`."""
+:func:`association_rules`, :func:`filter_rules` and :func:`rule_table` (to read them)."""
 from __future__ import annotations
 
 import numpy as np
@@ -335,3 +335,27 @@ def filter_rules(rules, min_support=None, min_confidence=None, min_lift=None, in
             dtype=bool, count=len(rules),
         )
     return rules[keep]
+
+
+#: The metrics of a rule, in the order :func:`rule_table` shows them.
+_RULE_METRICS = ("support", "confidence", "lift", "leverage", "conviction", "count")
+
+
+def rule_table(rules: pd.DataFrame) -> pd.DataFrame:
+    """Rules as a readable table: a ``rule`` column ``{a} => {c}``, the five metrics and the count.
+
+    >>> from casekit.baskets import read_baskets
+    >>> r = association_rules(read_baskets([["a", "b"], ["a", "b"], ["a"]]), 0.5, 0.9)
+    >>> rule_table(r)
+              rule  support  confidence  lift  leverage  conviction  count
+    0  {b} => {a}  0.666667         1.0   1.0       0.0         inf      2
+    """
+    check_frame(rules, "rules", "antecedent", "consequent", *_RULE_METRICS,
+                made_by="casekit.baskets.association_rules")
+    out = pd.DataFrame({
+        "rule": [f"{a} => {c}" for a, c in zip(rules["antecedent"].map(str),
+                                                rules["consequent"].map(str))],
+    }, index=rules.index)
+    for col in _RULE_METRICS:
+        out[col] = rules[col].to_numpy()
+    return out.reset_index(drop=True)

@@ -232,7 +232,7 @@ def mistake_pairs_all_sizes(retailer) -> int:
 def planted_rules(retailer) -> pd.DataFrame:
     """basket.planted-rules: support, confidence and lift of four planted rules.
 
-    One row per rule of :data:`PLANTED_TABLE`, labelled as :func:`casekit.explore.rule_table`
+    One row per rule of :data:`PLANTED_TABLE`, labelled as :func:`casekit.baskets.rule_table`
     writes it (``"{pasta} => {pasta sauce}"``); all three metrics over all trips.
 
     >>> planted_rules(tiny_retailer()).loc[["{cereal} => {milk}"]].round(3)

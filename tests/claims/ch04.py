@@ -15,8 +15,7 @@ WORDS = {4: "four", 6: "six", 7: "seven", 8: "eight"}
 
 @functools.lru_cache(maxsize=None)
 def _toy_rules():
-    from casekit.baskets import association_rules, read_baskets
-    from casekit.explore import rule_table
+    from casekit.baskets import association_rules, read_baskets, rule_table
 
     return rule_table(association_rules(read_baskets(TOY), 0.25, 0.5)).set_index("rule")
 
@@ -37,7 +36,7 @@ def _rules():
 
 @functools.lru_cache(maxsize=None)
 def _table():
-    from casekit.explore import rule_table
+    from casekit.baskets import rule_table
 
     return rule_table(_rules()).set_index("rule")
 

@@ -1,15 +1,10 @@
-"""Explorer widgets for the chapters: thin views over casekit's pure functions.
+"""The rule explorer (chapter 4): sliders for minimum support, confidence and lift and an
+item picker over association rules mined once at loose thresholds.
 
-:func:`rule_explorer` (chapter 4) puts three sliders (minimum support, confidence and
-lift) and an item picker over a table of association rules mined once at loose
-thresholds. Each move re-filters the precomputed rules with
-:func:`casekit.baskets.filter_rules` (no re-mining) and redraws a support × confidence
-scatter coloured by lift (blue below 1, red above) and a small graph of the strongest
-rules.
-
-ipywidgets and matplotlib are imported inside the functions, so ``import casekit.explore``
-is cheap. The explorer's :meth:`RuleExplorer.update` is the callback the sliders call;
-call it yourself to filter without a widget (or to time it):
+A view over :mod:`casekit.baskets`: each move re-filters the precomputed rules exactly as
+:func:`casekit.baskets.filter_rules` does (no re-mining) and redraws a support × confidence
+scatter coloured by lift (blue below 1, red above), a small graph of the strongest rules and
+a :func:`casekit.baskets.rule_table` of them. ``update`` returns that table:
 
 >>> from casekit.baskets import read_baskets, association_rules
 >>> b = read_baskets([["beer", "diapers"]] * 3 + [["beer", "chips"], ["milk", "diapers"],
@@ -29,20 +24,19 @@ Rule explorer over 10 rules from 8 baskets: 1 rule with support >= 0.1, confiden
 """
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pandas as pd
 
-from casekit.baskets import filter_rules
-from casekit.checks import check_frame
-from casekit.widgetview import WidgetView
+from casekit.baskets import filter_rules, rule_table
+from casekit.explorers import Explorer
 
-__all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer", "rule_table"]
+__all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer"]
 
-_METRICS = ("support", "confidence", "lift", "leverage", "conviction", "count")
-
-#: The item picker's "no filter" choice (``update(involving=ANY_ITEM)`` clears the filter).
+#: The item picker's "no filter" choice (``update(involving=ANY_ITEM)``, like
+#: ``involving=None``, clears the filter).
 ANY_ITEM = "(any item)"
 TABLE_ROWS = 12
 GRAPH_RULES = 8
@@ -59,8 +53,6 @@ def _table_html(table: pd.DataFrame) -> str:
     >>> _table_html(pd.DataFrame({"rule": ["{a} => {b}"], "lift": [2.5]}))[:40]
     '<table class="casekit-rules" style="bord'
     """
-    import html
-
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
     head = "".join(f'<th style="{_CELL}text-align:{"right" if n else "left"};'
                    f'border-bottom:1px solid #888">{html.escape(str(c))}</th>'
@@ -78,26 +70,6 @@ def _table_html(table: pd.DataFrame) -> str:
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def rule_table(rules: pd.DataFrame) -> pd.DataFrame:
-    """Rules as a readable table: a ``rule`` column ``{a} => {c}`` and the five metrics.
-
-    >>> from casekit.baskets import read_baskets, association_rules
-    >>> r = association_rules(read_baskets([["a", "b"], ["a", "b"], ["a"]]), 0.5, 0.9)
-    >>> rule_table(r)
-              rule  support  confidence  lift  leverage  conviction  count
-    0  {b} => {a}  0.666667         1.0   1.0       0.0         inf      2
-    """
-    check_frame(rules, "rules", "antecedent", "consequent", *_METRICS,
-                made_by="casekit.baskets.association_rules")
-    out = pd.DataFrame({
-        "rule": [f"{a} => {c}" for a, c in zip(rules["antecedent"].map(str),
-                                                rules["consequent"].map(str))],
-    }, index=rules.index)
-    for col in _METRICS:
-        out[col] = rules[col].to_numpy()
-    return out.reset_index(drop=True)
-
-
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -106,40 +78,34 @@ def _rules(n: int) -> str:
     return f"{n} rule" if n == 1 else f"{n} rules"
 
 
-class RuleExplorer(WidgetView):
-    """Sliders → filtered rules, a support × confidence scatter and a small rule graph.
+class RuleExplorer(Explorer):
+    """Sliders and an item picker → filtered rules, a support × confidence scatter and a
+    small rule graph.
 
-    Build it with :func:`rule_explorer`. ``update(...)`` is the slider callback; the
-    widgets (``sliders``, ``table``, ``image``) exist only once :attr:`widget` is used
-    (a notebook displays it), so the object also works without a front end.
+    Build it with :func:`rule_explorer`. The settings are ``min_support``,
+    ``min_confidence``, ``min_lift`` and ``involving`` (an item, or None for any);
+    ``result`` is the :func:`~casekit.baskets.rule_table` of the rules that pass,
+    ``selected`` those rules as mined (highest lift first).
     """
 
+    css_class = "casekit-rule-explorer"
+
     def __init__(self, rules: pd.DataFrame, min_support: float | None = None,
-                 min_confidence: float = 0.3, min_lift: float = 1.0):
-        check_frame(rules, "rules", *_METRICS, made_by="casekit.baskets.association_rules")
+                 min_confidence: float = 0.3, min_lift: float = 1.0, involving=None):
+        self._table = rule_table(rules)           # checks the rules' columns
         if "n_baskets" not in rules.attrs:
             raise ValueError("rules has lost its number of baskets (rules.attrs['n_baskets']): "
                              "make it with casekit.baskets.association_rules")
         if len(rules) == 0:
             raise ValueError("rules is empty: mine again at lower thresholds so there is "
                              "something to explore")
+        self._table.index = rules.index
         self.rules = rules
         self.n_baskets = int(rules.attrs["n_baskets"])
         self._support = rules["support"].to_numpy(dtype=float)
         self._confidence = rules["confidence"].to_numpy(dtype=float)
         self._lift = rules["lift"].to_numpy(dtype=float)
-        self._table = rule_table(rules)
-        self._table.index = rules.index
-        lo = float(rules.attrs.get("min_support") or self._support.min())
-        self.limits = {
-            "min_support": (lo, float(self._support.max())),
-            "min_confidence": (float(rules.attrs.get("min_confidence") or 0.0),
-                               float(self._confidence.max())),
-            "min_lift": (0.0, float(min(self._lift.max(), 20.0))),
-        }
-        self.thresholds = {"min_support": lo if min_support is None else min_support,
-                           "min_confidence": min_confidence, "min_lift": min_lift}
-        self.involving = None
+        self._lowest_support = float(rules.attrs.get("min_support") or self._support.min())
         # positions of the rules that mention each item, for a fast item filter
         mentions: dict = {}
         for pos, (a, c) in enumerate(zip(rules["antecedent"], rules["consequent"])):
@@ -147,98 +113,66 @@ class RuleExplorer(WidgetView):
                 mentions.setdefault(x, []).append(pos)
         self._mentions = {x: np.array(p, dtype=np.int64) for x, p in mentions.items()}
         self.items = sorted(self._mentions, key=str)
-        self.selected = self._select()
-        self._widget = None
-        self._fig = None
-        self._syncing = False
-
-    def _select(self) -> pd.DataFrame:
-        selected = filter_rules(self.rules, **self.thresholds)
-        if self.involving is None:
-            return selected
-        keep = np.zeros(len(self.rules), dtype=bool)
-        keep[self._mentions[self.involving]] = True
-        pos = self.rules.index.get_indexer(selected.index)
-        return selected[keep[pos]]
+        super().__init__(min_support=self._lowest_support if min_support is None else min_support,
+                         min_confidence=min_confidence, min_lift=min_lift, involving=involving)
 
     # ------------------------------------------------------------------ pure part
-    def update(self, min_support: float | None = None, min_confidence: float | None = None,
-               min_lift: float | None = None, involving=None) -> pd.DataFrame:
-        """Re-filter the rules, redraw the views if they are showing, and return the
-        selected rules as a :func:`rule_table`.
-
-        Any argument left as None keeps its current value. ``involving`` keeps only the
-        rules that mention that item (either side); :data:`ANY_ITEM` clears it.
-        """
-        if involving is not None:
-            if involving == ANY_ITEM:
-                involving = None
-            elif involving not in self._mentions:
-                shown = ", ".join(map(str, self.items[:6]))
-                raise ValueError(f"involving={involving!r} appears in no rule; pick one of "
-                                 f"the items in the rules ({shown}, ...) or ANY_ITEM")
-            self.involving = involving
-        for key, val in (("min_support", min_support), ("min_confidence", min_confidence),
-                         ("min_lift", min_lift)):
-            if val is not None:
-                self.thresholds[key] = val
-        self.selected = self._select()
-        if self._widget is not None and not self._syncing:
-            self._sync_controls()
-            self._redraw()
-        return self._table.loc[self.selected.index].reset_index(drop=True)
-
-    def _sync_controls(self):
-        """Show the current thresholds on the sliders and picker (after an update in code),
-        without their callbacks filtering again."""
-        self._syncing = True
-        try:
-            for key, slider in self.sliders.items():
-                slider.value = min(max(self.thresholds[key], slider.min), slider.max)
-            self.item_picker.value = ANY_ITEM if self.involving is None else str(self.involving)
-        finally:
-            self._syncing = False
+    def _compute(self, settings: dict) -> pd.DataFrame:
+        if settings["involving"] == ANY_ITEM:        # the picker's "no filter"
+            settings["involving"] = None
+        item = settings["involving"]
+        if item is not None and item not in self._mentions:
+            shown = ", ".join(map(str, self.items[:6]))
+            raise ValueError(f"involving={item!r} appears in no rule; pick one of the items in "
+                             f"the rules ({shown}, ...), or None for any")
+        selected = filter_rules(self.rules, min_support=settings["min_support"],
+                                min_confidence=settings["min_confidence"],
+                                min_lift=settings["min_lift"])
+        if item is not None:
+            keep = np.zeros(len(self.rules), dtype=bool)
+            keep[self._mentions[item]] = True
+            selected = selected[keep[self.rules.index.get_indexer(selected.index)]]
+        self.selected = selected
+        return self._table.loc[selected.index].reset_index(drop=True)
 
     def __repr__(self):
-        t = self.thresholds
-        item = "" if self.involving is None else f", involving {self.involving}"
+        s = self.settings
+        item = "" if s["involving"] is None else f", involving {s['involving']}"
         return (f"Rule explorer over {len(self.rules)} rules from {self.n_baskets} baskets: "
-                f"{_rules(len(self.selected))} with support >= {_fmt(t['min_support'])}, "
-                f"confidence >= {_fmt(t['min_confidence'])}, lift >= {_fmt(t['min_lift'])}"
+                f"{_rules(len(self.selected))} with support >= {_fmt(s['min_support'])}, "
+                f"confidence >= {_fmt(s['min_confidence'])}, lift >= {_fmt(s['min_lift'])}"
                 f"{item}.")
 
     # ------------------------------------------------------------------ widget part
-    def _build(self):
-        import ipywidgets as w
+    def _controls(self, w) -> dict:
+        style, layout = {"description_width": "9em"}, w.Layout(width="28em")
+
+        def slider(description, low, high, step, fmt):
+            return w.FloatSlider(min=low, max=high, step=step, description=description,
+                                 readout_format=fmt, continuous_update=False, style=style,
+                                 layout=layout)
+
+        low, high = self._lowest_support, float(self._support.max())
+        return {
+            "min_support": slider("min support", low, high, (high - low) / 200 or 0.001, ".4f"),
+            "min_confidence": slider("min confidence",
+                                     float(self.rules.attrs.get("min_confidence") or 0.0),
+                                     float(self._confidence.max()), 0.01, ".2f"),
+            "min_lift": slider("min lift", 0.0, float(min(self._lift.max(), 20.0)), 0.05, ".2f"),
+            "involving": w.Dropdown(options=[(ANY_ITEM, ANY_ITEM)]
+                                    + [(str(x), x) for x in self.items],
+                                    description="involving", style=style, layout=layout),
+        }
+
+    def _control_value(self, name: str):
+        if name == "involving" and self.settings[name] is None:
+            return ANY_ITEM
+        return super()._control_value(name)
+
+    def _views(self, w) -> list:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        def slider(key, description, step, fmt):
-            lo, hi = self.limits[key]
-            return w.FloatSlider(value=min(max(self.thresholds[key], lo), hi), min=lo, max=hi,
-                                 step=step, description=description, readout_format=fmt,
-                                 continuous_update=False, style={"description_width": "9em"},
-                                 layout=w.Layout(width="28em"))
-
-        lo_s, hi_s = self.limits["min_support"]
-        self.sliders = {
-            "min_support": slider("min_support", "min support", (hi_s - lo_s) / 200 or 0.001,
-                                  ".4f"),
-            "min_confidence": slider("min_confidence", "min confidence", 0.01, ".2f"),
-            "min_lift": slider("min_lift", "min lift", 0.05, ".2f"),
-        }
-        for key, s in self.sliders.items():
-            s.observe(lambda change, key=key: self.update(**{key: change["new"]}), names="value")
-        self.item_picker = w.Dropdown(options=[ANY_ITEM] + [str(x) for x in self.items],
-                                      value=ANY_ITEM if self.involving is None
-                                      else str(self.involving),
-                                      description="involving", style={"description_width": "9em"},
-                                      layout=w.Layout(width="28em"))
-        by_label = {str(x): x for x in self.items}
-        self.item_picker.observe(
-            lambda change: self.update(involving=by_label.get(change["new"], ANY_ITEM)),
-            names="value")
-        self.summary = w.HTML()
         self.table = w.HTML(layout=w.Layout(max_height="22em", overflow="auto"))
         self.image = w.Image(format="png")
         # A fixed layout (a layout engine would re-measure every label on each redraw) and
@@ -257,10 +191,7 @@ class RuleExplorer(WidgetView):
         self._graph_artists = []
         self._canvas.draw()
         self._background = self._canvas.copy_from_bbox(fig.bbox)
-        self._widget = w.VBox([w.VBox([*self.sliders.values(), self.item_picker]), self.summary,
-                               self.image, self.table])
-        self._widget.add_class("casekit-rule-explorer")
-        self._redraw()
+        return [self.image, self.table]
 
     def _draw_scatter_base(self):
         from casekit.plots import GREY
@@ -291,19 +222,19 @@ class RuleExplorer(WidgetView):
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("support (share of baskets, log scale)")
         ax.set_ylabel("confidence")
-        self._thr_lines = (ax.axvline(self.thresholds["min_support"], color=GREY, lw=1, ls="--"),
-                           ax.axhline(self.thresholds["min_confidence"], color=GREY, lw=1,
+        self._thr_lines = (ax.axvline(self.settings["min_support"], color=GREY, lw=1, ls="--"),
+                           ax.axhline(self.settings["min_confidence"], color=GREY, lw=1,
                                       ls="--"))
         self._scatter_title = ax.text(0, 1.03, "", transform=ax.transAxes, ha="left",
                                       va="bottom", fontweight="bold", fontsize="large")
 
-    def _redraw(self):
+    def _draw(self):
         import io
 
         from PIL import Image
 
         sel = self.selected
-        t = self.thresholds
+        t = self.settings
         idx = self.rules.index.get_indexer(sel.index)[:MAX_POINTS]  # highest lift first
         self._sel_points.set_offsets(np.column_stack([self._support[idx],
                                                       self._confidence[idx]]))
@@ -325,7 +256,8 @@ class RuleExplorer(WidgetView):
         table = self._table.loc[sel.index[:TABLE_ROWS]]
         self.table.value = _table_html(table)
         more = f" (the {TABLE_ROWS} with the highest lift shown)" if len(sel) > TABLE_ROWS else ""
-        item = "" if self.involving is None else f" involving <i>{self.involving}</i>"
+        item = ("" if t["involving"] is None
+                else f" involving <i>{html.escape(str(t['involving']))}</i>")
         verb = "passes" if len(sel) == 1 else "pass"
         self.summary.value = f"<b>{_rules(len(sel))}</b>{item} {verb}{more}."
 
@@ -371,7 +303,8 @@ class RuleExplorer(WidgetView):
 
 
 def rule_explorer(rules: pd.DataFrame, min_support: float | None = None,
-                  min_confidence: float = 0.3, min_lift: float = 1.0) -> RuleExplorer:
+                  min_confidence: float = 0.3, min_lift: float = 1.0,
+                  involving=None) -> RuleExplorer:
     """An explorer over precomputed association rules (display it in a notebook).
 
     Parameters
@@ -381,6 +314,8 @@ def rule_explorer(rules: pd.DataFrame, min_support: float | None = None,
         thresholds the sliders should reach.
     min_support, min_confidence, min_lift : float
         Where the sliders start (support defaults to the support the rules were mined at).
+    involving : item, optional
+        Start with only the rules that mention this item (default: any).
 
     Returns
     -------
@@ -388,4 +323,4 @@ def rule_explorer(rules: pd.DataFrame, min_support: float | None = None,
         Display it for the sliders and views; call ``.update(...)`` to filter in code.
     """
     return RuleExplorer(rules, min_support=min_support, min_confidence=min_confidence,
-                        min_lift=min_lift)
+                        min_lift=min_lift, involving=involving)

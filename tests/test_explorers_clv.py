@@ -1,12 +1,10 @@
-"""casekit.explore_clv: the numbers are casekit.value's, the widget follows its sliders,
-bad values are refused without breaking the view, and the import stays light."""
-import subprocess
-import sys
+"""casekit.explorers.clv: the numbers are casekit.value's, the widget follows its sliders,
+and bad values are refused without breaking the view."""
 import time
 
 import pytest
 
-from casekit.explore_clv import CLVExplorer, clv_explorer
+from casekit.explorers.clv import CLVExplorer, clv_explorer
 from casekit.value import clv_retention, clv_schedule
 
 
@@ -23,7 +21,7 @@ def test_update_returns_the_retention_formula_and_its_schedule(timing, m, r, d):
 def test_update_keeps_values_not_given_and_repr_states_them():
     ex = clv_explorer(margin=120, retention=0.75, discount_rate=0.1)
     assert ex.update(discount_rate=0.05) == pytest.approx(120 * 1.05 / (1.05 - 0.75))
-    assert ex.params == {"margin": 120.0, "retention": 0.75, "discount_rate": 0.05,
+    assert ex.settings == {"margin": 120.0, "retention": 0.75, "discount_rate": 0.05,
                          "timing": "acquisition"}
     text = repr(ex)
     assert "retention 75%" in text and "discount rate 5%" in text and "¥420.00" in text
@@ -38,10 +36,10 @@ def test_update_keeps_values_not_given_and_repr_states_them():
 ])
 def test_bad_values_raise_and_change_nothing(kwargs, message):
     ex = clv_explorer()
-    before = (ex.clv, dict(ex.params))
+    before = (ex.result, dict(ex.settings))
     with pytest.raises((ValueError, TypeError), match=message):
         ex.update(**kwargs)
-    assert (ex.clv, ex.params) == before
+    assert (ex.result, ex.settings) == before
 
 
 def test_constructor_checks_its_arguments():
@@ -57,14 +55,14 @@ def test_widget_follows_sliders_and_shows_problems_in_the_summary():
     assert "casekit-clv-explorer" in box._dom_classes
     first = ex.image.value
     assert first[:4] == b"\x89PNG" and "366.67" in ex.summary.value
-    ex.sliders["retention"].value = 0.9
-    assert ex.clv == pytest.approx(550.0) and ex.image.value != first
+    ex.controls["retention"].value = 0.9
+    assert ex.result == pytest.approx(550.0) and ex.image.value != first
     assert "550.00" in ex.summary.value
-    ex.timing.value = "residual"
-    assert ex.clv == pytest.approx(100 * 0.9 / 0.2)
-    ex.sliders["discount_rate"].value = 0.0
-    ex.sliders["retention"].value = 0.99       # converges: 1 + d − r = 0.01
-    assert ex.clv == pytest.approx(100 * 0.99 / 0.01)
+    ex.controls["timing"].value = "residual"
+    assert ex.result == pytest.approx(100 * 0.9 / 0.2)
+    ex.controls["discount_rate"].value = 0.0
+    ex.controls["retention"].value = 0.99       # converges: 1 + d − r = 0.01
+    assert ex.result == pytest.approx(100 * 0.99 / 0.01)
     bundle = ex._repr_mimebundle_()
     assert bundle["text/plain"] == repr(ex)
 
@@ -77,10 +75,3 @@ def test_an_update_with_the_widget_showing_is_quick():
         ex.update(retention=0.5 + k / 25)
     per_update = (time.perf_counter() - start) / 10
     assert per_update < 0.25, f"{per_update:.3f} s per slider move"
-
-
-def test_import_does_not_load_widgets_or_matplotlib():
-    code = ("import sys, casekit.explore_clv; "
-            "print(sorted(m for m in ('ipywidgets', 'matplotlib') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

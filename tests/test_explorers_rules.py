@@ -1,4 +1,4 @@
-"""casekit.explore: the rule explorer filters exactly as filter_rules does, its widget
+"""casekit.explorers.rules: the rule explorer filters exactly as filter_rules does, its widget
 follows the sliders and the item picker (and updates made in code), it draws something
 sensible when nothing passes, and bad input is explained."""
 import numpy as np
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casekit.baskets import association_rules, filter_rules, read_baskets
-from casekit.explore import ANY_ITEM, RuleExplorer, rule_explorer, rule_table
+from casekit.baskets import association_rules, filter_rules, read_baskets, rule_table
+from casekit.explorers.rules import ANY_ITEM, RuleExplorer, rule_explorer
 
 
 @pytest.fixture(scope="module")
@@ -18,19 +18,6 @@ def rules():
     shop = simulate_retailer(400, seed=5, years=1)
     return association_rules(read_baskets(shop.lines, basket="trip"), min_support=0.02,
                              min_confidence=0.05, max_len=3)
-
-
-def test_rule_table_reads_like_the_rules(rules):
-    table = rule_table(rules)
-    assert table.columns.tolist() == ["rule", "support", "confidence", "lift", "leverage",
-                                      "conviction", "count"]
-    assert len(table) == len(rules) and table.index.tolist() == list(range(len(rules)))
-    first = rules.iloc[0]
-    assert table["rule"].iloc[0] == f"{first['antecedent']} => {first['consequent']}"
-    with pytest.raises(ValueError, match="association_rules"):
-        rule_table(pd.DataFrame({"x": [1]}))
-    with pytest.raises(TypeError, match="rules must be a pandas DataFrame"):
-        rule_table([("a", "b")])
 
 
 @settings(max_examples=40, deadline=None)
@@ -52,12 +39,16 @@ def test_update_selects_exactly_what_filter_rules_selects(rules, support, confid
 def test_thresholds_left_out_keep_their_values(rules):
     ex = rule_explorer(rules, min_confidence=0.4, min_lift=1.2)
     ex.update(min_support=0.05)
-    assert ex.thresholds == {"min_support": 0.05, "min_confidence": 0.4, "min_lift": 1.2}
+    assert ex.settings == {"min_support": 0.05, "min_confidence": 0.4, "min_lift": 1.2,
+                           "involving": None}
     ex.update(involving=ex.items[0])
     ex.update(min_lift=1.0)
-    assert ex.involving == ex.items[0]
+    assert ex.settings["involving"] == ex.items[0]
     ex.update(involving=ANY_ITEM)
-    assert ex.involving is None and "involving" not in repr(ex)
+    assert ex.settings["involving"] is None and "involving" not in repr(ex)
+    ex.update(involving=ex.items[0])
+    ex.update(involving=None)
+    assert ex.settings["involving"] is None
 
 
 def test_bad_input_is_explained(rules):
@@ -67,8 +58,11 @@ def test_bad_input_is_explained(rules):
         rule_explorer(pd.DataFrame(rules))
     with pytest.raises(ValueError, match="rules is empty"):
         rule_explorer(rules.iloc[:0])
+    ex = rule_explorer(rules)
+    before = ex.result
     with pytest.raises(ValueError, match="appears in no rule"):
-        rule_explorer(rules).update(involving="caviar")
+        ex.update(min_lift=2.0, involving="caviar")
+    assert ex.settings["min_lift"] == 1.0 and ex.result is before
 
 
 def test_widget_follows_sliders_picker_and_code(rules):
@@ -80,23 +74,23 @@ def test_widget_follows_sliders_picker_and_code(rules):
     png = ex.image.value
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # a slider move filters and redraws
-    ex.sliders["min_confidence"].value = 0.6
-    assert ex.thresholds["min_confidence"] == pytest.approx(0.6)
-    assert len(ex.selected) == len(filter_rules(rules, min_support=ex.thresholds["min_support"],
+    ex.controls["min_confidence"].value = 0.6
+    assert ex.settings["min_confidence"] == pytest.approx(0.6)
+    assert len(ex.selected) == len(filter_rules(rules, min_support=ex.settings["min_support"],
                                                 min_confidence=0.6, min_lift=1.0))
     assert ex.image.value != png
     # the item picker filters too
-    item = str(ex.items[0])
-    ex.item_picker.value = item
-    assert str(ex.involving) == item and f"involving <i>{item}</i>" in ex.summary.value
+    item = ex.items[0]
+    ex.controls["involving"].value = item
+    assert ex.settings["involving"] == item and f"involving <i>{item}</i>" in ex.summary.value
     # an update in code moves the controls, and redraws once
     redraws = []
-    original = ex._redraw
-    ex._redraw = lambda: (redraws.append(1), original())
-    ex.update(min_confidence=0.2, involving=ANY_ITEM)
+    original = ex._draw
+    ex._draw = lambda: (redraws.append(1), original())
+    ex.update(min_confidence=0.2, involving=None)
     assert redraws == [1]
-    assert ex.sliders["min_confidence"].value == pytest.approx(0.2)
-    assert ex.item_picker.value == ANY_ITEM
+    assert ex.controls["min_confidence"].value == pytest.approx(0.2)
+    assert ex.controls["involving"].value == ANY_ITEM
     assert box is ex.widget
 
 

@@ -1,0 +1,60 @@
+"""The switching explorer (chapter 3): sliders for a mortgage's remaining loan, months, rate,
+the new bank's discount and the switching costs, over
+:func:`casekit.defection.switching_calculator`; ``result`` is its
+:class:`~casekit.defection.SwitchingResult`.
+
+>>> ex = SwitchingExplorer(principal=500_000, months=240, annual_rate=0.0594)
+>>> ex.update(switching_costs=20_000).break_even_month
+41
+>>> ex
+Switching calculator: ¥3,565 → ¥3,072 a month (saves ¥493); switching costs ¥20,000 are paid back in month 41; net saving over 240 months ¥98,363
+"""
+from __future__ import annotations
+
+from casekit.defection import SwitchingResult, switching_calculator
+from casekit.explorers import Explorer
+
+__all__ = ["SwitchingExplorer"]
+
+#: Each slider's label, lowest and highest value, step and readout format.
+_SLIDERS = {"principal": ("Remaining loan (¥)", 10_000, 3_000_000, 10_000, ",.0f"),
+            "months": ("Months left", 6, 360, 6, "d"),
+            "annual_rate": ("Current rate", 0.01, 0.12, 0.0001, ".2%"),
+            "rate_factor": ("New rate ÷ old", 0.5, 1.0, 0.01, ".2f"),
+            "switching_costs": ("Switching costs (¥)", 0, 50_000, 500, ",.0f")}
+
+
+class SwitchingExplorer(Explorer):
+    """Sliders over :func:`~casekit.defection.switching_calculator`: loan, term, rate,
+    discount and costs, with the payments, the saving and the break-even month under them."""
+
+    def __init__(self, principal=500_000, months=240, annual_rate=0.0594, rate_factor=0.7,
+                 switching_costs=5_000):
+        super().__init__(principal=principal, months=months, annual_rate=annual_rate,
+                         rate_factor=rate_factor, switching_costs=switching_costs)
+
+    def _compute(self, settings: dict) -> SwitchingResult:
+        return switching_calculator(settings["principal"], settings["months"],
+                                    settings["annual_rate"], rate_factor=settings["rate_factor"],
+                                    switching_costs=settings["switching_costs"])
+
+    def __repr__(self):
+        return "Switching calculator: " + repr(self.result).removeprefix("SwitchingResult: ")
+
+    def _controls(self, w) -> dict:
+        return {key: (w.IntSlider if key == "months" else w.FloatSlider)(
+                    min=low, max=high, step=step, description=label, readout_format=fmt,
+                    continuous_update=False, style={"description_width": "11em"},
+                    layout=w.Layout(width="32em"))
+                for key, (label, low, high, step, fmt) in _SLIDERS.items()}
+
+    def _draw(self):
+        r, s = self.result, self.settings
+        be = ("<b>never</b> (the costs exceed the savings)" if r.break_even_month is None
+              else f"month <b>{r.break_even_month}</b> of {s['months']}")
+        self.summary.value = (
+            f"<p>New rate {s['annual_rate'] * s['rate_factor']:.2%} instead of "
+            f"{s['annual_rate']:.2%}. Monthly payment ¥{r.old_payment:,.0f} → "
+            f"¥{r.new_payment:,.0f}: saves <b>¥{r.monthly_saving:,.0f}</b> a month.<br>"
+            f"Switching costs ¥{r.switching_costs:,.0f} are paid back in {be}.<br>"
+            f"Net saving over the loan: <b>¥{r.net_saving:,.0f}</b> (not discounted).</p>")
