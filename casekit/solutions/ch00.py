@@ -27,6 +27,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from casekit.solutions import shared
+
 __all__ = ["recent_buyers", "top20_revenue_share", "trips_by_household", "tiny_retailer"]
 
 RECENT_DAYS = 90
@@ -56,8 +58,10 @@ def tiny_retailer() -> SimpleNamespace:
 
 
 # --------------------------------------------------------------------------- recent buyers
-def _recent_window(transactions: pd.DataFrame, days: int = RECENT_DAYS) -> pd.DataFrame:
+@shared
+def _recent_window(retailer, days: int = RECENT_DAYS) -> pd.DataFrame:
     """The trips made on the last date in the data or on the ``days - 1`` dates before it."""
+    transactions = retailer.transactions
     day = transactions["timestamp"].dt.normalize()
     return transactions[day > day.max() - pd.Timedelta(days=days)]
 
@@ -71,7 +75,7 @@ def recent_buyers(retailer) -> int:
     >>> recent_buyers(tiny_retailer())   # 2 January–31 March: customers 1 (twice) and 3
     2
     """
-    return int(_recent_window(retailer.transactions)["customer"].nunique())
+    return int(_recent_window(retailer)["customer"].nunique())
 
 
 def mistake_recent_trips(retailer) -> int:
@@ -80,7 +84,7 @@ def mistake_recent_trips(retailer) -> int:
     >>> mistake_recent_trips(tiny_retailer())
     3
     """
-    return int(len(_recent_window(retailer.transactions)))
+    return int(len(_recent_window(retailer)))
 
 
 def mistake_all_buyers(retailer) -> int:
@@ -99,6 +103,7 @@ def _top_share(amounts: pd.Series, n_customers: int) -> float:
     return float(amounts.sort_values(ascending=False).head(n_top).sum() / amounts.sum())
 
 
+@shared
 def _revenue_per_customer(retailer, column: str = "total") -> pd.Series:
     """Each customer's total over all trips; customers who never bought count as 0."""
     spent = retailer.transactions.groupby("customer")[column].sum()
