@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from casekit.exercises.types import AnswerError, Exercise, is_cut
+from casekit.i18n import _
 
 __all__ = ["describe_answer", "describe_expected", "fingerprint", "pack",
            "resolve_for", "student_data", "unpack"]
@@ -82,8 +83,8 @@ def _check_exercise(exercise) -> None:
 
 
 #: Parts of casekit that cannot change an expected answer or a score.
-_NOT_KEYS = ("grading", "hub", "cli.py", "widgets.py", "explore.py", "explore_clv.py",
-             "widgetview.py", "plots.py", "glossary.py")
+_NOT_KEYS = ("grading", "hub", "cli.py", "widgets.py", "explorers", "plots.py", "glossary.py",
+             "i18n.py")
 #: Libraries whose results the reference solutions and checkers depend on.
 _LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels")
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -205,7 +206,7 @@ def describe_expected(exercise: Exercise, student: str | None = None) -> str:
     kind = exercise.kind
     if kind == "numeric":
         if exercise.answer is None:
-            return "(computed on the student's data)"
+            return _("(computed on the student's data)")
         units = exercise.units
         if units in ("share", "fraction"):
             return f"{exercise.answer:.4g} ({exercise.answer:.1%})"
@@ -221,7 +222,7 @@ def describe_expected(exercise: Exercise, student: str | None = None) -> str:
         return " → ".join(exercise.items)
     if kind == "table":
         if exercise.answer is None:
-            return "(computed on the student's data)"
+            return _("(computed on the student's data)")
         return "; ".join(f"{r}: " + ", ".join(f"{c} = {_number(v)}" for c, v in zip(exercise.columns, row))
                          for r, row in zip(exercise.rows, exercise.answer))
     return exercise.model_answer
@@ -234,7 +235,7 @@ def describe_answer(exercise: Exercise, answer: Any, student: str | None = None)
     _check_exercise(exercise)
     _check_student(student)
     if is_cut(answer):
-        return f"(not stored whole: {answer['cut']})"
+        return _("(not stored whole: {summary})").format(summary=answer["cut"])
     try:
         if exercise.kind == "single":
             return _labels(exercise, [exercise.option_index(answer)], student)
