@@ -50,14 +50,17 @@ def test_a_fixed_answer_exercise_is_checked_from_the_installed_package(installed
             "print(e.bank_dir())\n"
             "e.start('s2026-001')\n"
             "print(e.check('crm.quiz-01', 'Reactive').correct, e.check('crm.quiz-01', 'Basic').correct)\n"
-            "print(load('cdnow').shape)\n")
+            "print(load('cdnow').shape)\n"
+            "e.start(lang='zh')\n"      # the catalogs ship with the package
+            "print(e.check('crm.quiz-01', 'Accountable').message.splitlines()[0][:12])\n")
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp, capture_output=True,
                          text=True, env={"CASEKIT_HOME": str(tmp / "home"), "PATH": "/usr/bin:/bin"},
                          timeout=300)
     assert out.returncode == 0, out.stderr
-    module, banks, verdicts, shape = out.stdout.splitlines()
+    module, banks, verdicts, shape, chinese = out.stdout.splitlines()
     assert module.startswith(str(venv)) and banks.startswith(str(venv))
     assert verdicts == "True False" and shape == "(6919, 5)"
+    assert chinese.startswith("✗ 还不对"), chinese
     assert list((tmp / "home").rglob("s2026-001.json")), "the check was not saved to a sheet"
 
 
