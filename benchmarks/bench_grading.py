@@ -13,6 +13,10 @@ Scenario B, a batch: ``--big`` sheets (default 10,000), one chapter each, of the
 exercises that need no simulation (the computed ones are the simulator's cost, measured
 on its own: seconds per student, divided by ``--jobs``): collect, grade cold, export.
 
+Measured on their own as well, in CPU seconds per student: ``for_student`` (the
+simulator), and the whole course's key: every computed exercise of the course's banks
+(answer and computed mistakes) worked out as ``grade`` does, ``for_student`` included.
+
     .venv/bin/python benchmarks/bench_grading.py --quick    # 40 students x 7, 1,000 sheets
     .venv/bin/python benchmarks/bench_grading.py            # 200 x 7 and 10,000 sheets
 
@@ -216,6 +220,20 @@ def simulator_cost(n: int = 5) -> float:
     return (time.perf_counter() - start) / n
 
 
+def key_cost(n: int = 3) -> float:
+    """CPU seconds per student for every computed exercise of the course's banks, as
+    ``grade`` works them out (``resolve_for``: one student's data, shared steps once)."""
+    from casekit.exercises.bank import load_bank
+    from casekit.grading.reference import resolve_for
+
+    computed = [ex for ex in load_bank().values() if ex.computed]
+    resolve_for("warm-up", computed)       # imports (statsmodels, scipy.optimize) once
+    start = time.process_time()
+    for i in range(n):
+        resolve_for(f"cost-{i}", computed)
+    return (time.process_time() - start) / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=200)
@@ -229,6 +247,7 @@ def main() -> None:
     print(f"casekit grading benchmark: {os.cpu_count()} CPU core(s), --jobs {args.jobs}")
     per_student = simulator_cost()
     print(f"  {'simulator: for_student() per student':<52} {per_student:8.3f} s")
+    print(f"  {'every computed key of the course, CPU per student':<52} {key_cost():8.3f} s")
     with tempfile.TemporaryDirectory(prefix="casekit-bench-") as tmp:
         a = scenario_a(Path(tmp) / "a", args.students, args.chapters, args.jobs)
         b = scenario_b(Path(tmp) / "b", args.big, args.jobs)

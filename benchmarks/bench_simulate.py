@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_simulate.py            # 5k, 100k, 1M customers
     .venv/bin/python benchmarks/bench_simulate.py --quick    # 5k and 100k only
 
-Each size runs in its own subprocess so its peak memory (ru_maxrss) is its own. The
-issue's goal: a million customers with a year of trips in well under a minute.
+Each size runs in its own subprocess so its peak memory (ru_maxrss, the ``lines`` table
+built) is its own; ``seconds`` is ``simulate_retailer``, ``lines s`` laying out its lines
+table afterwards. The goal: 1,000,000 customers × 3 years under 25 s, peak under 3 GiB.
 """
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ def run_one(n: int, years: int) -> dict:
 
     t0 = time.perf_counter()
     shop = simulate_retailer(n, seed=0, years=years)
-    seconds = time.perf_counter() - t0
-    return {"customers": n, "years": years, "seconds": round(seconds, 2),
-            "trips": len(shop.transactions), "lines": len(shop.lines),
+    t1 = time.perf_counter()
+    lines = len(shop.lines)
+    return {"customers": n, "years": years, "seconds": round(t1 - t0, 2),
+            "lines_seconds": round(time.perf_counter() - t1, 2),
+            "trips": len(shop.transactions), "lines": lines,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
@@ -42,14 +45,15 @@ def main():
     sizes = [(5_000, 3), (100_000, 1), (100_000, 3)]
     if not args.quick:
         sizes += [(1_000_000, 1), (1_000_000, 3)]
-    print(f"{'customers':>10} {'years':>5} {'seconds':>8} {'trips':>11} {'lines':>12} "
-          f"{'lines/s':>11} {'peak MiB':>9}")
+    print(f"{'customers':>10} {'years':>5} {'seconds':>8} {'lines s':>8} {'trips':>11} "
+          f"{'lines':>12} {'lines/s':>11} {'peak MiB':>9}")
     for n, years in sizes:
         out = subprocess.run([sys.executable, __file__, "--one", str(n), str(years)],
                              capture_output=True, text=True, check=True)
         r = json.loads(out.stdout)
-        print(f"{r['customers']:>10,} {r['years']:>5} {r['seconds']:>8.2f} {r['trips']:>11,} "
-              f"{r['lines']:>12,} {r['lines'] / r['seconds']:>11,.0f} {r['peak_mib']:>9,}")
+        print(f"{r['customers']:>10,} {r['years']:>5} {r['seconds']:>8.2f} "
+              f"{r['lines_seconds']:>8.2f} {r['trips']:>11,} {r['lines']:>12,} "
+              f"{r['lines'] / r['seconds']:>11,.0f} {r['peak_mib']:>9,}")
 
 
 if __name__ == "__main__":
