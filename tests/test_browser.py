@@ -235,3 +235,73 @@ def test_formula_enter_and_stale_feedback_in_lab(lab):
             browser.close()
     sheet = json.loads((work.parent / "home" / "answers" / "lab-student.json").read_text())
     assert [(a["answer"], a["correct"]) for a in sheet["attempts"]] == [("90", False), ("30", True)]
+
+
+# --------------------------------------------------------------------------- 中文
+def _uncovered(text: str) -> set[str]:
+    """The characters of ``text`` that no font installed on this machine has (a browser
+    draws them as empty boxes)."""
+    from matplotlib.ft2font import FT2Font
+
+    files = {f.rstrip(":") for f in subprocess.run(["fc-list", ":", "file"], capture_output=True,
+                                                    text=True).stdout.split()}
+    covered = set()
+    for f in files:
+        if f.endswith((".ttf", ".otf", ".ttc")):
+            covered |= set(FT2Font(f).get_charmap())
+    return {c for c in text if not c.isspace() and c.isprintable() and ord(c) not in covered}
+
+
+def test_a_student_answers_in_chinese_and_the_sheet_keeps_the_english_answer(tmp_path):
+    """The Chinese edition in a browser: a choice exercise in 中文, a wrong then the right
+    option, feedback in Chinese, no character without a font; the answer sheet keeps the
+    English option text, which the grader reads."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from casekit.exercises import get
+    from casekit.exercises.translation import localized
+
+    _need_chromium()
+    exercise = get("crm.quiz-01")
+    shown = localized(exercise, "zh")
+    order = exercise.order("browser-zh")
+    wrong = next(i for i in order if not exercise.options[i].get("correct"))
+    right = exercise.reference()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'from casekit.exercises import start, show\nstart("browser-zh", lang="zh")\nshow("crm.quiz-01")')])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, tmp_path / "zh.ipynb")
+    env = {**os.environ, "CASEKIT_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT),
+           "JUPYTER_PLATFORM_DIRS": "1"}
+    env.pop("CASEKIT_EXERCISES", None)
+    port, log = _free_port(), tmp_path / "voila.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "voila", str(tmp_path / "zh.ipynb"), "--no-browser",
+                                 f"--port={port}", "--Voila.ip=127.0.0.1"],
+                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, proc, log)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 800})
+                page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+                option = lambda i: page.get_by_role("radio", name=shown.label(i, "browser-zh"), exact=True)
+                option(wrong).wait_for(timeout=120_000)
+                feedback = page.locator(".casekit-feedback")
+                option(wrong).check()
+                page.locator("button.casekit-check").click()
+                expect(feedback).to_contain_text("还不对", timeout=30_000)
+                option(right).check()
+                page.locator("button.casekit-check").click()
+                expect(feedback).to_contain_text("正确", timeout=30_000)
+                page.screenshot(path=str(tmp_path / "zh-after-check.png"))
+                missing = _uncovered(page.evaluate("() => document.body.innerText"))
+            finally:
+                browser.close()
+    finally:
+        _stop(proc)
+    assert not missing, f"drawn as empty boxes (no installed font): {sorted(missing)[:20]}"
+    attempts = json.loads((tmp_path / "home" / "answers" / "browser-zh.json").read_text())["attempts"]
+    assert [(a["answer"], a["correct"]) for a in attempts] == [
+        (exercise.options[wrong]["text"], False), (exercise.options[right]["text"], True)]

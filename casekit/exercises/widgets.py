@@ -60,7 +60,8 @@ _SPELLED = {"bgnbd": "BG/NBD"}
 
 def title_of(exercise: Exercise) -> str:
     """A human title for an exercise: its id's words ("value.cohort-clv" → "Cohort CLV"),
-    or its term (English) when the id is only a number ("crm.quiz-14").
+    or its term (English) when the id is only a number ("crm.quiz-14"); in Chinese (a
+    translated exercise) its Chinese term.
 
     >>> from casekit.exercises.types import NumericExercise
     >>> title_of(NumericExercise(id="value.cohort-clv", prompt="?", answer=1.0))
@@ -68,6 +69,8 @@ def title_of(exercise: Exercise) -> str:
     >>> title_of(NumericExercise(id="crm.quiz-14", prompt="?", answer=1.0, term={"en": "CRM"}))
     'CRM'
     """
+    if exercise.lang == "zh" and (exercise.term or {}).get("zh", "").strip():
+        return exercise.term["zh"].strip()
     term = (exercise.term or {}).get("en", "").strip()
     words = [x for x in exercise.id.split(".", 1)[-1].replace("_", "-").split("-") if x]
     if term and (not words or any(x.isdigit() for x in words) or words[0] in ("quiz", "q")):
@@ -228,13 +231,14 @@ class ExerciseView:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", DeprecationWarning)
                     field.on_submit(self._on_check)
-        term = exercise.term
-        title = (f"<b>{html.escape(title_of(exercise))}</b> · {html.escape(_points(exercise))}"
+        main = title_of(exercise)
+        title = (f"<b>{html.escape(main)}</b> · {html.escape(_points(exercise))}"
                  f" <small class='casekit-id' style='color:#777'>{html.escape(exercise.id)}</small>")
-        if term and title_of(exercise) != term.get("en", "")[:1].upper() + term.get("en", "")[1:]:
-            title += f" · {html.escape(term.get('en', ''))}"
-        if term.get("zh"):
-            title += f" {html.escape(term['zh'])}"
+        en, zh = ((exercise.term or {}).get(k, "").strip() for k in ("en", "zh"))
+        if en and en.casefold() != main.casefold():     # the term in the other language(s)
+            title += f" · {html.escape(en)}"
+        if zh and zh != main:
+            title += f" {html.escape(zh)}"
         self.widget = w.VBox([w.HTML(title), w.HTMLMath(math_html(exercise.prompt)),
                               self.answer_input,
                               w.HBox([self.check_button, self.hint_button, self.reset_button]),
