@@ -359,3 +359,19 @@ def test_no_choice_exercise_names_an_option_by_its_letter():
                  *(o.get("feedback", "") for o in exercise.options)]
         for text in texts:
             assert not letter_ref.search(text), (exercise.id, letter_ref.search(text).group())
+
+
+def test_a_student_changing_their_retailer_cannot_change_their_keys(tmp_path, monkeypatch):
+    """my_retailer() hands out a retailer of its own: the one the expected answers are
+    worked out on (kept for the session, so later first checks are fast) is never it."""
+    import casekit.exercises as ex
+
+    monkeypatch.setenv("CASEKIT_HOME", str(tmp_path))
+    monkeypatch.setenv("CASEKIT_WARM", "0")
+    ex.start("s-mutates")
+    mine = ex.my_retailer()
+    assert mine is not ex._student_data("s-mutates") and ex.my_retailer() is not mine
+    key = ex._resolved(ex.get("test.computed"), "s-mutates").answer
+    mine.customers = mine.customers.iloc[:10]      # the student filters their own copy
+    ex._RESOLVED.clear()
+    assert ex.check("test.computed", key).correct
