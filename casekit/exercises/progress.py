@@ -219,15 +219,19 @@ def _warm_now(student: str) -> int:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return 0
+        from casekit.solutions import work_once
+
+        data = engine._student_data(student)     # ours: no notebook changes it
         done = 0
-        for ex in sorted(engine._bank().values(), key=lambda e: (e.chapter, e.id)):
-            if not ex.computed or not ex.solution or cached_key(ex, student) is not None:
-                continue
-            try:
-                store_key(ex, ex.resolve(engine._student_data(student)), student)
-                done += 1
-            except Exception:   # the check will say what failed when the student gets there
-                continue
+        with work_once():    # a step several answers share (a BG/NBD fit, ...) runs once
+            for ex in sorted(engine._bank().values(), key=lambda e: (e.chapter, e.id)):
+                if not ex.computed or not ex.solution or cached_key(ex, student) is not None:
+                    continue
+                try:
+                    store_key(ex, ex.resolve(data), student)
+                    done += 1
+                except Exception:   # the check will say what failed when the student gets there
+                    continue
         return done
 
 

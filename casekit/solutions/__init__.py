@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 
 __all__ = ["shared", "work_once"]
 
-_MEMO: dict | None = None   # inside work_once: (step, retailer id, arguments) -> (retailer, result)
+#: per thread (the classroom service resolves in a pool): inside work_once, the memo
+#: (step, retailer id, arguments) -> (retailer, result); outside, None
+_LOCAL = threading.local()
 
 
 @contextlib.contextmanager
@@ -35,13 +38,12 @@ def work_once():
     >>> step(shop, 1), calls
     (2, [1, 2, 1])
     """
-    global _MEMO
-    outer = _MEMO
-    _MEMO = {} if outer is None else outer
+    outer = getattr(_LOCAL, "memo", None)
+    _LOCAL.memo = {} if outer is None else outer
     try:
         yield
     finally:
-        _MEMO = outer
+        _LOCAL.memo = outer
 
 
 def shared(step):
@@ -49,10 +51,11 @@ def shared(step):
     :func:`work_once`). Its callers must not change its result in place."""
     @functools.wraps(step)
     def once(retailer, *args, **kwargs):
-        if _MEMO is None:
+        memo = getattr(_LOCAL, "memo", None)
+        if memo is None:
             return step(retailer, *args, **kwargs)
         key = (step, id(retailer), args, tuple(sorted(kwargs.items())))
-        if key not in _MEMO:   # the retailer is kept with the result, so its id stays its own
-            _MEMO[key] = (retailer, step(retailer, *args, **kwargs))
-        return _MEMO[key][1]
+        if key not in memo:    # the retailer is kept with the result, so its id stays its own
+            memo[key] = (retailer, step(retailer, *args, **kwargs))
+        return memo[key][1]
     return once
