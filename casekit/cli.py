@@ -233,10 +233,19 @@ def build_parser() -> argparse.ArgumentParser:
         On a hub, --publish also puts each page into its student's home, as
         feedback/casekit-feedback.html, readable by that student only.
 
+        The students' pages are in the course's language: --lang, else the course file's
+        language (language = "zh" in course.toml, --course or $CASEKIT_COURSE), else
+        $CASEKIT_LANG, else English. index.html, the instructor's, is in English.
+
         example:  casekit feedback --out feedback/
+                  casekit feedback --out feedback-zh/ --lang zh
                   sudo casekit feedback --out feedback/ --publish '/home/{username}'""", [book])
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the pages")
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--lang", metavar="LANG", help="the pages' language: en or zh (default: the "
+                   "course file's language, else $CASEKIT_LANG, else en)")
+    p.add_argument("--course", metavar="FILE", help="course file whose language the pages are in "
+                   "(default $CASEKIT_COURSE)")
     p.add_argument("--publish", metavar="HOME",
                    help="also copy each page into the student's hub home: HOME is a home's path "
                         "with {username} for the hub user ('/home/{username}'; The Littlest "
@@ -422,7 +431,13 @@ def _feedback(args) -> int:
         from casekit.hub.publish import check_home_template, publish_pages
 
         publish = check_home_template(args.publish)     # a wrong template: before any writing
-    pages = write_feedback(args.gradebook, args.out, reveal=args.reveal, students=args.student)
+    lang = args.lang
+    if lang is None and (args.course or os.environ.get("CASEKIT_COURSE")):
+        from casekit.hub.course import load_course
+
+        lang = load_course(args.course or os.environ["CASEKIT_COURSE"]).language
+    pages = write_feedback(args.gradebook, args.out, reveal=args.reveal, students=args.student,
+                           lang=lang)
     print(f"Wrote {len(pages)} feedback page(s) to {args.out} (index.html lists them).")
     if publish is None:
         return 0

@@ -20,12 +20,13 @@ tests fail on either, so a release never mixes the two.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "LOCALE_DIR", "catalog", "check_language", "language", "set_language",
-           "translate", "_"]
+           "speaking", "translate", "_"]
 
 #: The languages of the workbook, with their names as their readers write them.
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -64,6 +65,24 @@ def language() -> str:
         except ValueError:
             _state["lang"] = "en"
     return _state["lang"]
+
+
+@contextlib.contextmanager
+def speaking(lang: str | None):
+    """Within the block, the language is ``lang`` (None: as it is); after it, what it was.
+    For output made for someone else, such as a student's feedback page.
+
+    >>> with speaking("zh"):
+    ...     language()
+    'zh'
+    """
+    before = _state["lang"]
+    if lang is not None:
+        set_language(lang)
+    try:
+        yield language()
+    finally:
+        _state["lang"] = before
 
 
 @functools.lru_cache(maxsize=None)

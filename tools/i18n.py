@@ -88,9 +88,16 @@ def glossary_messages() -> list[tuple[str, str]]:
     return [(e["term"], e["definition"]) for e in doc["entry"]]
 
 
+#: How the grading pages' jinja2 environment reads its templates (casekit.grading.pages):
+#: Babel's jinja2 extractor must parse them alike, so a message is the one rendered.
+JINJA_OPTIONS = {"newstyle_gettext": "true", "trimmed": "true", "trim_blocks": "true",
+                 "lstrip_blocks": "true", "silent": "false"}
+
+
 def engine_messages() -> list[tuple[str | None, str]]:
-    """Every ``_("...")`` in the package's Python files (Babel's extractor), and the book
-    templates' ``t('...')`` texts."""
+    """Every ``_("...")`` in the package's Python files (Babel's extractor), the grading
+    pages' jinja2 templates' ``{% trans %}`` blocks and ``_("...")`` (jinja2's Babel
+    extractor), and the book templates' ``t('...')`` texts."""
     from babel.messages.extract import extract_from_dir
 
     from casekit.book import template_texts
@@ -100,8 +107,11 @@ def engine_messages() -> list[tuple[str | None, str]]:
         seen.add((None, message))
         out.append((None, message))
     for _file, _line, message, _comments, context in extract_from_dir(
-            str(ROOT / "casekit"), method_map=[("**.py", "python")],
-            keywords={"_": None}, comment_tags=(), strip_comment_tags=True):
+            str(ROOT / "casekit"),
+            method_map=[("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")],
+            options_map={"**.html": JINJA_OPTIONS},
+            keywords={"_": None, "gettext": None},   # {% trans %} is a gettext() call
+            comment_tags=(), strip_comment_tags=True):
         if isinstance(message, str) and (context, message) not in seen:
             seen.add((context, message))
             out.append((context, message))
@@ -289,6 +299,8 @@ def todo(path: Path, lang: str = "zh", limit: int | None = None) -> list[dict]:
 
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
+#: A jinja2 template's placeholder (new-style gettext: ``%(name)s``) and its ``%%``.
+_TEMPLATE_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdfr]|%%")
 _LINK = re.compile(r"\]\(([^)\s]+)")
 _CODE = re.compile(r"`([^`\n]+)`")
 
@@ -318,10 +330,11 @@ def problems(context, english: str, translation: str) -> list[str]:
         if fields(a) != fields(b):
             out.append(f"f-string expressions differ: expected {fields(a)}, got {fields(b)}")
         return out
-    for name, pattern in (("placeholders", _PLACEHOLDER), ("link targets", _LINK),
-                          ("inline code", _CODE)):
+    for name, pattern in (("placeholders", _PLACEHOLDER), ("template placeholders",
+                                                           _TEMPLATE_PLACEHOLDER),
+                          ("link targets", _LINK), ("inline code", _CODE)):
         want, got = sorted(pattern.findall(english)), sorted(pattern.findall(translation))
-        if name == "placeholders" and context is not None and ":" in str(context):
+        if "placeholders" in name and context is not None and ":" in str(context):
             continue    # bank text: braces are prose there, not placeholders
         if want != got:
             out.append(f"{name} differ: expected {want}, got {got}")

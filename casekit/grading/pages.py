@@ -7,6 +7,12 @@ characters (they could hide or reorder what a reader sees), unless it is
 to have the shape their exercise expects: :func:`answer_view` turns whatever a sheet
 stored into something a template can show, and "(could not be shown)" when it cannot.
 
+The templates' static texts are marked for translation (jinja2's i18n extension:
+``{% trans %}…{% endtrans %}`` and ``_("…")``, named ``%(placeholders)s``); they are
+read from casekit's catalog in the current language (:func:`casekit.i18n.translate`), so
+a page rendered within ``casekit.i18n.speaking("zh")`` is in Chinese. ``tools/i18n.py``
+extracts them with Babel's jinja2 extractor.
+
 >>> render("index.html", title="Pages", rows=[], note="")[:15]
 '<!DOCTYPE html>'
 >>> clip("<b>" + "x" * 3000, 10)
@@ -24,10 +30,11 @@ from typing import Any
 from markupsafe import Markup
 
 from casekit.exercises.types import Exercise
+from casekit.i18n import _, translate
 
 __all__ = ["NOT_SHOWN", "answer_view", "clip", "expected_view", "markdown", "render", "scrub"]
 
-NOT_SHOWN = "(could not be shown)"
+NOT_SHOWN = "(could not be shown)"     # in English; pages show it in their language
 _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT = 2000
 MAX_ROWS, MAX_COLUMNS = 50, 20      # of a table answer shown
@@ -55,7 +62,8 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
         raise ValueError(f"limit must be a whole number ≥ 1, got {limit!r}")
     if len(text) <= limit:
         return text
-    return f"{text[:limit]} … ({len(text) - limit:,} more characters)"
+    return _("{text} … ({count} more characters)").format(text=text[:limit],
+                                                          count=f"{len(text) - limit:,}")
 
 
 def markdown(text: Any) -> Markup:
@@ -83,7 +91,14 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("casekit.grading", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             finalize=finalize, trim_blocks=True, lstrip_blocks=True)
+                             finalize=finalize, trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True     # a {% trans %} block's lines are one message
+    # new-style gettext: the message is translated first, then its %(name)s filled with
+    # escaped values; in the current language, read when each page is rendered
+    env.install_gettext_callables(lambda message: translate(message),
+                                  lambda one, many, n: translate(one if n == 1 else many),
+                                  newstyle=True)
     env.filters["clip"] = clip
     env.filters["points"] = lambda x: f"{x:.4g}"
     return env
@@ -208,7 +223,7 @@ def answer_view(exercise: Exercise, answer: Any, expected: Exercise | None = Non
             (label, [(_cell(c), m) for c, m in zip(cells + [""] * (len(columns) - len(cells)), mark)])
             for (label, cells), mark in zip(rows, marks)]}}
     except Exception:  # one odd answer must never stop a page (or a class's pages)
-        return {"text": NOT_SHOWN}
+        return {"text": _("(could not be shown)")}
 
 
 def expected_view(exercise: Exercise, *, student: str | None = None) -> dict:
@@ -231,4 +246,4 @@ def expected_view(exercise: Exercise, *, student: str | None = None) -> dict:
                 for r, row in zip(exercise.rows, exercise.answer)]}}
         return {"text": clip(describe_expected(exercise, student=student))}
     except Exception:  # a key that cannot be described must not stop the page
-        return {"text": NOT_SHOWN}
+        return {"text": _("(could not be shown)")}

@@ -1,9 +1,12 @@
 """The course file: which exercises are assessed, until when, and what students see.
 
 ``casekit serve --course course.toml`` (and ``casekit grade --db … --course``,
-``casekit build-student --course``, ``casekit release --assessed``) read one TOML file::
+``casekit build-student --course``, ``casekit release --assessed``, ``casekit feedback
+--course``) read one TOML file::
 
     # course.toml
+    language = "zh"                         # optional: the course's language ("en", "zh")
+
     [[assessed]]
     chapters = ["01"]                       # every exercise of these chapters ...
     exercises = ["crm.quiz-05"]             # ... and/or these exercises
@@ -25,6 +28,8 @@ and the student's attempt list hides the score; after it, feedback is immediate 
 ``max_attempts`` counts readable attempts (an unreadable one costs nothing). The service
 records ``penalty_per_try × (try − 1)`` (at most 1) with each attempt; the grader takes it
 off that attempt's score. All times are compared with the server's clock.
+``language`` is the language the course is taught in: ``casekit feedback`` writes the
+students' pages in it unless told ``--lang``.
 
 >>> course = parse_course('''
 ... [[assessed]]
@@ -40,6 +45,8 @@ off that attempt's score. All times are compared with the server's clock.
 ('saved', 2, None)
 >>> course.deadline_for("alice", "00").isoformat(), course.deadline_for("bob", "00").isoformat()
 ('2026-12-03T23:59:00+00:00', '2026-12-01T23:59:00+00:00')
+>>> parse_course('language = "zh"').language, course.language
+('zh', None)
 """
 from __future__ import annotations
 
@@ -139,6 +146,7 @@ class Course:
     exercises: dict[str, Rule] = field(default_factory=dict)
     extensions: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)
     source: str = ""
+    language: str | None = None         # the course's language ("en", "zh"), if it names one
 
     def rule(self, exercise: str, chapter: str) -> Rule | None:
         """The rules of an exercise (by id and chapter), or None when it is practice."""
@@ -204,10 +212,18 @@ def parse_course(text: str, source: str = "course.toml") -> Course:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CourseError(f"{source}: not valid TOML ({err})") from None
-    unknown = set(doc) - {"assessed", "extensions", "title"}
+    unknown = set(doc) - {"assessed", "extensions", "title", "language"}
     if unknown:
         raise CourseError(f"{source}: unknown section(s) {sorted(unknown)}; allowed: "
-                          "[[assessed]], [extensions], title")
+                          "[[assessed]], [extensions], title, language")
+    language = doc.get("language")
+    if language is not None:
+        from casekit.i18n import check_language
+
+        try:
+            language = check_language(language)
+        except (TypeError, ValueError) as err:
+            raise CourseError(f"{source}: language: {err}") from None
     blocks = doc.get("assessed", [])
     if not isinstance(blocks, list):
         raise CourseError(f"{source}: write each assessed block as [[assessed]]")
@@ -233,7 +249,7 @@ def parse_course(text: str, source: str = "course.toml") -> Course:
             extensions[student] = {str(c): _time(t, f"{where}, chapter {c}") for c, t in value.items()}
         else:
             extensions[student] = {"*": _time(value, where)}
-    return Course(chapters, exercises, extensions, source)
+    return Course(chapters, exercises, extensions, source, language)
 
 
 def load_course(path: str | os.PathLike, bank: dict | None = None) -> Course:
