@@ -288,3 +288,22 @@ def test_the_review_page_shows_both_editions_side_by_side(tmp_path):
         assert str(path.relative_to(ROOT)) in page
     assert page.count("<tr") > 2500 and "第4章" in page and "Chapter 4" in page
     assert "<script" not in page, "Markdown is rendered without raw HTML"
+
+
+def test_no_translation_shows_markdown_marks_its_english_renders():
+    """CommonMark reads ``**`` as bold only where it flanks a word: after punctuation and
+    before a Chinese character (``**标题。**正文``) it stays two literal stars. Every
+    translation renders with no more literal stars than its English (``tools/i18n.py fill``
+    adds the space Chinese Markdown needs)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable("table")
+
+    def stars(text):
+        shown = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", md.render(text), flags=re.S)
+        return len(re.findall(r"\*\*|(?<![*\w])\*(?=\S)", re.sub(r"<[^>]+>", "", shown)))
+
+    bad = [f"{path.name} {m.context}: {m.string[:60]!r}" for path in SOURCES if path.exists()
+           for m in TOOL.read(path, "zh") if m.id and m.string and m.context != "code"
+           and stars(m.string) > stars(m.id)]
+    assert not bad, "\n".join(bad[:20])

@@ -343,6 +343,38 @@ def problems(context, english: str, translation: str) -> list[str]:
     return out
 
 
+def _punct(c: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(c)[0] in "PS"
+
+
+def flank(text: str) -> str:
+    """``text`` with a space where CommonMark would not read a ``**`` as bold: a closing
+    ``**`` after punctuation and before a letter (``**标题。**正文``), an opening one after a
+    letter and before punctuation (``占**¥300**``). Chinese has no spaces to make the marks
+    flank, so translations need one there (as Chinese Markdown writers add).
+
+    >>> flank("**标题。**正文，占**¥300**，即**25%**的份额")
+    '**标题。** 正文，占 **¥300**，即**25%** 的份额'
+    """
+    parts = re.split(r"(\*\*)", text)
+    out, opening = [], True
+    for i, part in enumerate(parts):
+        if part != "**":
+            out.append(part)
+            continue
+        before = out[-1][-1:] if out and out[-1] else ""
+        after = parts[i + 1][:1] if i + 1 < len(parts) else ""
+        if opening and after and _punct(after) and before and not before.isspace() and not _punct(before):
+            out[-1] += " "
+        out.append(part)
+        if not opening and before and _punct(before) and after and not after.isspace() and not _punct(after):
+            out.append(" ")
+        opening = not opening
+    return "".join(out)
+
+
 def fill(path: Path, translations: dict[str, str], lang: str = "zh") -> tuple[int, list[str]]:
     """Take ``{key: translation}`` into one catalog; returns (taken, problems)."""
     cat = read(path, lang)
@@ -360,7 +392,7 @@ def fill(path: Path, translations: dict[str, str], lang: str = "zh") -> tuple[in
         if found:
             errors.append(f"{key}: " + "; ".join(found) + f" — English: {m.id[:80]!r}")
             continue
-        m.string, m.flags = text, m.flags - {"fuzzy"}
+        m.string, m.flags = (text if m.context == "code" else flank(text)), m.flags - {"fuzzy"}
         m.previous_id = []
         taken += 1
     if taken:
@@ -402,7 +434,8 @@ def translate_code(code: str, table: dict, lang: str) -> str:
 
 def build_notebook(source: Path, lang: str) -> tuple[Path, bool]:
     """Write the ``lang`` edition of one English notebook (``<lang>/<folder>/<name>``);
-    returns its path and whether its cells changed (then it needs executing)."""
+    returns its path and whether it needs executing (its code changed; when only its text
+    did, the outputs it has stand)."""
     folder = source.parent.name
     table = translation_map(NOTEBOOK_LOCALE / lang / folder / f"{source.stem}.po", lang)
     nb = json.loads(source.read_text(encoding="utf-8"))
@@ -417,18 +450,28 @@ def build_notebook(source: Path, lang: str) -> tuple[Path, bool]:
         cell["source"] = text.splitlines(keepends=True)
     nb.setdefault("metadata", {})["language_info"] = nb["metadata"].get("language_info", {})
     nb["metadata"]["casekit"] = {"language": lang, "translated_from": f"{folder}/{source.name}"}
-    same = old is not None and [c["source"] for c in old["cells"]] == [c["source"] for c in nb["cells"]]
-    if same:
+    code = lambda book: [(c["cell_type"], c["source"] if c["cell_type"] == "code" else None)
+                         for c in book["cells"]]
+    if old is not None and [c["source"] for c in old["cells"]] == [c["source"] for c in nb["cells"]]:
         return target, False
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
+    text_only = old is not None and code(old) == code(nb)
+    for cell, before in zip(nb["cells"], old["cells"] if text_only else nb["cells"]):
+        if cell["cell_type"] == "code":     # text changed only: the outputs stand
+            cell["outputs"], cell["execution_count"] = (before["outputs"], before["execution_count"]) \
+                if text_only else ([], None)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
     os.replace(tmp, target)
-    return target, True
+    if text_only:       # stored as Lab and make execute store it (tools/student_path.py)
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("student_path", ROOT / "tools" / "student_path.py")
+        student_path = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(student_path)
+        student_path.process(target, check=False)
+    return target, not text_only
 
 
 def edition_notebooks(lang: str) -> list[Path]:
@@ -541,7 +584,7 @@ def main(argv=None) -> int:
             chosen = [nb for nb in chosen if nb.name in {Path(n).name for n in args.names}]
         for nb in chosen:
             target, changed = build_notebook(nb, args.lang)
-            print(f"{target.relative_to(ROOT)}: {'changed: execute it' if changed else 'unchanged'}")
+            print(f"{target.relative_to(ROOT)}: {'changed: execute it' if changed else 'up to date'}")
     return 0
 
 
