@@ -266,7 +266,7 @@ def churn_model(frame: pd.DataFrame, outcome: str, predictors, *, reference: dic
     Intercept             0.1    0.1    0.1      0.0
     plan[monthly]         6.1    5.1    7.2      0.0
     """
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit   # not statsmodels.api: 0.3 s less
 
     preds = [predictors] if isinstance(predictors, str) else list(predictors)
     if not preds:
@@ -289,7 +289,7 @@ def churn_model(frame: pd.DataFrame, outcome: str, predictors, *, reference: dic
                          "independent pieces of information): one term is a combination of "
                          f"others, e.g. a 'No internet service' level that repeats another "
                          f"column. Terms: {list(x.columns[1:])}")
-    result = sm.Logit(y, x).fit(disp=0, maxiter=100)
+    result = Logit(y, x).fit(disp=0, maxiter=100)
     if not result.mle_retvals.get("converged", False):
         raise RuntimeError("the logistic regression did not converge: look for a predictor that "
                            "separates churners perfectly, or remove near-duplicate predictors")

@@ -345,10 +345,11 @@ def driver_analysis(survey: pd.DataFrame, outcome: str = "satisfaction",
         raise ValueError(f"driver {constant[0]!r} has the same value for every respondent, so "
                          f"its effect cannot be estimated")
 
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS    # not statsmodels.api: 0.3 s less
+    from statsmodels.tools.tools import add_constant
 
-    X = sm.add_constant(data[drivers], has_constant="add")
-    fit = sm.OLS(data[outcome], X).fit()
+    X = add_constant(data[drivers], has_constant="add")
+    fit = OLS(data[outcome], X).fit()
     ci = fit.conf_int(alpha=1 - confidence).loc[drivers]
     coef = fit.params[drivers]
     table = pd.DataFrame({
