@@ -462,6 +462,31 @@ def test_the_outbox_sends_oldest_first_keeps_what_did_not_go_and_never_drops_a_r
     assert sent[-1] == "c3" and box.pending() == [] and not box.path.exists()
 
 
+_FIRST_CHECKS = """
+import sys
+from casekit.hub.service import check_attempt, warm_up
+from casekit.hub.store import AttemptStore
+warm_up()
+before = set(sys.modules)
+store = AttemptStore(sys.argv[1])
+for exercise in ("crm.recent-buyers", "value.bgnbd-forecast"):
+    check_attempt(store, "dana", exercise, 1.0, exercise)
+heavy = ("numpy", "pandas", "scipy", "statsmodels", "casekit.data", "casekit.solutions",
+         "casekit.clv")
+print(sorted(m for m in set(sys.modules) - before if m.startswith(heavy)))
+"""
+
+
+def test_a_warmed_up_service_loads_nothing_for_a_students_first_computed_check(tmp_path):
+    """``casekit serve`` warms up as it starts (``warm_up``): a student's first computed
+    checks then only work out their keys, loading no library or reference solution
+    (half a second the first student after a restart used to wait)."""
+    run = subprocess.run([sys.executable, "-c", _FIRST_CHECKS, str(tmp_path / "a.sqlite")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
 def test_casekit_serve_outside_a_hub_says_how_to_run_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
     run = subprocess.run([sys.executable, "-m", "casekit.cli", "serve", "--db",
@@ -500,6 +525,8 @@ def test_assessed_exercises_follow_the_course_file_on_server_time(hub, tmp_path)
     assert [(r["valid"], r["correct"]) for r in rows] == [(False, False), (True, False), (True, True)]
     seen = [a for a in client.attempts("service.hand-appraisal", env=alice)]
     assert [a["pending"] for a in seen] == [False, True, True], "scores hidden until the deadline"
+    assert [a["message"][:15] for a in seen[1:]] == ["✓ Saved (try 1)", "✓ Saved (try 2)"], \
+        "numbered as the replies were: the unreadable answer was no try"
     assert all(a["score"] == 0.0 and "82.8" not in json.dumps(a["message"]) for a in seen)
     again = client.post_check({"exercise": "service.hand-appraisal", "answer": 82.8,
                                "client_id": rows[-1]["client_id"]}, alice)

@@ -57,7 +57,8 @@ from urllib.parse import urlparse
 from casekit.hub.store import (CLIENT_ID, EXERCISE_ID, AttemptStore, ClientIdConflict, NoTriesLeft,
                                database_url)
 
-__all__ = ["CheckError", "build_app", "check_attempt", "check_payload", "main", "public_row"]
+__all__ = ["CheckError", "build_app", "check_attempt", "check_payload", "main", "public_row",
+           "warm_up"]
 
 log = logging.getLogger("casekit.hub.service")
 DEFAULT_PORT = 10101
@@ -108,7 +109,7 @@ def public_row(row: dict, duplicate: bool = False, hidden_until: dt.datetime | N
            "penalty": row.get("penalty"), "duplicate": duplicate, "pending": False}
     if hidden_until is not None and row["valid"]:
         out.update(correct=False, score=0.0, pending=True,
-                   message=_saved_message(row["attempt"], None, hidden_until))
+                   message=_saved_message(row["try"], None, hidden_until))
     return out
 
 
@@ -384,6 +385,22 @@ def build_app(store: AttemptStore, prefix: str | None = None, *, workers: int = 
     return app
 
 
+def warm_up() -> None:
+    """Load what checking a computed exercise needs before the first student asks (they
+    would wait about half a second for it): the banks, the fingerprints, and one
+    exercise of each chapter worked out on a throw-away shop (which imports pandas, scipy,
+    the simulator, the reference solutions and the analysis modules they call)."""
+    from casekit import exercises
+    from casekit.hub.keys import _computed, _fingerprint
+
+    computed = _computed()
+    for exercise in computed:
+        _fingerprint(exercise)
+    shop = exercises._student_data("casekit-warm-up")
+    for exercise in {ex.chapter: ex for ex in computed}.values():
+        exercise.resolve(shop)
+
+
 def _port_from_env() -> int:
     url = os.environ.get("JUPYTERHUB_SERVICE_URL")
     if url:
@@ -463,6 +480,8 @@ async def _serve(args) -> int:
     port = args.port or _port_from_env()
     server = HTTPServer(app, xheaders=True, max_body_size=MAX_BODY)
     server.listen(port, ip)
+    app.casekit_pool.submit(warm_up).add_done_callback(
+        lambda done: done.exception() and log.error("warming up failed: %s", done.exception()))
     log.info("casekit service on http://%s:%s%s, attempts in %r", ip, port,
              os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/casekit/"), store)
     stop = asyncio.Event()
