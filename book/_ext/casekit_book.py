@@ -28,6 +28,8 @@ def _sources() -> list[Path]:
 
 def _language(app):
     book.set_language(app.config.language or "en")
+    if (app.config.language or "en").startswith("zh"):
+        app.add_js_file("casekit-zh-search.js")     # see that file: a Sphinx 9 bug
 
 
 def _switch(app, pagename, templatename, context, doctree):
