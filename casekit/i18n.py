@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "LOCALE_DIR", "catalog", "check_language", "language", "set_language",
@@ -33,6 +34,7 @@ LANGUAGES = {"en": "English", "zh": "中文"}
 #: Where the package's catalogs are: ``<lang>/casekit.po``, ``<lang>/glossary.po``, ``<lang>/banks/``.
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _state = {"lang": None}
+_thread = threading.local()     # speaking(): a language for one block of one thread
 
 
 def check_language(lang) -> str:
@@ -57,8 +59,11 @@ def set_language(lang: str) -> str:
 
 
 def language() -> str:
-    """The reader's language: set by :func:`set_language` (``start(lang=...)``), else the
-    ``CASEKIT_LANG`` environment variable, else English."""
+    """The reader's language: inside :func:`speaking`, its language (per thread); else the one
+    set by :func:`set_language` (``start(lang=...)``), else ``CASEKIT_LANG``, else English."""
+    spoken = getattr(_thread, "lang", None)
+    if spoken is not None:
+        return spoken
     if _state["lang"] is None:
         try:
             _state["lang"] = check_language(os.environ.get("CASEKIT_LANG") or "en")
@@ -69,20 +74,20 @@ def language() -> str:
 
 @contextlib.contextmanager
 def speaking(lang: str | None):
-    """Within the block, the language is ``lang`` (None: as it is); after it, what it was.
-    For output made for someone else, such as a student's feedback page.
+    """Within the block, and in this thread only, the language is ``lang`` (None: as it is);
+    after it, what it was. For output made for someone else: a student's feedback page, the
+    classroom service's answer to a student (its threads answer students of both languages).
 
     >>> with speaking("zh"):
     ...     language()
     'zh'
     """
-    before = _state["lang"]
-    if lang is not None:
-        set_language(lang)
+    before = getattr(_thread, "lang", None)
+    _thread.lang = check_language(lang) if lang is not None else before
     try:
         yield language()
     finally:
-        _state["lang"] = before
+        _thread.lang = before
 
 
 @functools.lru_cache(maxsize=None)

@@ -307,3 +307,25 @@ def test_no_translation_shows_markdown_marks_its_english_renders():
            for m in TOOL.read(path, "zh") if m.id and m.string and m.context != "code"
            and stars(m.string) > stars(m.id)]
     assert not bad, "\n".join(bad[:20])
+
+
+def test_the_classroom_service_answers_each_student_in_their_language(tmp_path):
+    """On JupyterHub the client sends its language with each attempt; the service's worker
+    answers in it (per thread: two students, two languages, at once) and records the English
+    answer, as the grader reads it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from casekit.hub.service import _speaking, check_attempt
+    from casekit.hub.store import AttemptStore
+
+    store = AttemptStore(tmp_path / "attempts.sqlite")
+    en = get("crm.quiz-01")
+    wrong = next(o["text"] for o in en.options if not o.get("correct"))
+    with ThreadPoolExecutor(2) as pool:
+        zh_reply, en_reply = pool.map(lambda args: _speaking(*args), [
+            ("zh", check_attempt, store, "ann", en.id, wrong, "c-ann"),
+            (None, check_attempt, store, "bo", en.id, wrong, "c-bo")])
+    assert zh_reply["message"].startswith("✗ 还不对"), zh_reply["message"]
+    assert en_reply["message"].startswith("✗ Not yet."), en_reply["message"]
+    assert {r["answer"] for r in (zh_reply, en_reply)} == {wrong}
+    assert i18n.language() == "en", "a worker's language does not leak into the process"

@@ -239,8 +239,10 @@ def _stored(exercise, answer: Any, user: str) -> Any:
 
 def _new_attempt(exercise, answer: Any, user: str) -> dict:
     exercise_id = exercise if isinstance(exercise, str) else exercise.id
+    from casekit.i18n import language
+
     return {"exercise": exercise_id, "answer": _stored(exercise, answer, user),
-            "client_id": uuid.uuid4().hex,
+            "client_id": uuid.uuid4().hex, "lang": language(),   # the reply's language
             "client_time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 

@@ -56,6 +56,7 @@ from urllib.parse import urlparse
 
 from casekit.hub.store import (CLIENT_ID, EXERCISE_ID, AttemptStore, ClientIdConflict, NoTriesLeft,
                                database_url)
+from casekit.i18n import LANGUAGES
 
 __all__ = ["CheckError", "build_app", "check_attempt", "check_payload", "main", "public_row",
            "warm_up"]
@@ -114,10 +115,13 @@ def public_row(row: dict, duplicate: bool = False, hidden_until: dt.datetime | N
 
 
 def _saved_message(attempt: int, most: int | None, deadline: dt.datetime) -> str:
-    of = f" of {most}" if most else ""
-    return (f"✓ Saved (try {attempt}{of}). This exercise is assessed: it is graded after your "
-            f"deadline, {deadline.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, and you see "
-            "the result then.")
+    from casekit.i18n import _
+
+    when = f"{deadline.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    text = _("✓ Saved (try {attempt} of {most}).") if most else _("✓ Saved (try {attempt}).")
+    return text.format(attempt=attempt, most=most) + " " + _(
+        "This exercise is assessed: it is graded after your deadline, {when}, and you see the "
+        "result then.").format(when=when)
 
 
 def _course_rule(course, exercise_id: str):
@@ -190,18 +194,30 @@ def check_attempt(store: AttemptStore, student: str, exercise_id: str, answer: A
         reply.update(correct=False, score=0.0, pending=True,
                      message=_saved_message(row["try"], rule.max_attempts, deadline))
         return reply
+    from casekit.i18n import _
+
     notes = []
     if reply["valid"] and reply["penalty"]:
-        notes.append(f"this was try {row['try']}: it is worth {1 - reply['penalty']:.0%} of the "
-                     "points.")
+        notes.append(_("this was try {n}: it is worth {share} of the points.").format(
+            n=row["try"], share=f"{1 - reply['penalty']:.0%}"))
     if reply["valid"] and rule.max_attempts is not None:
         left = rule.max_attempts - row["try"]
-        notes.append(f"{left} attempt{'s' if left != 1 else ''} left of {rule.max_attempts}.")
+        notes.append((_("{left} attempt left of {most}.") if left == 1 else
+                      _("{left} attempts left of {most}.")).format(left=left, most=rule.max_attempts))
     if late:
-        notes.append(f"after your deadline ({deadline:%Y-%m-%d %H:%M} UTC): recorded as late.")
+        notes.append(_("after your deadline ({when}): recorded as late.").format(
+            when=f"{deadline:%Y-%m-%d %H:%M} UTC"))
     for note in notes:
-        reply["message"] += f"\n\n**Note:** {note}"
+        reply["message"] += "\n\n**" + _("Note:") + f"** {note}"
     return reply
+
+
+def _speaking(lang: str | None, fn, *args):
+    """``fn(*args)`` answering in ``lang`` (the student's; None: English) in this worker thread."""
+    from casekit.i18n import speaking
+
+    with speaking(lang or "en"):
+        return fn(*args)
 
 
 def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, client_id: str,
@@ -215,23 +231,27 @@ def _check_and_record(store: AttemptStore, student: str, exercise, answer: Any, 
 
     from casekit.hub import keys
 
+    from casekit.exercises.translation import localized
+    from casekit.i18n import _
+
     try:    # as casekit.exercises.submit does: check the stored form, which is recorded
-        resolved = keys.resolved(store, exercise, student)   # keys kept in the database
+        resolved = localized(keys.resolved(store, exercise, student))  # keys kept in the database
     except Exception as err:  # the reference failing on this student's data: not their fault
         resolved, failure = None, f"{type(err).__name__}: {err}"
-    stored = (resolved or exercise).stored(answer, student)
+    shown = resolved or localized(exercise)     # in the student's language (speaking)
+    stored = shown.stored(answer, student)
     if resolved is None:
         feedback = exercises.Feedback(
-            False, 0.0, "⚠ Your answer could not be checked now: working out the expected "
-                        f"answer on your data failed ({failure}). It is saved; tell your "
-                        "instructor.", valid=False)
+            False, 0.0, "⚠ " + _("Your answer could not be checked now: working out the expected "
+                                 "answer on your data failed ({failure}). It is saved; tell your "
+                                 "instructor.").format(failure=failure), valid=False)
     else:
         feedback = resolved.check(stored)
     tries = store.count_valid(student, exercise.id) + (1 if feedback.valid else 0)
     message = feedback.message
-    if explain and exercise.explanation and feedback.valid and (
+    if explain and shown.explanation and feedback.valid and (
             feedback.correct or tries >= exercise.reveal_after):
-        message += f"\n\n**Why:** {exercise.explanation}"
+        message += "\n\n**" + _("Why:") + f"** {shown.explanation}"     # as check() writes it
     try:
         row, created = store.record(student, exercise.id, stored,
                                     score=feedback.score, correct=feedback.correct,
@@ -309,11 +329,13 @@ def _handlers(prefix: str, store: AttemptStore, pool: concurrent.futures.Executo
                 exercise, answer, client_id, client_time = check_payload(body)
             except ValueError as err:
                 return self.write_json({"error": str(err), "status": 400}, 400)
+            lang = body.get("lang") if body.get("lang") in LANGUAGES else None
             loop = asyncio.get_running_loop()
             try:
                 course = course_file.get() if course_file is not None else None
-                reply = await loop.run_in_executor(pool, check_attempt, store, student, exercise,
-                                                   answer, client_id, client_time, course)
+                reply = await loop.run_in_executor(pool, _speaking, lang, check_attempt, store,
+                                                   student, exercise, answer, client_id,
+                                                   client_time, course)
             except CheckError as err:
                 return self.write_json({"error": str(err), "status": err.status,
                                         "message": f"⚠ {err}"}, err.status)
