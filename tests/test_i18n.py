@@ -12,6 +12,7 @@ shows translated text but stores and scores every answer exactly as in English.
 from __future__ import annotations
 
 import doctest
+import functools
 import importlib.util
 import json
 import os
@@ -53,9 +54,14 @@ def test_every_catalog_is_in_step_with_its_english(path):
                           "python tools/i18n.py update  and translate what `todo` lists")
 
 
+@functools.cache
+def _status() -> dict[Path, dict]:
+    return {ROOT / r["catalog"]: r for r in TOOL.status("zh")}
+
+
 @pytest.mark.parametrize("path", sorted(SOURCES), ids=lambda p: str(p.relative_to(ROOT)))
 def test_a_begun_catalog_is_complete_and_current(path):
-    row = next(r for r in TOOL.status("zh") if Path(ROOT / r["catalog"]) == path)
+    row = _status()[path]
     if row["translated"] == 0 and row["fuzzy"] == 0:
         pytest.skip(f"{row['catalog']}: not translated yet ({row['messages']} messages)")
     assert row["fuzzy"] == 0 and row["missing"] == 0, (
