@@ -50,8 +50,7 @@ LANGS = ("zh",)
 LANG_NAMES = {"zh": "Chinese (简体中文)"}
 NOTEBOOK_FOLDERS = ("notebooks", "exercises")
 #: Calls and keywords whose string arguments a reader sees in a plot or printed output.
-SHOWN_CALLS = {"print", "set_title", "set_xlabel", "set_ylabel", "suptitle", "text",
-               "annotate", "set_ylabel", "table_note"}
+SHOWN_CALLS = {"print", "set_title", "set_xlabel", "set_ylabel", "suptitle", "text", "annotate"}
 SHOWN_KEYWORDS = {"title", "xlabel", "ylabel", "source", "label", "note"}
 
 
