@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -196,7 +197,13 @@ for name, ex_id, value in [
         ("unreadable", "service.hand-appraisal", "eighty")]:
     fb = check(ex_id, value)
     out[name] = [fb.correct, fb.valid, fb.message]
-print(json.dumps(out))
+from casekit.exercises import get
+from casekit.exercises.translation import localized
+start(lang="zh")                        # the Chinese edition of an assessed form
+shown = localized(get({RINGS!r}))
+chosen = {{english: local for local, english in shown.names.items()}}[{right_text!r}]
+out["zh"] = [shown.prompt, chosen, check({RINGS!r}, chosen).message]
+print(json.dumps(out, ensure_ascii=False))
 """
     out = _run_in(built, code, tmp_path)
     assert Path(out["file"]).is_relative_to(built[2]), "the wheel's casekit, not the project's"
@@ -205,6 +212,12 @@ print(json.dumps(out))
     for name in ("numeric", "letter", "assessed-computed", "hostage"):
         assert out[name][:2] == [False, True] and out[name][2].startswith(SAVED_UNCHECKED), name
     assert out["unreadable"][1] is False and "not a number" in out["unreadable"][2]
+    prompt, chosen, message = out["zh"]
+    assert re.search(r"[\u4e00-\u9fff]", prompt + chosen) and prompt != rings.prompt
+    first = message.splitlines()[0]         # "✓ 已保存；截止时间之后统一批改…"
+    assert first.startswith("✓") and not re.search(r"[A-Za-z]{4}", first), message
+    kept = json.loads((tmp_path / "home" / "answers" / f"{STUDENT}.json").read_text())["attempts"]
+    assert kept[-1]["answer"] == right_text, "the sheet keeps the English option"
 
     # the instructor grades the sheet with the full package, as on the LMS path
     sheets = tmp_path / "sheets"
