@@ -216,8 +216,10 @@ print(json.dumps(out, ensure_ascii=False))
     assert re.search(r"[\u4e00-\u9fff]", prompt + chosen) and prompt != rings.prompt
     first = message.splitlines()[0]         # "✓ 已保存；截止时间之后统一批改…"
     assert first.startswith("✓") and not re.search(r"[A-Za-z]{4}", first), message
+    # the same stored form as the English letter checked above: saved once, not again
+    assert "只保存一次" in message, message
     kept = json.loads((tmp_path / "home" / "answers" / f"{STUDENT}.json").read_text())["attempts"]
-    assert kept[-1]["answer"] == right_text, "the sheet keeps the English option"
+    assert [a["answer"] for a in kept if a["id"] == RINGS] == [right_text]
 
     # the instructor grades the sheet with the full package, as on the LMS path
     sheets = tmp_path / "sheets"
