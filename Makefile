@@ -23,7 +23,7 @@ help:
 	@echo "              ones and the notebooks (under a minute on a quiet machine)"
 	@echo "make execute  re-run notebooks in place and store their outputs (NB=<files> to pick)"
 	@echo "make bench    run the benchmarks in benchmarks/"
-	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (never overwrites)"
+	@echo "make my-exercises  copy the problem sets, solutions removed, to my-exercises/ (中文: my-exercises/zh/; never overwrites)"
 	@echo "make book     build the static book (no Jupyter needed to read it): open book/_build/html/index.html"
 	@echo "make clean    remove .venv"
 
@@ -75,10 +75,11 @@ bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 my-exercises: $(LAB_STAMP)
-	@mkdir -p my-exercises
-	@for f in exercises/*.ipynb; do name=$${f##*/}; \
-	  if [ -e "my-exercises/$$name" ]; then echo "kept my-exercises/$$name (your work: delete it for a fresh copy)"; \
-	  else $(BIN)/casekit release "$$f" --out my-exercises >/dev/null && echo "wrote my-exercises/$$name"; fi; \
+	@mkdir -p my-exercises/zh
+	@for f in exercises/*.ipynb zh/exercises/*.ipynb; do name=$${f##*/}; \
+	  dir=my-exercises$$(case "$$f" in zh/*) echo /zh;; esac); \
+	  if [ -e "$$dir/$$name" ]; then echo "kept $$dir/$$name (your work: delete it for a fresh copy)"; \
+	  else $(BIN)/casekit release "$$f" --out "$$dir" >/dev/null && echo "wrote $$dir/$$name"; fi; \
 	done
 
 book: $(BOOK_STAMP)

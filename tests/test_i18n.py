@@ -335,3 +335,17 @@ def test_the_classroom_service_answers_each_student_in_their_language(tmp_path):
     assert en_reply["message"].startswith("✗ Not yet."), en_reply["message"]
     assert {r["answer"] for r in (zh_reply, en_reply)} == {wrong}
     assert i18n.language() == "en", "a worker's language does not leak into the process"
+
+
+def test_a_released_chinese_problem_set_asks_in_chinese_and_stays_chinese(tmp_path):
+    import nbformat
+
+    from casekit.grading.release import release
+
+    source = ROOT / "zh" / "exercises" / "02-loyalty.ipynb"
+    (result,) = release([source], tmp_path)
+    nb = nbformat.read(result.path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert 'start(STUDENT_ID or input("你的学号："), lang="zh")' in code
+    assert result.replaced > 0 and not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")

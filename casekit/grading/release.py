@@ -31,10 +31,28 @@ from casekit.grading.common import atomic_write, check_path
 __all__ = ["ReleaseResult", "release"]
 
 TAG = "solution"
-_ID_LINE = 'STUDENT_ID = ""   # type your student id between the quotes (e.g. "s2026-017") and run'
-_START = 'start(STUDENT_ID or input("Your student id: "))'
-_START_CELL = "from casekit.exercises import check, my_retailer, show, start\n\n" + _ID_LINE + "\n" + _START
 _START_CALL = re.compile(r"^([ \t]*)start\(.*\)[ \t]*(#.*)?$", re.MULTILINE)
+_LANG = re.compile(r"""\blang\s*=\s*["']([A-Za-z_-]+)["']""")
+
+
+def _asking(lang: str) -> tuple[str, str]:
+    """The two lines that ask for the student id, in the notebook's language: the
+    ``STUDENT_ID`` line and the ``start`` call (keeping ``lang=`` of a translated edition).
+
+    >>> _asking("en")[1]
+    'start(STUDENT_ID or input("Your student id: "))'
+    """
+    from casekit.i18n import _, speaking
+
+    with speaking(lang):
+        note = _('type your student id between the quotes (e.g. "s2026-017") and run')
+        prompt = _("Your student id: ")
+    keep = "" if lang == "en" else f', lang="{lang}"'
+    return f'STUDENT_ID = ""   # {note}', f'start(STUDENT_ID or input("{prompt}"){keep})'
+
+
+def _start_cell(lang: str) -> str:
+    return "from casekit.exercises import check, my_retailer, show, start\n\n" + "\n".join(_asking(lang))
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(["'])([^"'\n]+)\1""")
 _REFERENCED = re.compile(r"""\b(?:show|check|get)\(\s*(["'])([^"'\n]+)\1""")
 
@@ -121,6 +139,11 @@ def release(sources, out) -> list[ReleaseResult]:
             raise ValueError(f"sources: {path} is not a readable notebook ({err}).") from None
         result = ReleaseResult(path, out / path.name, 0)
         started = False
+        # a translated edition (tools/i18n.py) asks for the id in its own language
+        lang = nb.metadata.get("casekit", {}).get("language", "en")
+        call = next((m for c in nb.cells if c.cell_type == "code"
+                     for m in [_LANG.search(c.source)] if m and _START_CALL.search(c.source)), None)
+        lang = call.group(1) if call else lang
         elsewhere = _used([c.source for c in nb.cells if c.cell_type == "code"
                            and TAG not in c.get("metadata", {}).get("tags", [])])
         for cell in nb.cells:
@@ -134,14 +157,15 @@ def release(sources, out) -> list[ReleaseResult]:
                 cell.outputs, cell.execution_count = [], None
                 cell.metadata.pop("execution", None)
                 if not started and _START_CALL.search(cell.source):
-                    cell.source = _START_CALL.sub(lambda m: f"{m.group(1)}{_ID_LINE}\n{m.group(1)}{_START}",
-                                                  cell.source, count=1)
+                    cell.source = _START_CALL.sub(
+                        lambda m: "\n".join(m.group(1) + line for line in _asking(lang)),
+                        cell.source, count=1)
                     started = True
             unknown = sorted({m.group(2) for m in _REFERENCED.finditer(cell.source)} - bank)
             result.warnings += [f"{path.name}: exercise {i!r} is not in the bank" for i in unknown]
         if not started:
             first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
-            cell = nbformat.v4.new_code_cell(_START_CELL)
+            cell = nbformat.v4.new_code_cell(_start_cell(lang))
             cell.id = "casekit-start"
             nb.cells.insert(first, cell)
         if not result.replaced:
