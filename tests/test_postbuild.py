@@ -45,9 +45,12 @@ def test_postbuild_makes_the_student_image_of_an_assessed_course(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     for gone in ("casekit", "tests", "benchmarks", "locale", ".git"):
         assert not (repo / gone).exists(), f"{gone}/ is still in the image"
-    version = subprocess.run([str(python), "-c", "import casekit; print(casekit.__version__)"],
-                             cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
-    assert version.stdout.strip().endswith("+student"), version.stdout + version.stderr
+    probe = ("import importlib.metadata as m, importlib.util as u; "
+             "print(m.version('casekit'), u.find_spec('casekit.grading.grade') is None)")
+    installed = subprocess.run([str(python), "-c", probe], cwd=tmp_path, capture_output=True,
+                               text=True, env=env, timeout=120)
+    version, no_grader = (installed.stdout.split() + ["", ""])[:2]
+    assert version.endswith("+student") and no_grader == "True", installed.stdout + installed.stderr
     for folder, start in (("exercises", 'input("Your student id: "))'),
                           ("zh/exercises", 'input("你的学号："), lang="zh")')):
         nb = json.loads((repo / folder / "06-service-team.ipynb").read_text(encoding="utf-8"))
