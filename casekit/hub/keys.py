@@ -1,9 +1,9 @@
 """Expected answers of computed exercises for the service, worked out once per student.
 
 A computed exercise is checked against its reference solution run on the student's own
-simulated shop, ``casekit.data.for_student(student)``: about a second to simulate and 13 MB
-to keep, so the service cannot keep 300 students' shops in memory (``casekit.exercises``
-keeps 8). Instead it keeps their **keys**: :func:`resolved` looks in the process's cache,
+simulated shop, ``casekit.data.for_student(student)``: about 0.1 s to simulate and 13 MB
+to keep (and a chapter's solutions another second or so), so the service cannot keep 300
+students' shops in memory (``casekit.exercises`` keeps 2). Instead it keeps their **keys**: :func:`resolved` looks in the process's cache,
 then in the database (``casekit_keys``, checked against the exercise's fingerprint, so a
 changed exercise, solution or library is never served a stale key), and only then
 simulates the student's shop; it then works out that student's other computed exercises
