@@ -519,21 +519,15 @@ def test_every_character_of_a_chapter_has_a_font_in_each_edition(built_book, bro
     """No empty boxes: every character the browser shows on a chapter page (English, with its
     Chinese terms, and 中文) is in a font installed on this machine (Debian's Noto CJK, which
     .ci/run installs, for Chinese)."""
-    from matplotlib.ft2font import FT2Font
+    from tests.test_browser import _uncovered
 
     html, _ = built_book
-    files = subprocess.run(["fc-list", ":", "file"], capture_output=True, text=True).stdout.split()
-    covered = set()
-    for f in {f.rstrip(":") for f in files if f.rstrip(":").endswith((".ttf", ".otf", ".ttc"))}:
-        covered |= set(FT2Font(f).get_charmap())
-    assert any(0x5ba2 in FT2Font(f.rstrip(":")).get_charmap() for f in files
-               if f.rstrip(":").endswith((".ttc", ".otf", ".ttf"))) or not files, "no CJK font"
+    assert not _uncovered("客户"), "no CJK font installed (Debian's fonts-noto-cjk)"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     missing = {}
     for path in (html / "notebooks" / "02-loyalty.html", html / "zh" / "notebooks" / "02-loyalty.html"):
         page.goto(path.as_uri())
-        text = page.evaluate("() => document.body.innerText")
-        lost = {c for c in text if not c.isspace() and c.isprintable() and ord(c) not in covered}
+        lost = _uncovered(page.evaluate("() => document.body.innerText"))
         if lost:
             missing[path.relative_to(html).as_posix()] = sorted(lost)[:20]
     page.close()

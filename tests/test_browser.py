@@ -5,6 +5,7 @@ sees success — and the answer sheet on disk holds both attempts.
 Locally without Chromium the test is skipped with the reason; under CI=true it must run
 (.ci/run installs Debian's chromium package).
 """
+import functools
 import json
 import os
 import shutil
@@ -255,18 +256,21 @@ def test_formula_enter_and_stale_feedback_in_lab(lab):
 
 
 # --------------------------------------------------------------------------- 中文
-def _uncovered(text: str) -> set[str]:
-    """The characters of ``text`` that no font installed on this machine has (a browser
-    draws them as empty boxes)."""
+@functools.cache
+def _installed_glyphs() -> frozenset[int]:
+    """Every character some font installed on this machine (fontconfig's list) has."""
     from matplotlib.ft2font import FT2Font
 
     files = {f.rstrip(":") for f in subprocess.run(["fc-list", ":", "file"], capture_output=True,
                                                     text=True).stdout.split()}
-    covered = set()
-    for f in files:
-        if f.endswith((".ttf", ".otf", ".ttc")):
-            covered |= set(FT2Font(f).get_charmap())
-    return {c for c in text if not c.isspace() and c.isprintable() and ord(c) not in covered}
+    return frozenset(c for f in files if f.endswith((".ttf", ".otf", ".ttc"))
+                     for c in FT2Font(f).get_charmap())
+
+
+def _uncovered(text: str) -> set[str]:
+    """The characters of ``text`` that no font installed on this machine has (a browser
+    draws them as empty boxes)."""
+    return {c for c in text if not c.isspace() and c.isprintable() and ord(c) not in _installed_glyphs()}
 
 
 def test_a_student_answers_in_chinese_and_the_sheet_keeps_the_english_answer(tmp_path):

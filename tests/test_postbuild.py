@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_student_build import COURSE     # chapter 06 assessed, feedback "saved"
+
 ROOT = Path(__file__).resolve().parents[1]
-COURSE = """\
-[[assessed]]
-chapters = ["06"]
-deadline = "2026-12-20T23:59+08:00"
-feedback = "saved"
-"""
 
 
 @pytest.mark.slow
