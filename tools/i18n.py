@@ -218,6 +218,11 @@ def read(path: Path, lang: str):
         return read_po(handle, locale=lang)
 
 
+def entries(path: Path, lang: str) -> dict:
+    """``{(context, English): message}`` of a catalog (empty if it does not exist yet)."""
+    return {(m.context, m.id): m for m in read(path, lang) if m.id} if path.exists() else {}
+
+
 def write(catalog, path: Path) -> None:
     """Write a catalog atomically (a temporary file renamed over the old one)."""
     from babel.messages.pofile import write_po
@@ -271,7 +276,7 @@ def status(lang: str = "zh") -> list[dict]:
     rows = []
     for pattern, messages in sources().items():
         path = Path(str(pattern).format(lang=lang))
-        done = {(m.context, m.id): m for m in read(path, lang) if m.id} if path.exists() else {}
+        done = entries(path, lang)
         need = {(c, m) for c, m in messages}
         fuzzy = sum(1 for k in need if k in done and done[k].fuzzy and done[k].string)
         ok = sum(1 for k in need if k in done and done[k].string and not done[k].fuzzy)
@@ -401,10 +406,8 @@ def fill(path: Path, translations: dict[str, str], lang: str = "zh") -> tuple[in
 
 # --------------------------------------------------------------------------- notebooks
 def translation_map(path: Path, lang: str) -> dict:
-    if not path.exists():
-        return {}
-    return {(m.context, m.id): m.string for m in read(path, lang)
-            if m.id and m.string and not m.fuzzy}
+    """``{(context, English): translation}`` of a catalog's current translations."""
+    return {key: m.string for key, m in entries(path, lang).items() if m.string and not m.fuzzy}
 
 
 def translate_markdown(text: str, table: dict) -> str:
@@ -517,7 +520,7 @@ def review(lang: str = "zh", out: Path | None = None) -> Path:
     catalogs = []
     for pattern, messages in sources().items():
         path = Path(str(pattern).format(lang=lang))
-        done = {(m.context, m.id): m for m in read(path, lang) if m.id} if path.exists() else {}
+        done = entries(path, lang)
         rows = []
         for context, message in messages:
             m = done.get((context, message))
