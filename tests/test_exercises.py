@@ -182,6 +182,8 @@ def test_catalog_lists_every_exercise():
     ('type = "numeric"\nanswer = 1\ncolour = "red"', "unknown field(s) ['colour']"),
     ('type = "matching"\ncategories = ["A"]\n[[exercise.items]]\ntext = "x"\nanswer = "B"', "not one of the categories"),
     ('type = "numeric"\nanswer = 1\nsolution = "nocolon"', "package.module:function"),
+    (('type = "single"\nsolution = "m:f"\n[[exercise.options]]\ntext = "a"\ncorrect = true'),
+     "only numeric and table exercises can be computed"),
     (('type = "single"\n[[exercise.options]]\ntext = "Yes"\ncorrect = true\n'
       '[[exercise.options]]\ntext = "yes "'), "option texts must differ"),
 ])

@@ -244,6 +244,48 @@ def test_report_flags_an_answer_that_is_a_classmates_key(course):
     assert text.index("1 answer(s) matching a classmate's key") < text.index("<figure>")   # at a glance
 
 
+def test_a_classmates_key_is_found_exactly_as_check_would_find_it():
+    """copied_keys compares a class's keys at once (one array); that must agree with asking
+    each key's own check, answer by answer, tolerance edges, percentages and odd input included."""
+    import json
+    import random
+    from dataclasses import replace
+
+    from casekit.exercises.types import NumericExercise, TableExercise
+    from casekit.grading.report import _key_finder
+
+    rng = random.Random(7)
+    exercises = [NumericExercise(id="d.n", prompt="?"),
+                 NumericExercise(id="d.a", prompt="?", tolerance=2.0),
+                 NumericExercise(id="d.s", prompt="?", units="share", rel_tolerance=0.01),
+                 NumericExercise(id="d.p", prompt="?", units="%", tolerance=0.5, rel_tolerance=0.02),
+                 TableExercise(id="d.t", prompt="?", rows=("a", "b"), columns=("x", "y"))]
+    for ex in exercises:
+        values = [rng.choice([0.0, 1.0, -3.0, 100.0, 0.25, 1e6, 123.456]) for _ in range(8)]
+        shape = (2, 2) if ex.kind == "table" else None
+
+        def key(v):
+            if shape:
+                return replace(ex, answer=((v, v + 1.0), (-v, 2 * v)))
+            return replace(ex, answer=v)
+        keys = {f"s{i}": key(v) for i, v in enumerate(values)}
+        answers = set()
+        for v in values:
+            abs_tol, rel_tol = ex.tolerances()
+            edge = max(abs_tol, rel_tol * abs(v))
+            for x in (v, v + edge, v - edge, v + edge * 1.0001, v * 100, v / 100):
+                if shape:
+                    answers |= {json.dumps(ex.stored([[x, v + 1.0], [-v, 2 * v]])),
+                                json.dumps(ex.stored([[x, v + 1.0], [-v, 2 * v + 1]]))}
+                else:
+                    answers |= {json.dumps(ex.stored(x)), json.dumps(ex.stored(f"{x}%"))}
+        answers |= {json.dumps(ex.stored(a)) for a in ("", "n/a", [[1, 2]], {"x": 1}, "1e999")}
+        find = _key_finder(keys)
+        for answer in answers:
+            by_check = [s for s, k in keys.items() if k.check(json.loads(answer)).correct]
+            assert find(answer) == by_check, (ex.id, answer)
+
+
 def test_report_lists_attempts_with_odd_times(course):
     write_sheet(course / "sheets", "s1", [attempt("test.numeric", "30", "2026-10-01T00:00:00Z"),
                                           attempt("test.single", "A", "2026-10-02T00:00:00Z"),

@@ -109,6 +109,8 @@ def _validate(ex: Exercise, fail) -> None:
     if ex.solution and ":" not in ex.solution:
         fail("solution must look like 'package.module:function'.")
     kind = ex.kind
+    if ex.solution and kind not in ("numeric", "table"):
+        fail("only numeric and table exercises can be computed (have a 'solution').")
     if kind in ("single", "multiple"):
         right = [o for o in ex.options if o.get("correct")]
         if any(not isinstance(o.get("text"), str) for o in ex.options):

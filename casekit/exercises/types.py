@@ -497,6 +497,14 @@ class NumericExercise(Exercise):
         x, percent = parse_number(answer)
         return f"{x!r}%" if percent else x
 
+    def numbers(self, stored) -> list[float]:
+        """The numbers a stored answer is checked by; AnswerError when it has none.
+
+        >>> NumericExercise(id="d.n", prompt="?", units="share").numbers("25%")
+        [0.25]
+        """
+        return [self._readable(self._shown(stored))]
+
     def _readable(self, answer) -> float:
         x, percent = parse_number(answer)
         if percent and self.units in ("", "share", "fraction"):
@@ -870,8 +878,19 @@ class TableExercise(Exercise):
     tolerance: float | None = None
     rel_tolerance: float | None = None
 
+    tolerances = NumericExercise.tolerances
+
     def reference(self):
         return None if self.answer is None else [list(r) for r in self.answer]
+
+    def numbers(self, stored) -> list[float]:
+        """The cells a stored answer is checked by, row after row; AnswerError when it has
+        none.
+
+        >>> TableExercise(id="d.t", prompt="?", rows=("r",), columns=("a", "b")).numbers([[1, "2%"]])
+        [1.0, 2.0]
+        """
+        return [x for row in self._grid(self._shown(stored)) for x in row]
 
     @property
     def expects(self) -> str:
@@ -888,7 +907,10 @@ class TableExercise(Exercise):
     def _grid(self, value, name="your table") -> list[list[float]]:
         shape = (len(self.rows), len(self.columns))
         if isinstance(value, dict) and set(value) == {"columns", "index", "data"}:
-            value = _stored_table(value)    # a DataFrame as an answer sheet stores it
+            # a DataFrame as an answer sheet stores it; one exactly in the asked shape (as
+            # every stored answer is) is read as its rows: a DataFrame would give the same
+            value = value["data"] if _in_shape(value, self.rows, self.columns) \
+                else _stored_table(value)
         if hasattr(value, "reindex") and hasattr(value, "columns"):  # DataFrame
             if set(map(str, value.index)) >= set(self.rows) and \
                     set(map(str, value.columns)) >= set(self.columns):
@@ -926,8 +948,7 @@ class TableExercise(Exercise):
     def _check(self, answer):
         given = self._grid(answer)
         right = self.answer
-        abs_tol, rel_tol = ((0.0, 0.005) if self.tolerance is None and self.rel_tolerance is None
-                            else (self.tolerance or 0.0, self.rel_tolerance or 0.0))
+        abs_tol, rel_tol = self.tolerances()
         wrong = [(r, c) for i, r in enumerate(self.rows) for j, c in enumerate(self.columns)
                  if not _close(given[i][j], right[i][j], abs_tol, rel_tol)]
         cells = len(self.rows) * len(self.columns)
@@ -937,6 +958,21 @@ class TableExercise(Exercise):
         return _verdict(False, 1 - len(wrong) / cells,
                         _("{right} of {cells} cells are right. Check: {shown}.")
                         .format(right=cells - len(wrong), cells=cells, shown=shown))
+
+
+def _in_shape(value: dict, rows: tuple, columns: tuple) -> bool:
+    """True when a stored table has exactly ``rows`` × ``columns``, in order, of floats.
+
+    >>> _in_shape({"columns": ["c"], "index": ["r"], "data": [[1.0]]}, ("r",), ("c",))
+    True
+    >>> _in_shape({"columns": ["c"], "index": ["r"], "data": [[1]]}, ("r",), ("c",))
+    False
+    """
+    data = value["data"]
+    return (value["index"] == list(rows) and value["columns"] == list(columns)
+            and isinstance(data, list) and len(data) == len(rows)
+            and all(isinstance(r, list) and len(r) == len(columns)
+                    and all(type(x) is float for x in r) for r in data))
 
 
 def _stored_table(value: dict) -> Any:

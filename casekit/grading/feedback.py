@@ -34,6 +34,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -293,6 +294,7 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+@functools.lru_cache(maxsize=4096)      # every student's page has the same prompts
 def _title(prompt: str, limit: int = 110) -> str:
     """The prompt as one plain line of at most ``limit`` columns (a Chinese character takes
     two), cut with an ellipsis: at a word in a text that has words between spaces.

@@ -32,6 +32,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from casekit.grading.common import atomic_write, check_path, write_csv
@@ -228,19 +229,15 @@ def copied_keys(gradebook) -> list[dict]:
                 keys.setdefault(exercise, {})[student] = unpack(ex, value)
             except Exception:  # a damaged cache entry is skipped, not fatal
                 continue
+    finders = {exercise: _key_finder(mine) for exercise, mine in keys.items()}
+    whose: dict[tuple[str, str], list[str]] = {}   # (exercise, answer) → whose key it is
     found: dict[tuple[str, str], dict] = {}
-    seen = set()
     for a in wrong:
-        mine = keys.get(a["exercise"])
-        if not mine or (a["student"], a["exercise"], a["answer"]) in seen:
+        if a["exercise"] not in finders:
             continue
-        seen.add((a["student"], a["exercise"], a["answer"]))
-        try:
-            answer = json.loads(a["answer"])
-        except ValueError:
-            continue
-        matches = [other for other, key in mine.items()
-                   if other != a["student"] and key.check(answer).correct]
+        if (a["exercise"], a["answer"]) not in whose:
+            whose[a["exercise"], a["answer"]] = finders[a["exercise"]](a["answer"])
+        matches = [other for other in whose[a["exercise"], a["answer"]] if other != a["student"]]
         if matches:
             entry = found.setdefault((a["student"], a["exercise"]), {
                 "student": a["student"], "name": names.get(a["student"], ""),
@@ -248,6 +245,42 @@ def copied_keys(gradebook) -> list[dict]:
                 "matches_key_of": []})
             entry["matches_key_of"] += [m for m in matches if m not in entry["matches_key_of"]]
     return [{**e, "matches_key_of": "; ".join(e["matches_key_of"])} for _, e in sorted(found.items())]
+
+
+def _key_finder(keys: dict):
+    """A function: a wrong answer (its stored JSON) → the students whose key (``keys``:
+    student → resolved numeric or table exercise) it is right by. The class is compared at
+    once: the keys are read into one array, and each answer once.
+
+    >>> from casekit.exercises.types import NumericExercise
+    >>> ex = NumericExercise(id="d.n", prompt="?", rel_tolerance=0.01)
+    >>> _key_finder({"a": replace(ex, answer=100.0), "b": replace(ex, answer=90.0)})("101")
+    ['a']
+    """
+    import numpy as np
+
+    from casekit.exercises.types import AnswerError
+
+    readable = {}
+    for student, key in keys.items():
+        try:
+            readable[student] = key.numbers(key.reference())
+        except AnswerError:     # a key that is not a number (NaN) matches nobody
+            continue
+    students = list(readable)
+    expected = np.array(list(readable.values()), dtype=float).reshape(len(students), -1)
+    some = next(iter(keys.values()))
+    abs_tol, rel_tol = some.tolerances()
+    limit = np.maximum(abs_tol, rel_tol * np.abs(expected))
+
+    def whose(answer: str) -> list[str]:
+        try:
+            given = np.array(some.numbers(json.loads(answer)), dtype=float)
+        except (ValueError, AnswerError):
+            return []
+        right = (np.abs(given - expected) <= limit).all(axis=1)
+        return [s for s, ok in zip(students, right) if ok]
+    return whose
 
 
 def odd_times(gradebook) -> list[dict]:
