@@ -1,8 +1,10 @@
 """Benchmark the grading pipeline end to end, on a class and on a large batch.
 
 Scenario A, a course: ``--students`` students (default 200) × ``--chapters`` chapters
-(default 7). The bank is chapter 0's, copied once per chapter (27 exercises each, two of
-them computed on the student's own simulated ValueMart). Every student hands in their
+(default 7). The bank is chapter 0's, copied once per chapter (28 exercises each, three of
+them computed on the student's own simulated ValueMart); ``--course`` takes the course's own
+banks instead (43 computed exercises over 7 chapters: what an instructor grading the whole
+course waits for). Every student hands in their
 growing answer sheet once per chapter, so ``collect`` sees students × chapters files
 (one chapter arrives as a zip) and keeps the newest copy of each. Then: ``grade`` cold
 (expected answers worked out on every student's data, in ``--jobs`` processes), ``grade``
@@ -41,12 +43,17 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 
-def make_bank(folder: Path, chapters: int, computed: bool) -> None:
-    """Chapter 0's bank copied once per chapter, ids renamed c<NN>.<slug>."""
+def make_bank(folder: Path, chapters: int, computed: bool, course: bool = False) -> None:
+    """Chapter 0's bank copied once per chapter, ids renamed c<NN>.<slug>; with ``course``,
+    the course's own first ``chapters`` banks instead."""
     from casekit.exercises.bank import BANKS
 
-    text = (BANKS / "00-what-is-crm.toml").read_text(encoding="utf-8")
     folder.mkdir(parents=True)
+    if course:
+        for bank in sorted(BANKS.glob("*.toml"))[:chapters]:
+            (folder / bank.name).write_text(bank.read_text(encoding="utf-8"), encoding="utf-8")
+        return
+    text = (BANKS / "00-what-is-crm.toml").read_text(encoding="utf-8")
     for n in range(chapters):
         chapter = f"{n:02d}"
         copy = text.replace('chapter = "00"', f'chapter = "{chapter}"')
@@ -120,7 +127,7 @@ class Clock:
         return result
 
 
-def scenario_a(work: Path, n_students: int, n_chapters: int, jobs: int) -> float:
+def scenario_a(work: Path, n_students: int, n_chapters: int, jobs: int, course: bool = False) -> float:
     from casekit.exercises.bank import load_bank
     from casekit.grading.collect import collect
     from casekit.grading.export import export_grades
@@ -129,7 +136,7 @@ def scenario_a(work: Path, n_students: int, n_chapters: int, jobs: int) -> float
     from casekit.grading.report import write_report
 
     os.environ["CASEKIT_EXERCISES"] = str(work / "bank")
-    make_bank(work / "bank", n_chapters, computed=True)
+    make_bank(work / "bank", n_chapters, computed=True, course=course)
     bank = load_bank()
     by_chapter = {}
     for ex in bank.values():
@@ -241,6 +248,9 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quick", action="store_true", help="40 students, 1,000 sheets")
+    parser.add_argument("--course", action="store_true",
+                        help="scenario A on the course's own banks (every computed exercise "
+                             "of its chapters) instead of chapter 0's copied")
     args = parser.parse_args()
     if args.quick:
         args.students, args.big = 40, 1000
@@ -249,7 +259,7 @@ def main() -> None:
     print(f"  {'simulator: for_student() per student':<52} {per_student:8.3f} s")
     print(f"  {'every computed key of the course, CPU per student':<52} {key_cost():8.3f} s")
     with tempfile.TemporaryDirectory(prefix="casekit-bench-") as tmp:
-        a = scenario_a(Path(tmp) / "a", args.students, args.chapters, args.jobs)
+        a = scenario_a(Path(tmp) / "a", args.students, args.chapters, args.jobs, args.course)
         b = scenario_b(Path(tmp) / "b", args.big, args.jobs)
     print(f"Summary: {args.students} students × {args.chapters} chapters end to end in {a:.1f} s; "
           f"{args.big:,} sheets collected, graded and exported in {b:.1f} s.")
