@@ -395,15 +395,25 @@ def current_values(retailer) -> pd.Series:
 
 
 @shared
+def _whole_log(retailer):
+    """The weekly summary of the whole log (``value="margin"``, ``observation_end =
+    retailer.end``) and BG/NBD fitted to it: ``(model, summary)``."""
+    from casekit.clv import BetaGeoModel, summarize_transactions
+
+    summary = summarize_transactions(retailer.transactions, "customer", "timestamp",
+                                     value="margin", observation_end=retailer.end)
+    return BetaGeoModel().fit(summary), summary
+
+
+@shared
 def future_values(retailer) -> pd.Series:
     """Each customer's future value: the margin expected in the next 52 weeks, BG/NBD
     expected trips × Gamma-Gamma expected margin per trip, both fitted on the weekly summary
     of the whole log (``value="margin"``, ``observation_end = retailer.end``)."""
-    from casekit.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
+    from casekit.clv import GammaGammaModel
 
-    summary = summarize_transactions(retailer.transactions, "customer", "timestamp",
-                                     value="margin", observation_end=retailer.end)
-    return (BetaGeoModel().fit(summary).expected_purchases(52, summary)
+    model, summary = _whole_log(retailer)
+    return (model.expected_purchases(52, summary)
             * GammaGammaModel().fit(summary).expected_spend(summary))
 
 
@@ -561,12 +571,8 @@ def mistake_forecast_relative_to_forecast(retailer) -> float:
 
 def mistake_forecast_whole_log(retailer) -> float:
     """Wrong on purpose: the model fitted on the whole log, 2024 included, so the "holdout"
-    was seen in fitting."""
-    from casekit.clv import BetaGeoModel, summarize_transactions
-
+    was seen in fitting (the fit of :func:`future_values`)."""
     _, summary = _holdout(retailer)
-    full = summarize_transactions(retailer.transactions, "customer", "timestamp",
-                                  observation_end=retailer.end)
-    model = BetaGeoModel().fit(full)
+    model = _whole_log(retailer)[0]
     forecast = model.expected_purchases(summary["duration_holdout"], summary).sum()
     return float(100 * (forecast / summary["frequency_holdout"].sum() - 1))

@@ -288,13 +288,18 @@ def mistake_partial_count(retailer) -> float:
 
 # --------------------------------------------------------------------------- early warning
 @shared
-def _p_alive_vs_truth(retailer) -> pd.DataFrame:
+def _p_alive(retailer) -> pd.Series:
+    """P(alive) of every customer, BG/NBD fitted to the weekly summary of all trips up to the
+    last trip's day."""
     from casekit.clv import BetaGeoModel, summarize_transactions
 
-    tx = retailer.transactions
-    last = tx["timestamp"].max().normalize()
-    summary = summarize_transactions(tx, date="timestamp", observation_end=last)
-    p = BetaGeoModel().fit(summary).p_alive(summary)
+    summary = summarize_transactions(retailer.transactions, date="timestamp")
+    return BetaGeoModel().fit(summary).p_alive(summary)
+
+
+@shared
+def _p_alive_vs_truth(retailer) -> pd.DataFrame:
+    p = _p_alive(retailer)
     alive = retailer.truth.customers.set_index("customer")["active_at_end"]
     return pd.DataFrame({"p_alive": p, "active": alive.reindex(p.index).to_numpy()})
 
@@ -325,12 +330,7 @@ def mistake_lost_overall(retailer) -> float:
 @shared
 def _warning(retailer) -> pd.DataFrame:
     """``early_warning`` with P(alive), as the chapter and the problem set compute it, plus truth."""
-    from casekit.clv import BetaGeoModel, summarize_transactions
-
-    tx = retailer.transactions
-    summary = summarize_transactions(tx, date="timestamp")
-    p_alive = BetaGeoModel().fit(summary).p_alive(summary)
-    w = early_warning(tx, p_alive=p_alive)
+    w = early_warning(retailer.transactions, p_alive=_p_alive(retailer))
     truth = retailer.truth.customers.set_index("customer").reindex(w.index)
     return w.assign(partial=truth["partial_from"].notna().to_numpy())
 
