@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from casekit import service
+from casekit.solutions import shared
 
 __all__ = ["TEAM_SIZE", "N_CALLS", "N_AGENTS", "SCALE", "my_team", "my_calls", "team_scores",
            "net_collections", "top_bonus", "two_ring_share", "callback_rate",
@@ -67,13 +68,18 @@ def my_team(retailer) -> pd.DataFrame:
     return service.simulate_team(TEAM_SIZE, seed=retailer.seed)
 
 
+@shared
+def _appraisal(retailer) -> pd.DataFrame:
+    return service.appraise(my_team(retailer))
+
+
 def team_scores(retailer) -> pd.DataFrame:
     """service.my-team-scores: each technician's four module scores and final score.
 
     >>> team_scores(tiny_retailer()).loc["T01"].tolist()
     [90.0, 87.25, 76.0, 83.4, 82.61]
     """
-    return service.appraise(my_team(retailer))[MODULES]
+    return _appraisal(retailer)[MODULES]
 
 
 def mistake_scores_unweighted(retailer) -> pd.DataFrame:
@@ -87,21 +93,21 @@ def mistake_scores_unweighted(retailer) -> pd.DataFrame:
     return out
 
 
+@shared
 def net_collections(retailer) -> float:
     """The North region's net collections: its stores' December 2024 sales × SCALE.
 
     >>> net_collections(tiny_retailer())         # (100 + 250 + 50) × 1000
     400000.0
     """
-    t = retailer.transactions
-    region = t["store"].astype(str).map(
-        retailer.truth.stores.set_index("store")["region"]).to_numpy()
-    month = t["timestamp"].dt.strftime("%Y-%m").to_numpy()
-    return float(round(t.loc[(region == REGION) & (month == MONTH), "total"].sum() * SCALE, 2))
+    t, stores, month = retailer.transactions, retailer.truth.stores, pd.Period(MONTH)
+    north = t["store"].isin(stores.loc[stores["region"] == REGION, "store"])
+    in_month = t["timestamp"].between(month.start_time, month.end_time)
+    return float(round(t.loc[north & in_month, "total"].sum() * SCALE, 2))
 
 
 def _bonus(retailer) -> pd.Series:
-    scores = team_scores(retailer)["final"]
+    scores = _appraisal(retailer)["final"]
     return service.split_bonus(scores, service.bonus_pool(net_collections(retailer)))
 
 
@@ -112,7 +118,7 @@ def top_bonus(retailer) -> float:
     >>> top_bonus(tiny_retailer())
     53.75
     """
-    scores = team_scores(retailer)["final"]
+    scores = _appraisal(retailer)["final"]
     return float(_bonus(retailer)[scores.idxmax()])
 
 
@@ -140,7 +146,7 @@ def mistake_bonus_share(retailer) -> float:
     >>> round(mistake_bonus_share(tiny_retailer()), 4)
     0.1344
     """
-    scores = team_scores(retailer)["final"]
+    scores = _appraisal(retailer)["final"]
     return float(scores.max() / scores.sum())
 
 
