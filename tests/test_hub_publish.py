@@ -7,7 +7,10 @@ homes belong to their accounts; run as anyone else, to that user.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -133,6 +136,32 @@ def test_a_page_name_taken_by_a_folder_is_left_alone(tmp_path):
     (ann,) = publish_pages(_pages(tmp_path, "ann"), f"{homes}/{{username}}")
     assert ann.path is None and "is a folder: not replaced" in ann.problem
     assert os.listdir(homes / "ann" / FOLDER) == [PAGE], "no temporary file left behind"
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root to act as another account for a moment")
+def test_run_as_a_plain_account_it_publishes_to_that_accounts_own_home_only():
+    """An instructor without root (their own account on a single-user setup): their own home
+    gets its page, a classmate's is refused with what to do. Acted out with the effective
+    uid of ann's account, in a folder that account can enter."""
+    base = Path(tempfile.mkdtemp(prefix="casekit-publish-"))
+    base.chmod(0o755)
+    try:
+        homes = _homes(base, "ann", "bo")
+        pages = _pages(base, "ann", "bo")
+        os.setegid(UIDS["ann"])
+        os.seteuid(UIDS["ann"])
+        try:
+            ann, bo = publish_pages(pages, f"{homes}/{{username}}")
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+        assert ann.path == _page(homes, "ann") and ann.problem == ""
+        page = _page(homes, "ann").stat()
+        assert page.st_uid == UIDS["ann"] and stat.S_IMODE(page.st_mode) == 0o600
+        assert bo.path is None and "run as root so the page can be given to its student" in bo.problem
+        assert not (homes / "bo" / FOLDER).exists()
+    finally:
+        shutil.rmtree(base)
 
 
 @pytest.mark.skipif(not ROOT, reason="only root can make a home belong to someone else")
