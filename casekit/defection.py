@@ -96,7 +96,7 @@ def cohort_retention(transactions: pd.DataFrame, *, customer: str = "customer",
         raise ValueError(f"freq must be 'M', 'Q' or 'Y', got {freq!r}")
     when = pd.to_datetime(transactions[date])
     period = when.dt.to_period(freq)
-    tx = pd.DataFrame({"customer": transactions[customer].to_numpy(), "period": period.to_numpy()})
+    tx = pd.DataFrame({"customer": transactions[customer].to_numpy(), "period": period.array})
     first = tx.groupby("customer")["period"].transform("min")
     tx["age"] = tx["period"].array.asi8 - first.array.asi8     # whole periods since the first
     tx["cohort"] = first
@@ -334,18 +334,14 @@ def partial_defection_flags(transactions: pd.DataFrame, *, customer: str = "cust
     min_trips = check_whole("min_trips", min_trips, 1)
     when = pd.to_datetime(transactions[date])
     end, split, begin = _windows(when, end, recent_weeks, earlier_weeks)
-    window = pd.Series(np.select([(when >= split) & (when < end), (when >= begin) & (when < split)],
-                                 ["recent", "earlier"], ""), index=transactions.index)
-    keep = window != ""
-    g = transactions.loc[keep, value].groupby([transactions.loc[keep, customer], window[keep]])
-    stats = pd.DataFrame({"trips": g.size(), "spend": g.mean()}).unstack()
-    stats = stats.reindex(columns=pd.MultiIndex.from_product([["trips", "spend"],
-                                                              ["earlier", "recent"]]))
-    both = stats.dropna()
-    out = pd.DataFrame({
-        "earlier_trips": both[("trips", "earlier")].astype(int),
-        "recent_trips": both[("trips", "recent")].astype(int),
-        "earlier_spend": both[("spend", "earlier")], "recent_spend": both[("spend", "recent")]})
+    who, spend = transactions[customer], transactions[value]
+    early = (when >= begin) & (when < split)
+    late = (when >= split) & (when < end)
+    before = spend[early].groupby(who[early])
+    recent = spend[late].groupby(who[late])
+    out = pd.DataFrame({"earlier_trips": before.size(), "recent_trips": recent.size(),
+                        "earlier_spend": before.mean(), "recent_spend": recent.mean()}).dropna()
+    out = out.astype({"earlier_trips": int, "recent_trips": int})
     out["ratio"] = (out["recent_spend"] / out["earlier_spend"]).round(3)
     out["flag"] = (out["ratio"] < threshold) & (out["earlier_trips"] >= min_trips) \
         & (out["recent_trips"] >= min_trips)
