@@ -98,30 +98,29 @@ def reorder_point_simulation(daily_demand, reorder_point, order_quantity, lead_t
         raise TypeError("daily_demand must be a sequence of whole numbers (a list, array or "
                         f"Series); got {type(daily_demand).__name__}")
     demand = np.asarray(daily_demand, dtype=float).ravel() if len(daily_demand) else np.array([])
-    for day, d in enumerate(demand):
-        if not np.isfinite(d) or d < 0 or not float(d).is_integer():
-            shown = int(d) if np.isfinite(d) and float(d).is_integer() else float(d)
-            raise ValueError(f"daily_demand must hold whole numbers ≥ 0; day {day} is {shown}")
+    bad = ~np.isfinite(demand) | (demand < 0) | (demand != np.floor(demand))
+    if bad.any():
+        day = int(np.argmax(bad))
+        d = float(demand[day])
+        shown = int(d) if np.isfinite(d) and d.is_integer() else d
+        raise ValueError(f"daily_demand must hold whole numbers ≥ 0; day {day} is {shown}")
     demand = demand.astype(np.int64)
     n = len(demand)
-    arrivals = np.zeros(n + lead + 1, dtype=np.int64)
-    cols = {k: np.zeros(n, dtype=np.int64)
-            for k in ("received", "sold", "lost", "stock", "ordered", "on_order")}
+    arrivals = [0] * (n + lead)
+    rows = []
     on_order = 0
-    for t in range(n):
-        got = int(arrivals[t])
+    for t, want in enumerate(demand.tolist()):
+        got = arrivals[t]
         stock += got
         on_order -= got
-        sold = min(stock, int(demand[t]))
+        sold = min(stock, want)
         stock -= sold
-        ordered = 0
-        if stock + on_order <= s:
-            ordered = q
-            arrivals[t + lead] += q
-            on_order += q
-        for key, val in (("received", got), ("sold", sold), ("lost", int(demand[t]) - sold),
-                         ("stock", stock), ("ordered", ordered), ("on_order", on_order)):
-            cols[key][t] = val
+        ordered = q if stock + on_order <= s else 0
+        arrivals[t + lead] += ordered
+        on_order += ordered
+        rows.append((got, sold, want - sold, stock, ordered, on_order))
+    table = np.array(rows, dtype=np.int64).reshape(n, 6).T
+    cols = dict(zip(("received", "sold", "lost", "stock", "ordered", "on_order"), table))
     out = pd.DataFrame({"day": np.arange(n, dtype=np.int64), "demand": demand, **cols})
     out["stockout"] = out["lost"] > 0
     return out
@@ -170,15 +169,14 @@ def daily_demand(retailer, item: str, start=None, end=None, store: str | None = 
     lines, trips = retailer.lines, retailer.transactions
     if not isinstance(item, str):
         raise TypeError(f"item must be a product name such as 'diapers'; got {item!r}")
-    known = pd.unique(lines["item"].astype(str))
-    if item not in set(known):
-        shown = ", ".join(repr(x) for x in sorted(known)[:8])
+    sold = lines.loc[lines["item"] == item, ["trip", "quantity"]]
+    if sold.empty:
+        shown = ", ".join(repr(x) for x in sorted(pd.unique(lines["item"].astype(str)))[:8])
         raise ValueError(f"item {item!r} is not sold by this retailer; items include {shown}")
     first = retailer.start if start is None else _day(start, "start")
     last = retailer.end - pd.Timedelta(days=1) if end is None else _day(end, "end")
     if last < first:
         raise ValueError(f"end ({last:%Y-%m-%d}) is before start ({first:%Y-%m-%d})")
-    sold = lines.loc[lines["item"] == item, ["trip", "quantity"]]
     when = trips.set_index("trip")
     day = when["timestamp"].reindex(sold["trip"]).dt.normalize().to_numpy()
     keep = np.ones(len(sold), dtype=bool)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from casekit.segments import rule_metrics
+from casekit.solutions import shared
 from casekit.segments import tiny_shop as tiny_retailer   # ten trips, for the examples
 
 __all__ = [
@@ -250,7 +251,8 @@ def planted_rules(retailer) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- replenishment
-def _stock_demand(retailer, drop_zero_days=False, count_trips=False) -> pd.Series:
+@shared
+def _stock_demand(retailer, count_trips=False) -> pd.Series:
     from casekit.replenish import daily_demand
 
     start, end = f"{STOCK_YEAR}-01-01", f"{STOCK_YEAR}-12-31"
@@ -258,8 +260,7 @@ def _stock_demand(retailer, drop_zero_days=False, count_trips=False) -> pd.Serie
         lines = retailer.lines.assign(quantity=1)
         retailer = SimpleNamespace(lines=lines, transactions=retailer.transactions,
                                    start=retailer.start, end=retailer.end)
-    demand = daily_demand(retailer, STOCK_ITEM, start=start, end=end)
-    return demand[demand > 0] if drop_zero_days else demand
+    return daily_demand(retailer, STOCK_ITEM, start=start, end=end)
 
 
 def stock_policy(demand: pd.Series, rounding=math.ceil) -> dict:
@@ -305,7 +306,8 @@ def mistake_stockout_lost_units(retailer) -> int:
 def mistake_stockout_sale_days_only(retailer) -> int:
     """Wrong on purpose: only the days with a sale simulated (days without one dropped,
     so time runs faster than the lead time assumes)."""
-    return _stockouts(_stock_demand(retailer, drop_zero_days=True))
+    demand = _stock_demand(retailer)
+    return _stockouts(demand[demand > 0])
 
 
 def mistake_stockout_rounded(retailer) -> int:
