@@ -195,10 +195,13 @@ def mistake_segment_hours_inclusive(retailer) -> float:
 
 
 # --------------------------------------------------------------------------- mining
-def _baskets(retailer):
-    from casekit.baskets import read_baskets
+@shared
+def _itemset_lengths(retailer) -> np.ndarray:
+    """The length of every itemset bought in at least PAIR_SUPPORT of the trips."""
+    from casekit.baskets import frequent_itemsets, read_baskets
 
-    return read_baskets(retailer.lines, basket="trip", item="item")
+    baskets = read_baskets(retailer.lines, basket="trip", item="item")
+    return frequent_itemsets(baskets, PAIR_SUPPORT)["length"].to_numpy()
 
 
 def frequent_pairs(retailer) -> int:
@@ -208,10 +211,7 @@ def frequent_pairs(retailer) -> int:
     >>> frequent_pairs(tiny_retailer())   # 5% of 10 trips rounds up to 1: every pair seen
     4
     """
-    from casekit.baskets import frequent_itemsets
-
-    found = frequent_itemsets(_baskets(retailer), PAIR_SUPPORT, max_len=2)
-    return int((found["length"] == 2).sum())
+    return int((_itemset_lengths(retailer) == 2).sum())
 
 
 def mistake_pairs_as_rules(retailer) -> int:
@@ -225,9 +225,7 @@ def mistake_pairs_all_sizes(retailer) -> int:
     >>> mistake_pairs_all_sizes(tiny_retailer())   # 4 items, 4 pairs, 1 triple
     9
     """
-    from casekit.baskets import frequent_itemsets
-
-    return int(len(frequent_itemsets(_baskets(retailer), PAIR_SUPPORT)))
+    return len(_itemset_lengths(retailer))
 
 
 def planted_rules(retailer) -> pd.DataFrame:
