@@ -50,11 +50,19 @@ STOCK_ITEM, STOCK_YEAR, LEAD_TIME_DAYS, COVER_DAYS = "diapers", 2024, 7, 14
 
 
 # --------------------------------------------------------------------------- helpers
+@shared
 def _has(retailer, item: str) -> np.ndarray:
     """One boolean per trip of ``transactions`` (in its order): does the basket hold ``item``?"""
     lines = retailer.lines
     with_item = lines.loc[lines["item"] == item, "trip"].unique()
     return np.isin(retailer.transactions["trip"].to_numpy(), with_item)
+
+
+@shared
+def _trip_clock(retailer) -> tuple[np.ndarray, np.ndarray]:
+    """The day of the week (Monday = 0) and the hour each trip of ``transactions`` started."""
+    stamp = retailer.transactions["timestamp"].dt
+    return stamp.day_of_week.to_numpy(), stamp.hour.to_numpy()
 
 
 def young_father_evening(retailer, days=SEGMENT_DAYS, hours=SEGMENT_HOURS) -> np.ndarray:
@@ -67,15 +75,11 @@ def young_father_evening(retailer, days=SEGMENT_DAYS, hours=SEGMENT_HOURS) -> np
     >>> young_father_evening(tiny_retailer()).astype(int).tolist()
     [1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     """
-    t = retailer.transactions
-    c = retailer.customers.set_index("customer")
-    father = ((c["household"] == "young family") & (c["sex"] == "M")).reindex(t["customer"])
-    stamp = t["timestamp"]
-    evening = stamp.dt.hour.between(hours[0], hours[1] - 1)
-    return father.to_numpy(dtype=bool) & stamp.dt.day_of_week.isin(days).to_numpy() \
-        & evening.to_numpy()
+    day, hour = _trip_clock(retailer)
+    return _young_fathers(retailer) & np.isin(day, days) & (hour >= hours[0]) & (hour < hours[1])
 
 
+@shared
 def _young_fathers(retailer) -> np.ndarray:
     t = retailer.transactions
     c = retailer.customers.set_index("customer")
