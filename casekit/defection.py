@@ -339,9 +339,10 @@ def partial_defection_flags(transactions: pd.DataFrame, *, customer: str = "cust
     late = (when >= split) & (when < end)
     before = spend[early].groupby(who[early])
     recent = spend[late].groupby(who[late])
-    out = pd.DataFrame({"earlier_trips": before.size(), "recent_trips": recent.size(),
-                        "earlier_spend": before.mean(), "recent_spend": recent.mean()}).dropna()
-    out = out.astype({"earlier_trips": int, "recent_trips": int})
+    n_before, n_recent = before.size(), recent.size()
+    out = pd.DataFrame({"earlier_trips": n_before, "recent_trips": n_recent,
+                        "earlier_spend": before.mean(), "recent_spend": recent.mean()},
+                       index=n_before.index.intersection(n_recent.index)).dropna()
     out["ratio"] = (out["recent_spend"] / out["earlier_spend"]).round(3)
     out["flag"] = (out["ratio"] < threshold) & (out["earlier_trips"] >= min_trips) \
         & (out["recent_trips"] >= min_trips)
