@@ -64,3 +64,25 @@ def test_every_other_number_in_the_prose_is_exempt_with_a_reason(chapter):
         unexplained.append(rest[max(0, match.start() - 40): match.end() + 20].replace("\n", " "))
     assert not unexplained, (f"{chapter.NOTEBOOK}: numbers in the prose that are neither a claim "
                              f"nor exempt:\n  " + "\n  ".join(unexplained))
+
+
+@pytest.mark.slow
+def test_every_bank_claim_is_in_its_exercise_with_its_computed_figures():
+    """The figures the exercise banks state about the course's shop and the students' shops
+    (tests/claims/banks.py) are what the code computes today."""
+    from casekit.exercises.bank import load_bank
+    from casekit.solutions import work_once
+    from tests.claims import banks
+
+    bank = load_bank()
+    missing = []
+    with work_once():      # the solutions' shared steps run once for each student's shop
+        for claim in banks.CLAIMS:
+            text = _plain(banks.field_text(bank[claim.exercise], claim.field))
+            sentence = _plain(claim.render())
+            if sentence not in text:
+                pieces = re.split(r"(?<=[.;:!?])\s", text)
+                close = difflib.get_close_matches(sentence, pieces, n=1, cutoff=0.3)
+                missing.append(f"  {claim.exercise} {claim.field}\n  computed: {sentence!r}\n"
+                               f"  bank:     {close[0] if close else '(nothing close)'!r}")
+    assert not missing, "exercise banks and computation disagree:\n" + "\n".join(missing)
