@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from casekit.checks import check_frame, check_real
+from casekit.i18n import _
 
 __all__ = ["KINDS", "KIND_NAMES", "TOWS_QUADRANTS", "FactorMatrix", "swot", "swot_grid",
            "ife", "efe", "ie_cell", "plot_ie", "tows", "tows_grid"]
@@ -274,6 +275,12 @@ _IE_STRATEGY = {"I": "grow and build", "II": "grow and build", "IV": "grow and b
                 "VI": "harvest or divest", "VIII": "harvest or divest", "IX": "harvest or divest"}
 
 
+def _prescriptions() -> dict[str, str]:
+    """The three prescriptions (as :func:`ie_cell` gives them) in the reader's language."""
+    return {"grow and build": _("grow and build"), "hold and maintain": _("hold and maintain"),
+            "harvest or divest": _("harvest or divest")}
+
+
 def _total(value, name) -> float:
     if isinstance(value, FactorMatrix):
         value = value.total
@@ -315,13 +322,17 @@ def plot_ie(ife_total, efe_total, *, label: str = "", ax=None):
     """Draw the IE matrix with the firm's position; returns the matplotlib Axes.
 
     The IFE axis runs from 4 (strong, left) to 1 (weak, right), as in David's textbook; the
-    cells are shaded by prescription (grow and build, hold and maintain, harvest or divest).
+    cells are shaded by prescription (grow and build, hold and maintain, harvest or divest)
+    and each names its prescription under its numeral. The labels and prescriptions are in
+    the reader's language (:mod:`casekit.i18n`).
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> ax = plot_ie(3.2, 2.7, label="ValueMart")
     >>> ax.get_xlabel()
     'IFE total weighted score (4 = strong, 1 = weak)'
+    >>> [t.get_text() for t in ax.texts[6:8]]      # cell IV: its numeral and prescription
+    ['IV', 'grow and build']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     i, e = _total(ife_total, "ife_total"), _total(efe_total, "efe_total")
@@ -332,10 +343,11 @@ def plot_ie(ife_total, efe_total, *, label: str = "", ax=None):
     from casekit.plots import GREY, PALETTE
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.6, 5.0))
+        ax = plt.subplots(figsize=(5.6, 5.0))[1]
     shade = {"grow and build": PALETTE[2], "hold and maintain": PALETTE[1],
              "harvest or divest": PALETTE[3]}
     edges = (4, 3, 2, 1)
+    said = _prescriptions()
     for r in range(3):
         for c in range(3):
             cell = _IE_CELLS[r][c]
@@ -345,6 +357,8 @@ def plot_ie(ife_total, efe_total, *, label: str = "", ax=None):
                             linewidth=0)
             ax.text((x0 + x1) / 2, y1 - 0.12, cell, ha="center", va="top", color=GREY,
                     fontsize="small")
+            ax.text((x0 + x1) / 2, y1 - 0.32, said[_IE_STRATEGY[cell]], ha="center", va="top",
+                    color=GREY, fontsize="x-small")
     for v in (2, 3):
         ax.axvline(v, color=GREY, linewidth=0.8)
         ax.axhline(v, color=GREY, linewidth=0.8)
@@ -356,8 +370,8 @@ def plot_ie(ife_total, efe_total, *, label: str = "", ax=None):
     ax.set_xticks([4, 3, 2, 1])
     ax.set_yticks([1, 2, 3, 4])
     ax.grid(False)
-    ax.set_xlabel("IFE total weighted score (4 = strong, 1 = weak)")
-    ax.set_ylabel("EFE total weighted score (4 = high, 1 = low)")
+    ax.set_xlabel(_("IFE total weighted score (4 = strong, 1 = weak)"))
+    ax.set_ylabel(_("EFE total weighted score (4 = high, 1 = low)"))
     return ax
 
 

@@ -159,6 +159,37 @@ def test_plot_ie_marks_the_firm():
     plt.close(ax.figure)
 
 
+def test_plot_ie_names_each_cell_s_prescription_in_the_reader_s_language():
+    """Each cell shows its prescription under its numeral (so a title need not carry it):
+    in English as ie_cell gives it, in Chinese from the engine's catalog, like the axes."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from casekit.i18n import speaking
+
+    def shown(ax):
+        texts = [t.get_text() for t in ax.texts]
+        plt.close(ax.figure)
+        return ax.get_xlabel(), ax.get_ylabel(), texts
+
+    xlabel, ylabel, texts = shown(S.plot_ie(2.4, 2.25, label="ValueMart"))
+    assert xlabel == "IFE total weighted score (4 = strong, 1 = weak)"
+    assert ylabel == "EFE total weighted score (4 = high, 1 = low)"
+    for numeral, prescription in (("I", "grow and build"), ("V", "hold and maintain"),
+                                  ("IX", "harvest or divest")):   # under its numeral
+        assert texts[texts.index(numeral) + 1] == prescription
+    assert texts.count("grow and build") == texts.count("hold and maintain") == 3
+    assert S.ie_cell(2.4, 2.25) == ("V", "hold and maintain")    # the data stay English
+    with speaking("zh"):
+        xlabel, ylabel, zh_texts = shown(S.plot_ie(2.4, 2.25, label="ValueMart"))
+        assert S.ie_cell(2.4, 2.25) == ("V", "hold and maintain")
+    assert xlabel == "IFE 加权总分（4 = 强，1 = 弱）" and ylabel == "EFE 加权总分（4 = 高，1 = 低）"
+    assert zh_texts.count("增长与建立") == zh_texts.count("坚持与保持") == zh_texts.count("收获或剥离") == 3
+    assert [t for t in zh_texts if t.isascii()] == [t for t in texts if t.isascii()
+                                                    and t not in S._IE_STRATEGY.values()]
+
+
 # --------------------------------------------------------------------------- TOWS
 def test_tows_pairs_each_strategy_into_its_quadrant():
     t = hand_table()

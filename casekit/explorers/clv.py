@@ -20,22 +20,32 @@ period
 """
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
 
 from casekit.checks import check_whole
 from casekit.explorers import Explorer
+from casekit.i18n import _, speaking
 from casekit.value import clv_retention, clv_schedule
 
-__all__ = ["CLVExplorer", "clv_explorer", "TIMING_LABELS"]
+__all__ = ["CLVExplorer", "clv_explorer", "TIMING_LABELS", "timing_labels"]
 
-#: How the three timings of the retention formula read in words.
-TIMING_LABELS = {
-    "acquisition": "first margin now (acquisition-time)",
-    "end_of_period": "margins at the end of each period, the first one certain",
-    "residual": "existing customer who must renew before paying again (residual)",
-}
+
+def timing_labels() -> dict[str, str]:
+    """How the three timings of the retention formula read in words, in the reader's
+    language (:data:`TIMING_LABELS` in English)."""
+    return {
+        "acquisition": _("first margin now (acquisition-time)"),
+        "end_of_period": _("margins at the end of each period, the first one certain"),
+        "residual": _("existing customer who must renew before paying again (residual)"),
+    }
+
+
+#: How the three timings of the retention formula read in words (English).
+with speaking("en"):
+    TIMING_LABELS = timing_labels()
 
 
 def _pct(x: float) -> str:
@@ -85,11 +95,14 @@ class CLVExplorer(Explorer):
 
     def __repr__(self):
         s = self.settings
-        return (f"CLV explorer: margin ¥{s['margin']:,.0f} a period, retention "
-                f"{_pct(s['retention'])}, discount rate {_pct(s['discount_rate'])}, "
-                f"{TIMING_LABELS[s['timing']]}: CLV ¥{self.result:,.2f}; an expected "
-                f"{self.expected_periods:.1f} periods as a customer; the first "
-                f"{self.periods} periods bring {self._reached():.0%} of the value.")
+        return _("CLV explorer: margin ¥{margin:,.0f} a period, retention {retention}, "
+                 "discount rate {discount_rate}, {timing}: CLV ¥{clv:,.2f}; an expected "
+                 "{expected:.1f} periods as a customer; the first {periods} periods bring "
+                 "{reached:.0%} of the value.").format(
+            margin=s["margin"], retention=_pct(s["retention"]),
+            discount_rate=_pct(s["discount_rate"]), timing=timing_labels()[s["timing"]],
+            clv=self.result, expected=self.expected_periods, periods=self.periods,
+            reached=self._reached())
 
     # ------------------------------------------------------------------ widget part
     def _controls(self, w) -> dict:
@@ -102,11 +115,11 @@ class CLVExplorer(Explorer):
                                  layout=layout)
 
         return {
-            "margin": slider("margin (¥/period)", self.margin_max, 5.0, ",.0f"),
-            "retention": slider("retention rate", 0.99, 0.01, ".0%"),
-            "discount_rate": slider("discount rate", 0.30, 0.005, ".1%"),
-            "timing": w.Dropdown(options=[(label, key) for key, label in TIMING_LABELS.items()],
-                                 description="timing", style=style,
+            "margin": slider(_("margin (¥/period)"), self.margin_max, 5.0, ",.0f"),
+            "retention": slider(_("retention rate"), 0.99, 0.01, ".0%"),
+            "discount_rate": slider(_("discount rate"), 0.30, 0.005, ".1%"),
+            "timing": w.Dropdown(options=[(label, key) for key, label in timing_labels().items()],
+                                 description=_("timing"), style=style,
                                  layout=w.Layout(width="40em", max_width="100%")),
         }
 
@@ -125,14 +138,14 @@ class CLVExplorer(Explorer):
         ax = self._ax = fig.add_subplot()
         t = np.arange(1, self.periods + 1)
         self._bars = ax.bar(t, np.zeros(self.periods), color=PALETTE[5], width=0.8,
-                            label="period's margin, discounted")
+                            label=_("period's margin, discounted"))
         (self._line,) = ax.plot(t, np.zeros(self.periods), color=PALETTE[0], marker="o",
-                                markersize=3, label="cumulative CLV")
+                                markersize=3, label=_("cumulative CLV"))
         self._limit = ax.axhline(0, color=GREY, linestyle="--", linewidth=1,
-                                 label="CLV (all periods)")
+                                 label=_("CLV (all periods)"))
         ax.set_xlim(0.3, self.periods + 0.7)
-        ax.set_xlabel("Period (year) of the relationship")
-        ax.set_ylabel("¥ per customer")
+        ax.set_xlabel(_("Period (year) of the relationship"))
+        ax.set_ylabel(_("¥ per customer"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small",
                   frameon=False)
@@ -152,18 +165,20 @@ class CLVExplorer(Explorer):
         self._limit.set_ydata([clv, clv])
         top = max(clv, float(s["cumulative_clv"].max()), 1.0)
         self._ax.set_ylim(0, top * 1.12)
-        self._title.set_text(f"CLV ¥{clv:,.0f}: {self.periods} periods bring "
-                             f"{self._reached():.0%} of it")
+        self._title.set_text(_("CLV ¥{clv:,.0f}: {periods} periods bring {reached:.0%} of it")
+                             .format(clv=clv, periods=self.periods, reached=self._reached()))
         self._canvas.draw()
         buf = io.BytesIO()
         Image.fromarray(np.asarray(self._canvas.buffer_rgba())).save(buf, format="png",
                                                                      compress_level=1)
         self.image.value = buf.getvalue()
         p = self.settings
-        self.summary.value = (
-            f"<b>CLV = ¥{clv:,.2f}</b> per customer &nbsp;·&nbsp; expected relationship "
-            f"{self.expected_periods:.1f} periods &nbsp;·&nbsp; churn "
-            f"{_pct(1 - p['retention'])} a period &nbsp;·&nbsp; {TIMING_LABELS[p['timing']]}")
+        self.summary.value = " &nbsp;·&nbsp; ".join([
+            _("<b>CLV = ¥{clv:,.2f}</b> per customer").format(clv=clv),
+            _("expected relationship {expected:.1f} periods").format(
+                expected=self.expected_periods),
+            _("churn {churn} a period").format(churn=_pct(1 - p["retention"])),
+            html.escape(timing_labels()[p["timing"]])])
 
 
 def clv_explorer(margin: float = 100.0, retention: float = 0.8, discount_rate: float = 0.1,

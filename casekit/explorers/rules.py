@@ -32,6 +32,7 @@ import pandas as pd
 
 from casekit.baskets import filter_rules, rule_table
 from casekit.explorers import Explorer
+from casekit.i18n import _
 
 __all__ = ["ANY_ITEM", "RuleExplorer", "rule_explorer"]
 
@@ -75,7 +76,7 @@ def _fmt(x: float) -> str:
 
 
 def _rules(n: int) -> str:
-    return f"{n} rule" if n == 1 else f"{n} rules"
+    return (_("{n} rule") if n == 1 else _("{n} rules")).format(n=n)
 
 
 class RuleExplorer(Explorer):
@@ -137,11 +138,13 @@ class RuleExplorer(Explorer):
 
     def __repr__(self):
         s = self.settings
-        item = "" if s["involving"] is None else f", involving {s['involving']}"
-        return (f"Rule explorer over {len(self.rules)} rules from {self.n_baskets} baskets: "
-                f"{_rules(len(self.selected))} with support >= {_fmt(s['min_support'])}, "
-                f"confidence >= {_fmt(s['min_confidence'])}, lift >= {_fmt(s['min_lift'])}"
-                f"{item}.")
+        item = ("" if s["involving"] is None
+                else _(", involving {item}").format(item=s["involving"]))
+        return _("Rule explorer over {total} rules from {baskets} baskets: {rules} with support "
+                 ">= {support}, confidence >= {confidence}, lift >= {lift}{involving}.").format(
+            total=len(self.rules), baskets=self.n_baskets, rules=_rules(len(self.selected)),
+            support=_fmt(s["min_support"]), confidence=_fmt(s["min_confidence"]),
+            lift=_fmt(s["min_lift"]), involving=item)
 
     # ------------------------------------------------------------------ widget part
     def _controls(self, w) -> dict:
@@ -154,14 +157,15 @@ class RuleExplorer(Explorer):
 
         low, high = self._lowest_support, float(self._support.max())
         return {
-            "min_support": slider("min support", low, high, (high - low) / 200 or 0.001, ".4f"),
-            "min_confidence": slider("min confidence",
+            "min_support": slider(_("min support"), low, high, (high - low) / 200 or 0.001,
+                                  ".4f"),
+            "min_confidence": slider(_("min confidence"),
                                      float(self.rules.attrs.get("min_confidence") or 0.0),
                                      float(self._confidence.max()), 0.01, ".2f"),
-            "min_lift": slider("min lift", 0.0, float(min(self._lift.max(), 20.0)), 0.05, ".2f"),
-            "involving": w.Dropdown(options=[(ANY_ITEM, ANY_ITEM)]
+            "min_lift": slider(_("min lift"), 0.0, float(min(self._lift.max(), 20.0)), 0.05, ".2f"),
+            "involving": w.Dropdown(options=[(_("(any item)"), ANY_ITEM)]
                                     + [(str(x), x) for x in self.items],
-                                    description="involving", style=style, layout=layout),
+                                    description=_("involving"), style=style, layout=layout),
         }
 
     def _control_value(self, name: str):
@@ -216,12 +220,12 @@ class RuleExplorer(Explorer):
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if 1 / span <= t <= span]
         cbar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
         cbar.ax.minorticks_off()
-        cbar.set_label("lift (log scale; 1 = independent)")
+        cbar.set_label(_("lift (log scale; 1 = independent)"))
         ax.set_xscale("log")
         ax.set_xlim(self._support.min() / 1.3, self._support.max() * 1.3)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("support (share of baskets, log scale)")
-        ax.set_ylabel("confidence")
+        ax.set_xlabel(_("support (share of baskets, log scale)"))
+        ax.set_ylabel(_("confidence"))
         self._thr_lines = (ax.axvline(self.settings["min_support"], color=GREY, lw=1, ls="--"),
                            ax.axhline(self.settings["min_confidence"], color=GREY, lw=1,
                                       ls="--"))
@@ -241,7 +245,8 @@ class RuleExplorer(Explorer):
         self._sel_points.set_array(np.clip(self._lift[idx], self._norm.vmin, self._norm.vmax))
         self._thr_lines[0].set_xdata([t["min_support"]] * 2)
         self._thr_lines[1].set_ydata([t["min_confidence"]] * 2)
-        self._scatter_title.set_text(f"{len(sel)} of {len(self.rules)} rules pass")
+        self._scatter_title.set_text(_("{n} of {total} rules pass").format(
+            n=len(sel), total=len(self.rules)))
         self._draw_graph(sel)
         canvas = self._canvas
         canvas.restore_region(self._background)
@@ -255,11 +260,13 @@ class RuleExplorer(Explorer):
         self.image.value = buf.getvalue()
         table = self._table.loc[sel.index[:TABLE_ROWS]]
         self.table.value = _table_html(table)
-        more = f" (the {TABLE_ROWS} with the highest lift shown)" if len(sel) > TABLE_ROWS else ""
-        item = ("" if t["involving"] is None
-                else f" involving <i>{html.escape(str(t['involving']))}</i>")
-        verb = "passes" if len(sel) == 1 else "pass"
-        self.summary.value = f"<b>{_rules(len(sel))}</b>{item} {verb}{more}."
+        more = (_(" (the {n} with the highest lift shown)").format(n=TABLE_ROWS)
+                if len(sel) > TABLE_ROWS else "")
+        item = ("" if t["involving"] is None else _(" involving <i>{item}</i>").format(
+            item=html.escape(str(t["involving"]))))
+        summary = (_("<b>{rules}</b>{involving} passes{more}.") if len(sel) == 1
+                   else _("<b>{rules}</b>{involving} pass{more}."))
+        self.summary.value = summary.format(rules=_rules(len(sel)), involving=item, more=more)
 
     def _draw_graph(self, sel):
         """Items as dots on a circle, an arrow antecedent item → consequent per rule."""
@@ -269,14 +276,14 @@ class RuleExplorer(Explorer):
         for artist in self._graph_artists:
             artist.remove()
         top = sel.head(GRAPH_RULES)
-        title = (f"The {len(top)} rules with the highest lift" if len(top) > 1 else
-                 "The rule that passes" if len(top) == 1 else "No rule passes")
+        title = (_("The {n} rules with the highest lift").format(n=len(top)) if len(top) > 1
+                 else _("The rule that passes") if len(top) == 1 else _("No rule passes"))
         new = [ax.text(-1.9, 1.3, title, ha="left", va="bottom", fontweight="bold",
                        fontsize="large")]
         items = sorted({x for s in list(top.antecedent) + list(top.consequent) for x in s},
                        key=str)
         if not items:
-            new.append(ax.text(0, 0, "lower the thresholds", ha="center", va="center",
+            new.append(ax.text(0, 0, _("lower the thresholds"), ha="center", va="center",
                                color=GREY))
         angle = {x: 2 * math.pi * i / len(items) + math.pi / 2 for i, x in enumerate(items)}
         pos = {x: (math.cos(a), math.sin(a)) for x, a in angle.items()}

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from casekit.defection import SwitchingResult, switching_calculator
 from casekit.explorers import Explorer
+from casekit.i18n import _
 
 __all__ = ["SwitchingExplorer"]
 
-#: Each slider's label, lowest and highest value, step and readout format.
-_SLIDERS = {"principal": ("Remaining loan (¥)", 10_000, 3_000_000, 10_000, ",.0f"),
-            "months": ("Months left", 6, 360, 6, "d"),
-            "annual_rate": ("Current rate", 0.01, 0.12, 0.0001, ".2%"),
-            "rate_factor": ("New rate ÷ old", 0.5, 1.0, 0.01, ".2f"),
-            "switching_costs": ("Switching costs (¥)", 0, 50_000, 500, ",.0f")}
+
+def _sliders() -> dict:
+    """Each slider's label (in the reader's language), lowest and highest value, step and
+    readout format."""
+    return {"principal": (_("Remaining loan (¥)"), 10_000, 3_000_000, 10_000, ",.0f"),
+            "months": (_("Months left"), 6, 360, 6, "d"),
+            "annual_rate": (_("Current rate"), 0.01, 0.12, 0.0001, ".2%"),
+            "rate_factor": (_("New rate ÷ old"), 0.5, 1.0, 0.01, ".2f"),
+            "switching_costs": (_("Switching costs (¥)"), 0, 50_000, 500, ",.0f")}
 
 
 class SwitchingExplorer(Explorer):
@@ -39,22 +43,37 @@ class SwitchingExplorer(Explorer):
                                     switching_costs=settings["switching_costs"])
 
     def __repr__(self):
-        return "Switching calculator: " + repr(self.result).removeprefix("SwitchingResult: ")
+        r = self.result
+        numbers = dict(old=r.old_payment, new=r.new_payment, saving=r.monthly_saving,
+                       costs=r.switching_costs, months=len(r.schedule), net=r.net_saving)
+        if r.break_even_month is None:
+            return _("Switching calculator: ¥{old:,.0f} → ¥{new:,.0f} a month (saves "
+                     "¥{saving:,.0f}); switching costs ¥{costs:,.0f} are never paid back; net "
+                     "saving over {months} months ¥{net:,.0f}").format(**numbers)
+        return _("Switching calculator: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
+                 "switching costs ¥{costs:,.0f} are paid back in month {month}; net saving over "
+                 "{months} months ¥{net:,.0f}").format(month=r.break_even_month, **numbers)
 
     def _controls(self, w) -> dict:
         return {key: (w.IntSlider if key == "months" else w.FloatSlider)(
                     min=low, max=high, step=step, description=label, readout_format=fmt,
                     continuous_update=False, style={"description_width": "11em"},
                     layout=w.Layout(width="32em"))
-                for key, (label, low, high, step, fmt) in _SLIDERS.items()}
+                for key, (label, low, high, step, fmt) in _sliders().items()}
 
     def _draw(self):
         r, s = self.result, self.settings
-        be = ("<b>never</b> (the costs exceed the savings)" if r.break_even_month is None
-              else f"month <b>{r.break_even_month}</b> of {s['months']}")
-        self.summary.value = (
-            f"<p>New rate {s['annual_rate'] * s['rate_factor']:.2%} instead of "
-            f"{s['annual_rate']:.2%}. Monthly payment ¥{r.old_payment:,.0f} → "
-            f"¥{r.new_payment:,.0f}: saves <b>¥{r.monthly_saving:,.0f}</b> a month.<br>"
-            f"Switching costs ¥{r.switching_costs:,.0f} are paid back in {be}.<br>"
-            f"Net saving over the loan: <b>¥{r.net_saving:,.0f}</b> (not discounted).</p>")
+        payments = _("New rate {new_rate:.2%} instead of {rate:.2%}. Monthly payment "
+                     "¥{old:,.0f} → ¥{new:,.0f}: saves <b>¥{saving:,.0f}</b> a month.").format(
+            new_rate=s["annual_rate"] * s["rate_factor"], rate=s["annual_rate"],
+            old=r.old_payment, new=r.new_payment, saving=r.monthly_saving)
+        if r.break_even_month is None:
+            costs = _("Switching costs ¥{costs:,.0f} are paid back in <b>never</b> (the costs "
+                      "exceed the savings).").format(costs=r.switching_costs)
+        else:
+            costs = _("Switching costs ¥{costs:,.0f} are paid back in month <b>{month}</b> of "
+                      "{months}.").format(costs=r.switching_costs, month=r.break_even_month,
+                                          months=s["months"])
+        net = _("Net saving over the loan: <b>¥{net:,.0f}</b> (not discounted).").format(
+            net=r.net_saving)
+        self.summary.value = f"<p>{payments}<br>{costs}<br>{net}</p>"

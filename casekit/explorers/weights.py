@@ -26,9 +26,17 @@ import pandas as pd
 
 from casekit.checks import check_numbers
 from casekit.explorers import Explorer
+from casekit.i18n import _
 from casekit.service import WEIGHTS, appraise, bonus_pool, pay_table
 
 __all__ = ["WeightExplorer"]
+
+
+def _modules(keys: bool = False) -> dict[str, str]:
+    """The four appraisal modules' names in the reader's language: in English in words
+    ("problem solving") or, with ``keys``, as the settings name them ("problem_solving")."""
+    return {"attendance": _("attendance"), "customer": _("customer"), "manager": _("manager"),
+            "problem_solving": _("problem_solving") if keys else _("problem solving")}
 
 
 class WeightExplorer(Explorer):
@@ -48,29 +56,33 @@ class WeightExplorer(Explorer):
     def _compute(self, settings: dict) -> pd.DataFrame:
         raw = check_numbers("weights", [settings[k] for k in WEIGHTS], low=0)
         if raw.sum() <= 0:
-            raise ValueError("at least one weight must be above 0")
+            raise ValueError(_("at least one weight must be above 0"))
         weights = dict(zip(WEIGHTS, (raw / raw.sum()).tolist()))
         table = pay_table(self.team, self.pool, weights=weights)
         self.weights = weights
         return table
 
     def __repr__(self):
-        w = ", ".join(f"{k} {v:.0%}" for k, v in self.weights.items())
+        names = _modules(keys=True)
+        w = _(", ").join(f"{names[k]} {v:.0%}" for k, v in self.weights.items())
         top = self.result.iloc[0]
-        return (f"Weights: {w}. Top: {self.result.index[0]} ({top['final']:.1f} points, "
-                f"¥{top['bonus']:,.2f} of ¥{self.pool:,.2f})")
+        return _("Weights: {weights}. Top: {technician} ({points:.1f} points, ¥{bonus:,.2f} of "
+                 "¥{pool:,.2f})").format(weights=w, technician=self.result.index[0],
+                                         points=top["final"], bonus=top["bonus"], pool=self.pool)
 
     def _controls(self, w) -> dict:
-        return {key: w.IntSlider(min=0, max=100, step=5,
-                                 description=key.replace("_", " ").capitalize(),
+        names = _modules()
+        return {key: w.IntSlider(min=0, max=100, step=5, description=names[key].capitalize(),
                                  continuous_update=False, style={"description_width": "10em"},
                                  layout=w.Layout(width="30em"))
                 for key in WEIGHTS}
 
     def _draw(self):
-        w = " · ".join(f"{k.replace('_', ' ')} <b>{v:.0%}</b>" for k, v in self.weights.items())
+        names = _modules()
+        w = " · ".join(f"{names[k]} <b>{v:.0%}</b>" for k, v in self.weights.items())
         rows = "".join(f"<tr><td>{t.rank}</td><td>{t.Index}</td><td>{t.final:.1f}</td>"
                        f"<td>¥{t.bonus:,.2f}</td></tr>" for t in self.result.itertuples())
-        self.summary.value = (f"<p>Weights used: {w}</p><table><tr><th>rank</th>"
-                              f"<th>technician</th><th>final</th><th>bonus</th></tr>{rows}"
-                              f"</table>")
+        head = "".join(f"<th>{h}</th>" for h in (_("rank"), _("technician"), _("final"),
+                                                  _("bonus")))
+        used = _("Weights used: {weights}").format(weights=w)
+        self.summary.value = f"<p>{used}</p><table><tr>{head}</tr>{rows}</table>"
