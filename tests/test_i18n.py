@@ -79,6 +79,16 @@ def test_translations_keep_placeholders_links_code_and_math():
     assert not bad, "\n".join(bad[:20])
 
 
+def test_a_code_literal_keeps_its_expressions_but_may_format_them_its_own_way():
+    """A translated f-string must compute what the English computes (the same expressions),
+    but may format them as its language writes them: a date as 2022年04月, not April 2022."""
+    english = "f\"{n} trips since {first.min():%B %Y}\""
+    assert TOOL.problems("code", english, "f\"自{first.min():%Y年%m月}起购物{n}次\"") == []
+    assert TOOL.problems("code", english, "f\"自{first.max():%Y年%m月}起购物{n}次\"") == [
+        "f-string expressions differ: expected ['first.min()', 'n'], got ['first.max()', 'n']"]
+    assert TOOL.problems("code", english, "f\"自{first.min():%Y年%m月}起\"") != []
+
+
 def test_a_translated_notebook_differs_from_its_english_only_in_what_a_reader_sees():
     for lang_nb in sorted((ROOT / "zh").glob("*/*.ipynb")):
         english = ROOT / lang_nb.parent.name / lang_nb.name
