@@ -247,7 +247,9 @@ def rfm_scores(transactions: pd.DataFrame, *, customer: str = "customer",
     out["R"] = score(out["recency_days"], ascending=False)
     out["F"] = score(out["frequency"], ascending=True)
     out["M"] = score(out["monetary"], ascending=True)
-    out["rfm"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
+    digit = np.array([str(k) for k in range(bins + 1)], dtype=object)   # str of each score
+    out["rfm"] = pd.Series(digit[out["R"]] + digit[out["F"]] + digit[out["M"]], index=out.index,
+                           dtype=str)
     out["score"] = out[["R", "F", "M"]].sum(axis=1)
     return out
 
@@ -368,9 +370,9 @@ def lifecycle_stage(transactions: pd.DataFrame, *, customer: str = "customer",
     now = when.max() + pd.Timedelta(days=1) if now is None else pd.Timestamp(now)
     lapse = pd.Timedelta(days=lapse_days or 2 * window_days)
     window = pd.Timedelta(days=window_days)
-    spend = transactions[value].astype(float)
-    recent = spend.where(when > now - window, 0.0)
-    before = spend.where((when > now - 2 * window) & (when <= now - window), 0.0)
+    spend = transactions[value].to_numpy(dtype=float)
+    recent = np.where(when > now - window, spend, 0.0)
+    before = np.where((when > now - 2 * window) & (when <= now - window), spend, 0.0)
     g = pd.DataFrame({"c": transactions[customer], "w": when, "recent": recent,
                       "before": before}).groupby("c", observed=True)
     out = pd.DataFrame({"first_purchase": g["w"].min(), "last_purchase": g["w"].max(),
@@ -380,8 +382,8 @@ def lifecycle_stage(transactions: pd.DataFrame, *, customer: str = "customer",
     stage = np.select(
         [now - out["last_purchase"] > lapse, now - out["first_purchase"] <= window,
          ratio.isna() | (ratio > 1 + change), ratio < 1 - change],
-        ["departure", "acquisition", "growth", "decline"], default="maturity")
-    out["stage"] = pd.Categorical(stage, categories=LIFECYCLE_STAGES, ordered=True)
+        [4, 0, 1, 3], default=2)   # positions in LIFECYCLE_STAGES
+    out["stage"] = pd.Categorical.from_codes(stage, categories=LIFECYCLE_STAGES, ordered=True)
     return out
 
 
