@@ -453,8 +453,9 @@ def early_warning(transactions: pd.DataFrame, *, p_alive=None, end=None, recent_
                          "choose an earlier end or shorter windows")
     before = spend[early].groupby(who[early])
     recent = spend[late].groupby(who[late])
-    out = pd.DataFrame({"earlier_trips": before.size(), "recent_trips": recent.size()})
-    out = out.loc[out["earlier_trips"].notna()].fillna({"recent_trips": 0}).astype(int)
+    n_before = before.size()
+    out = pd.DataFrame({"earlier_trips": n_before,
+                        "recent_trips": recent.size().reindex(n_before.index, fill_value=0)})
     out["visit_ratio"] = ((out["recent_trips"] / recent_weeks)
                           / (out["earlier_trips"] / earlier_weeks)).round(3)
     out["basket_ratio"] = (recent.mean() / before.mean()).reindex(out.index).round(3)
