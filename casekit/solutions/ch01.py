@@ -96,6 +96,7 @@ def _cohort_years(retailer, column: str = "margin") -> pd.DataFrame:
                          "value": panel[value]})
 
 
+@shared
 def cohort_clv_inputs(retailer, column: str = "margin") -> dict:
     """The two inputs of the cohort CLV exercise: the latest retention rate (year 2 → 3)
     and the latest margin per active customer (year 3), for the 2022 cohort.
