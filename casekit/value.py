@@ -152,8 +152,9 @@ def cohort_panel(transactions: pd.DataFrame, *, customer: str = "customer",
                           "customer": tx[customer], "period": offset,
                           "sales": tx[value].astype(float),
                           "margin": tx[margin].astype(float) if margin else np.nan})[keep]
-    out = frame.groupby(["group", "period"], observed=True).agg(
-        retained=("customer", "nunique"), sales=("sales", "sum"), margin=("margin", "sum"))
+    g = frame.groupby(["group", "period"], observed=True)
+    out = pd.DataFrame({"retained": g["customer"].nunique(), "sales": g["sales"].sum(),
+                        "margin": g["margin"].sum()})
     out.insert(0, "acquired", frame.groupby("group")["customer"].nunique()
                .reindex(out.index.get_level_values("group")).to_numpy())
     return out
