@@ -435,6 +435,24 @@ def test_itemsets_match_brute_force_in_small_work_chunks(baskets, support, data)
     assert as_dict(fi) == brute_itemsets(baskets, fi.attrs["min_count"])
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(baskets=st.lists(st.lists(st.sampled_from("abcdefg"), max_size=6), min_size=1,
+                        max_size=150),
+       support=st.integers(1, 30), max_len=st.one_of(st.none(), st.integers(2, 4)),
+       bitsets=st.booleans(), budget=st.integers(1, 40))
+def test_itemsets_match_brute_force_counted_either_way(baskets, support, max_len, bitsets,
+                                                       budget):
+    # the miner counts on bitsets or by emitting positions, whichever is cheaper: force
+    # each (more than 64 baskets fill several words), in small work chunks too
+    old = miner._bitsets_cheaper, miner._RUN_BUDGET
+    miner._bitsets_cheaper, miner._RUN_BUDGET = (lambda work, nf: bitsets), budget
+    try:
+        fi = frequent_itemsets(baskets, min(support, len(baskets)) / len(baskets), max_len)
+    finally:
+        miner._bitsets_cheaper, miner._RUN_BUDGET = old
+    assert as_dict(fi) == brute_itemsets(baskets, fi.attrs["min_count"], max_len)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     baskets=baskets_strategy,

@@ -1,6 +1,7 @@
 """The frequent-itemset miner: exact integer thresholds and a level-wise, column-at-a-time
-enumeration over the sparse basket matrix (see the comment above :func:`_mine`), and
-:func:`frequent_itemsets`, its public face."""
+enumeration over the sparse basket matrix (see the comment above :func:`_mine`), or, when
+there are few frequent items, counts on bitsets (the comment above :func:`_bitsets_cheaper`),
+and :func:`frequent_itemsets`, its public face."""
 from __future__ import annotations
 
 import math
@@ -13,8 +14,8 @@ from casekit.baskets.data import Itemset, _as_baskets
 from casekit.checks import check_fraction, check_whole
 
 # The miner works through each level in runs of at most this many emitted
-# positions plus count-table cells, so its peak memory stays bounded whatever
-# the size of the data (about 40 bytes per unit: some 80 MiB).
+# positions plus count-table cells (or bitset words), so its peak memory stays
+# bounded whatever the size of the data (about 40 bytes per unit: some 80 MiB).
 _RUN_BUDGET = 1 << 21
 
 # --------------------------------------------------------------------------- thresholds
@@ -90,8 +91,11 @@ def _mine(matrix, min_count, max_len):
     )
     del ranked
     work.has_sorted_indices = False
-    work.sort_indices()
     work.eliminate_zeros()  # ... and are dropped here
+    if _bitsets_cheaper(work, nf):
+        return levels + [(order[sets], counts) for sets, counts in
+                         _bitset_levels(work, nf, min_count, max_len)]
+    work.sort_indices()
     # item numbers in basket order; int16 halves the memory traffic of the gathers
     col = work.indices.astype(np.int16 if nf < 2**15 else np.int32)
     pos_t = np.int32 if len(col) < 2**31 - 1 else np.int64
@@ -112,6 +116,62 @@ def _mine(matrix, min_count, max_len):
         if sets.shape[0]:
             levels.append((order[sets], counts))
     return levels
+
+
+# With few frequent items, counting on bitsets is cheaper: item i's row of ``bits`` marks
+# the baskets holding it, 64 to a word, and a candidate's count is the number of bits set
+# in the AND of its items' rows. The candidates of level k + 1 join two frequent k-sets
+# that differ only in their last item (Apriori's join), so a level costs its candidates
+# times the words per row, whatever the size of the baskets.
+
+
+def _bitsets_cheaper(work, nf):
+    """Do bitsets count the pairs with fewer words than there are positions to emit?"""
+    sizes = np.diff(work.indptr).astype(np.int64)
+    positions = int((sizes * (sizes - 1) // 2).sum())
+    return nf * (nf - 1) // 2 * -(-work.shape[0] // 64) < positions
+
+
+def _bitset_levels(work, nf, min_count, max_len):
+    """Levels 2, 3 ... as ``(sets, counts)``, counted on bitsets (see the comment above)."""
+    n = work.shape[0]
+    dense = np.zeros((nf, n + -n % 64), dtype=bool)
+    dense[work.indices, np.repeat(np.arange(n), np.diff(work.indptr))] = True
+    bits = np.packbits(dense, axis=1).view(np.uint64)
+    step = max(1, _RUN_BUDGET // bits.shape[1])
+    sets, levels = np.arange(nf, dtype=np.int64).reshape(-1, 1), []
+    while len(sets) > 1 and (max_len is None or sets.shape[1] < max_len):
+        cand = _join(sets)
+        counts = np.concatenate([np.zeros(0, np.int64)] + [
+            _count_bits(bits, cand[i:i + step]) for i in range(0, len(cand), step)])
+        frequent = counts >= min_count
+        if not frequent.any():
+            break
+        sets = cand[frequent]
+        levels.append((sets, counts[frequent]))
+    return levels
+
+
+def _join(sets):
+    """Every union of two rows of ``sets`` (sorted, each sorted) that differ only in their
+    last item, in sorted order."""
+    m = len(sets)
+    new = np.ones(m, dtype=bool)
+    new[1:] = (sets[1:, :-1] != sets[:-1, :-1]).any(axis=1)
+    start = np.flatnonzero(new)
+    size = np.diff(np.append(start, m))
+    partners = np.repeat(start + size, size) - np.arange(m) - 1   # later rows of its group
+    left = np.repeat(np.arange(m), partners)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
+    return np.column_stack([sets[left], sets[right, -1]])
+
+
+def _count_bits(bits, cand):
+    """Number of baskets holding each candidate: the bits set in the AND of its items' rows."""
+    both = bits[cand[:, 0]]
+    for c in range(1, cand.shape[1]):
+        both &= bits[cand[:, c]]
+    return np.bitwise_count(both).sum(axis=1, dtype=np.int64)
 
 
 def _next_level(sets, occ, ptr, expand, col, row_end, nf, min_count, keep_occ):
