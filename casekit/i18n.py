@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "LOCALE_DIR", "catalog", "check_language", "language", "set_language",
-           "speaking", "translate", "_"]
+           "pgettext", "speaking", "translate", "_"]
 
 #: The languages of the workbook, with their names as their readers write them.
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -123,3 +123,14 @@ def _(message: str) -> str:
     """An engine message in the reader's language (the gettext marker ``pybabel`` extracts).
     Placeholders are filled after translation: ``_("{n} of {m} right").format(n=1, m=2)``."""
     return translate(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """:func:`_` for a word whose translation depends on where it stands: ``context`` tells
+    the translator (and the catalog) which sense is meant.
+
+    >>> with speaking("en"):
+    ...     pgettext("appraisal module", "customer")
+    'customer'
+    """
+    return translate(message, context=context)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from casekit.i18n import _
 
-__all__ = ["PALETTE", "GREY", "theme", "decorate", "bar_labels", "percent_axis"]
+__all__ = ["PALETTE", "GREY", "theme", "use_cjk_font", "decorate", "bar_labels", "percent_axis"]
 
 #: The workbook's colours, in the order series use them: the Okabe–Ito palette, which
 #: stays distinguishable for the common kinds of colour blindness and in greyscale print.
@@ -88,9 +88,24 @@ def theme(context: str = "notebook") -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     sns.set_theme(context=context, style="whitegrid", palette=list(PALETTE))
     mpl.rcParams.update(_RC)
+    use_cjk_font()
+
+
+def use_cjk_font() -> None:
+    """Let matplotlib draw Chinese: glyphs DejaVu Sans lacks come from the CJK font, added
+    once to the font families. :func:`theme` does it; a plot drawn in the reader's language
+    (an explorer, the IE matrix) does it too, so Chinese never depends on ``theme()``.
+
+    >>> import matplotlib as mpl
+    >>> use_cjk_font(); use_cjk_font()
+    >>> mpl.rcParams["font.family"].count(cjk_font())
+    1
+    """
+    import matplotlib as mpl
+
     cjk = cjk_font()
-    if cjk:     # Chinese labels: glyphs DejaVu Sans lacks come from the CJK font
-        mpl.rcParams["font.family"] = ["sans-serif", cjk]
+    if cjk and cjk not in mpl.rcParams["font.family"]:
+        mpl.rcParams["font.family"] = [*mpl.rcParams["font.family"], cjk]
 
 
 #: The font the plots take Chinese glyphs from: Noto Sans CJK SC (SIL Open Font Licence),

@@ -340,7 +340,9 @@ def plot_ie(ife_total, efe_total, *, label: str = "", ax=None):
         raise TypeError(f"label must be text, got {label!r}")
     import matplotlib.pyplot as plt
 
-    from casekit.plots import GREY, PALETTE
+    from casekit.plots import GREY, PALETTE, use_cjk_font
+
+    use_cjk_font()          # the labels speak the reader's language
 
     if ax is None:
         ax = plt.subplots(figsize=(5.6, 5.0))[1]

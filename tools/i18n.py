@@ -109,7 +109,8 @@ def engine_messages() -> list[tuple[str | None, str]]:
             str(ROOT / "casekit"),
             method_map=[("**.py", "python"), ("**.html", "jinja2.ext:babel_extract")],
             options_map={"**.html": JINJA_OPTIONS},
-            keywords={"_": None, "gettext": None},   # {% trans %} is a gettext() call
+            keywords={"_": None, "gettext": None,    # {% trans %} is a gettext() call
+                      "pgettext": ((1, "c"), 2)},
             comment_tags=(), strip_comment_tags=True):
         if isinstance(message, str) and (context, message) not in seen:
             seen.add((context, message))

@@ -128,8 +128,9 @@ class CLVExplorer(Explorer):
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
-        from casekit.plots import GREY, PALETTE
+        from casekit.plots import GREY, PALETTE, use_cjk_font
 
+        use_cjk_font()      # its labels speak the reader's language
         # scaled to the cell's width, never cut (the legend sits right of the axes)
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         fig = Figure(figsize=(8.0, 3.4), dpi=80)

@@ -177,10 +177,13 @@ class RuleExplorer(Explorer):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        from casekit.plots import use_cjk_font
+
         self.table = w.HTML(layout=w.Layout(max_height="22em", overflow="auto"))
         self.image = w.Image(format="png")
         # A fixed layout (a layout engine would re-measure every label on each redraw) and
         # blitting: the static parts are drawn once, each update draws only what moves.
+        use_cjk_font()      # its labels speak the reader's language
         fig = Figure(figsize=(10, 4.2), dpi=72)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.12)
         self._fig, self._canvas = fig, FigureCanvasAgg(fig)

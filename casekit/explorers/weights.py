@@ -26,7 +26,7 @@ import pandas as pd
 
 from casekit.checks import check_numbers
 from casekit.explorers import Explorer
-from casekit.i18n import _
+from casekit.i18n import _, pgettext
 from casekit.service import WEIGHTS, appraise, bonus_pool, pay_table
 
 __all__ = ["WeightExplorer"]
@@ -35,8 +35,11 @@ __all__ = ["WeightExplorer"]
 def _modules(keys: bool = False) -> dict[str, str]:
     """The four appraisal modules' names in the reader's language: in English in words
     ("problem solving") or, with ``keys``, as the settings name them ("problem_solving")."""
-    return {"attendance": _("attendance"), "customer": _("customer"), "manager": _("manager"),
-            "problem_solving": _("problem_solving") if keys else _("problem solving")}
+    return {"attendance": pgettext("appraisal module", "attendance"),
+            "customer": pgettext("appraisal module", "customer"),
+            "manager": pgettext("appraisal module", "manager"),
+            "problem_solving": pgettext("appraisal module", "problem_solving") if keys
+            else pgettext("appraisal module", "problem solving")}
 
 
 class WeightExplorer(Explorer):
