@@ -213,7 +213,7 @@ def test_explorers_read_in_english_exactly_as_before_translation():
     ex.widget
     assert ex.summary.value == (
         "<p>New rate 4.16% instead of 5.94%. Monthly payment ¥15,197 → ¥14,797: saves "
-        "<b>¥400</b> a month.<br>Switching costs ¥50,000 are paid back in <b>never</b> (the "
+        "<b>¥400</b> a month.<br>Switching costs ¥50,000 are <b>never</b> paid back (the "
         "costs exceed the savings).<br>Net saving over the loan: <b>¥-35,592</b> (not "
         "discounted).</p>")
     assert ex.controls["rate_factor"].description == "New rate ÷ old"

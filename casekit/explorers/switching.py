@@ -68,7 +68,7 @@ class SwitchingExplorer(Explorer):
             new_rate=s["annual_rate"] * s["rate_factor"], rate=s["annual_rate"],
             old=r.old_payment, new=r.new_payment, saving=r.monthly_saving)
         if r.break_even_month is None:
-            costs = _("Switching costs ¥{costs:,.0f} are paid back in <b>never</b> (the costs "
+            costs = _("Switching costs ¥{costs:,.0f} are <b>never</b> paid back (the costs "
                       "exceed the savings).").format(costs=r.switching_costs)
         else:
             costs = _("Switching costs ¥{costs:,.0f} are paid back in month <b>{month}</b> of "
