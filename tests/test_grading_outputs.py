@@ -284,6 +284,10 @@ def test_a_classmates_key_is_found_exactly_as_check_would_find_it():
         for answer in answers:
             by_check = [s for s, k in keys.items() if k.check(json.loads(answer)).correct]
             assert find(answer) == by_check, (ex.id, answer)
+    nan = NumericExercise(id="d.x", prompt="?", answer=float("nan"))
+    assert _key_finder({"s0": nan})("1") == []                  # no readable key: nobody's
+    assert _key_finder({"s0": nan, "s1": replace(nan, answer=1.0)})("1") == ["s1"]
+    assert _key_finder({"s1": replace(nan, answer=1.0)})('{"deep": [[[[]]]]}') == []
 
 
 def test_report_lists_attempts_with_odd_times(course):
