@@ -377,3 +377,27 @@ def test_a_student_changing_their_retailer_cannot_change_their_keys(tmp_path, mo
     mine.customers = mine.customers.iloc[:10]      # the student filters their own copy
     ex._RESOLVED.clear()
     assert ex.check("test.computed", key).correct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                   st.integers(-10**20, 10**20), st.booleans(), st.none(),
+                                   st.text(max_size=3)), min_size=2, max_size=2),
+                min_size=2, max_size=2),
+       st.booleans())
+def test_a_stored_table_reads_the_same_with_or_without_a_dataframe(data, swapped):
+    """A stored table in the asked shape is read as its rows (no DataFrame): the cells and
+    the verdicts must be those the DataFrame route gives, whatever the cells hold."""
+    from casekit.exercises.types import AnswerError, TableExercise, _stored_table
+
+    t = TableExercise(id="d.t", prompt="?", rows=("a", "b"), columns=("x", "y"),
+                      answer=((1.0, 2.0), (3.0, 4.0)))
+    stored = {"columns": ["y", "x"] if swapped else ["x", "y"], "index": ["a", "b"], "data": data}
+
+    def read(value):
+        try:
+            return t._grid(value)
+        except AnswerError as err:
+            return str(err)
+    assert read(stored) == read(_stored_table(stored))
+    assert t.check(stored) == t.check(_stored_table(stored))
