@@ -145,9 +145,12 @@ def _outcome(fb) -> dict:
 
 def _labels() -> dict:
     """The quiz's own words, in the book's language."""
+    from casekit.exercises.types import typed_number_messages
     from casekit.i18n import _
 
-    return {"check": _("Check"), "hint": _("Hint"), "hint_of": _("Hint {n} of {m}"),
+    says = typed_number_messages()      # what the engine says of text it cannot read
+    return {**{f"number_{k}": v for k, v in says.items()}, "number_what": _("a number"),
+            "check": _("Check"), "hint": _("Hint"), "hint_of": _("Hint {n} of {m}"),
             "no_more": _("(no more hints)"), "choose": _("— choose —"),
             "position": _("Position of each item (1 = first):"),
             "no_position": _("Give every item a position (1 = first)."),

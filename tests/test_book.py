@@ -288,7 +288,8 @@ def _answers(ex, rng: random.Random) -> list:
               t * 3 + 1, t - abs(t) - 1] + [m["value"] for m in ex.mistakes]
     texts = [repr(v) for v in values] + [f"{t * 100:.6g}%", f"{t:,.2f}", f"¥{t:.2f}", "", "abc",
                                         "nan", "-inf", "1e999", "x" * 70, "it's 3", "1_000", ".5",
-                                        "  12  ", "12 %"]
+                                        "  12  ", "12 %", "1,5", "1,234,5", "3万", "1.2亿",
+                                        "3万%", "−3", "１２．５％", "￥1，234", f"{t:.6g}万"]
     return texts
 
 

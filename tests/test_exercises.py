@@ -401,3 +401,30 @@ def test_a_stored_table_reads_the_same_with_or_without_a_dataframe(data, swapped
             return str(err)
     assert read(stored) == read(_stored_table(stored))
     assert t.check(stored) == t.check(_stored_table(stored))
+
+
+@pytest.mark.parametrize("typed, number, percent", [
+    ("１２３．４", 123.4, False),          # a Chinese keyboard's full-width digits and point
+    ("12.5％", 12.5, True), ("￥1，234", 1234.0, False), ("１２　３４５", 12345.0, False),
+    ("−3", -3.0, False), ("－0.5", -0.5, False),   # the minus sign of printed text
+    ("3.5万", 35000.0, False), ("3.5万元", 35000.0, False), ("1.2亿", 1.2e8, False),
+    ("1,234,567.5", 1234567.5, False), ("-1,234", -1234.0, False),
+])
+def test_numbers_are_read_as_a_student_types_them(typed, number, percent):
+    from casekit.exercises.types import parse_number
+
+    assert parse_number(typed) == (number, percent)
+
+
+@pytest.mark.parametrize("typed", ["1,5", "0,25", "1,2345", "12,5%"])
+def test_a_decimal_comma_is_refused_not_read_as_thousands(typed):
+    """1,5 used to be read as 15: a European decimal comma silently made the answer ten or a
+    hundred times too large. It is refused with what to type instead, in the reader's language."""
+    from casekit.exercises.types import NumericExercise
+    from casekit.i18n import speaking
+
+    n = NumericExercise(id="d.n", prompt="?", answer=1.5)
+    fb = n.check(typed)
+    assert not fb.valid and "1.5, not 1,5" in fb.message
+    with speaking("zh"):
+        assert "不要写 1,5" in n.check(typed).message

@@ -40,28 +40,37 @@
     return quote + body + quote;
   }
 
-  /* casekit.exercises.types.parse_number for text typed in a box. */
-  function parseNumber(raw) {
+  /* casekit.exercises.types.parse_number for text typed in a box; `says` are its messages
+   * (typed_number_messages, in the book's language). */
+  function parseNumber(raw, says) {
     var text = raw.trim();
-    if (!text) return {error: "The answer box is empty: type a number."};
-    if (text.length > 60) {
-      return {error: "That is far too long to be one number. Type digits only, for example 1234.5 or 12%."};
-    }
-    var cleaned = text.replace(/[¥$€£]|元|rmb|usd|cny/gi, "").replace(/[,_ ]/g, "");
+    if (!text) return {error: says.number_empty.replace("{what}", says.number_what)};
+    if (text.length > 60) return {error: says.number_too_long};
+    var ascii = text.replace(/[\uff01-\uff5e]/g, function (ch) {   // a Chinese keyboard's １２．５％
+      return String.fromCharCode(ch.charCodeAt(0) - 0xfee0);
+    }).replace(/\u3000/g, " ").replace(/\uffe5/g, "\u00a5").replace(/[\u2212\u2012\u2013\u2014\ufe63]/g, "-");
+    var cleaned = ascii.replace(/[¥$€£]|元|rmb|usd|cny/gi, "").replace(/[_ ]/g, "");
     var percent = false;
     if (cleaned.slice(-1) === "%") { percent = true; cleaned = cleaned.slice(0, -1); }
+    var scale = "";
+    if (!percent && (cleaned.slice(-1) === "万" || cleaned.slice(-1) === "亿")) {
+      scale = cleaned.slice(-1) === "万" ? "e4" : "e8";
+      cleaned = cleaned.slice(0, -1);
+    }
+    if (cleaned.indexOf(",") >= 0) {
+      if (!/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?(e[+-]?\d+)?$/i.test(cleaned)) {
+        return {error: says.number_comma.replace("{text}", pyRepr(text))};
+      }
+      cleaned = cleaned.replace(/,/g, "");
+    }
     var x;
-    var c = cleaned.trim();
+    var c = cleaned + scale;
     if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(c)) x = Number(c);
     else if (/^[+-]?(inf|infinity)$/i.test(c)) x = c[0] === "-" ? -Infinity : Infinity;
     else if (/^[+-]?nan$/i.test(c)) x = NaN;
-    else return {error: pyRepr(text) + " is not a number. Type digits only, for example 1234.5 or 12%."};
-    if (Number.isNaN(x)) {
-      return {error: "Your value is NaN (not a number): usually a missing value or 0/0 earlier in the calculation. Look for NaN with .isna()."};
-    }
-    if (!Number.isFinite(x)) {
-      return {error: "Your value is infinite: is there a division by zero earlier in the calculation?"};
-    }
+    else return {error: says.number_not_number.replace("{text}", pyRepr(text))};
+    if (Number.isNaN(x)) return {error: says.number_nan};
+    if (!Number.isFinite(x)) return {error: says.number_infinite};
     return {x: x, percent: percent};
   }
 
@@ -70,7 +79,7 @@
   }
 
   function numeric(d, typed) {
-    var parsed = parseNumber(typed == null ? "" : String(typed));
+    var parsed = parseNumber(typed == null ? "" : String(typed), d.labels);
     if (parsed.error) return problem(parsed.error);
     var x = parsed.x, t = d.target, a = d.abs_tol, r = d.rel_tol;
     if (parsed.percent) {

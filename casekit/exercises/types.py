@@ -138,6 +138,14 @@ def letter(i: int) -> str:
 
 # --------------------------------------------------------------------------- numbers
 _CURRENCY = re.compile(r"[¥$€£]|元|rmb|usd|cny", re.IGNORECASE)
+#: what a Chinese keyboard types for ASCII (full-width １２．５％, ，, ￥, the ideographic
+#: space) and the minus signs and dashes a copied text gives for "-", as ASCII
+_ASCII = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: " ", 0xFFE5: "¥",
+          **dict.fromkeys(map(ord, "\u2212\u2012\u2013\u2014\ufe63"), "-")}
+#: Chinese number words a student may type after the digits: 3.5万 = 35,000
+_MYRIAD = {"万": "e4", "亿": "e8"}
+#: commas only between groups of three digits: 1,234,567.5
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?(e[+-]?\d+)?", re.IGNORECASE)
 
 
 def parse_number(value: Any, what: str | None = None) -> tuple[float, bool]:
@@ -150,6 +158,8 @@ def parse_number(value: Any, what: str | None = None) -> tuple[float, bool]:
     (1234.5, False)
     >>> parse_number("12%")
     (12.0, True)
+    >>> parse_number("￥3.5万"), parse_number("１２．５％"), parse_number("−3")
+    ((35000.0, False), (12.5, True), (-3.0, False))
     >>> parse_number(float("nan"))
     Traceback (most recent call last):
     ...
@@ -183,19 +193,25 @@ def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
         return _parse_number(value, what, depth + 1)
     if isinstance(value, str):
         text = value.strip()
+        says = typed_number_messages()
         if not text:
-            raise AnswerError(_("The answer box is empty: type {what}.").format(what=what))
+            raise AnswerError(says["empty"].format(what=what))
         if len(text) > 60:
-            raise AnswerError(_("That is far too long to be one number. Type digits only, "
-                                "for example 1234.5 or 12%."))
-        cleaned = _CURRENCY.sub("", text).replace(",", "").replace("_", "").replace(" ", "")
+            raise AnswerError(says["too_long"])
+        cleaned = _CURRENCY.sub("", text.translate(_ASCII))
+        cleaned = cleaned.replace("_", "").replace(" ", "")
         if cleaned.endswith("%"):
             percent, cleaned = True, cleaned[:-1]
+        scale = "" if percent else _MYRIAD.get(cleaned[-1:], "")
+        cleaned = cleaned[:-1] if scale else cleaned
+        if "," in cleaned:
+            if not _THOUSANDS.fullmatch(cleaned):
+                raise AnswerError(says["comma"].format(text=repr(text)))
+            cleaned = cleaned.replace(",", "")
         try:
-            number = float(cleaned)
+            number = float(cleaned + scale)     # 3.5万 read as 3.5e4: exact
         except ValueError:
-            raise AnswerError(_("{text} is not a number. Type digits only, for example "
-                                "1234.5 or 12%.").format(text=repr(text))) from None
+            raise AnswerError(says["not_number"].format(text=repr(text))) from None
     elif isinstance(value, numbers.Number) and not isinstance(value, complex):
         try:
             number = float(value)
@@ -205,12 +221,31 @@ def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
         raise AnswerError(_("Expected {what}, got a {kind}.")
                           .format(what=what, kind=type(value).__name__))
     if math.isnan(number):
-        raise AnswerError(_("Your value is NaN (not a number): usually a missing value or 0/0 "
-                            "earlier in the calculation. Look for NaN with .isna()."))
+        raise AnswerError(typed_number_messages()["nan"])
     if math.isinf(number):
-        raise AnswerError(_("Your value is infinite: is there a division by zero earlier "
-                            "in the calculation?"))
+        raise AnswerError(typed_number_messages()["infinite"])
     return number, percent
+
+
+def typed_number_messages() -> dict[str, str]:
+    """What :func:`parse_number` says of text it cannot read, in the reader's language
+    (``{what}``: what to type; ``{text}``: the text's repr). The book's quizzes say the same.
+
+    >>> typed_number_messages()["comma"].format(text="'1,5'")[:45]
+    "In '1,5' a comma does not separate thousands:"
+    """
+    return {
+        "empty": _("The answer box is empty: type {what}."),
+        "too_long": _("That is far too long to be one number. Type digits only, for example "
+                      "1234.5 or 12%."),
+        "comma": _("In {text} a comma does not separate thousands: write a decimal with a "
+                   "point (1.5, not 1,5) and thousands as 1,234 or 1234."),
+        "not_number": _("{text} is not a number. Type digits only, for example 1234.5 or 12%."),
+        "nan": _("Your value is NaN (not a number): usually a missing value or 0/0 earlier in "
+                 "the calculation. Look for NaN with .isna()."),
+        "infinite": _("Your value is infinite: is there a division by zero earlier in the "
+                      "calculation?"),
+    }
 
 
 def _close(x: float, target: float, abs_tol: float, rel_tol: float) -> bool:
