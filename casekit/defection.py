@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from casekit.checks import check_frame, check_real, check_whole
+from casekit.i18n import _
 
 __all__ = ["after_event", "annuity_payment", "churn_by", "churn_model", "churn_rate", "cohort_retention",
            "early_warning", "kaplan_meier", "partial_defection_flags", "survival_at",
@@ -215,9 +216,10 @@ class ChurnModel:
     reference: dict
 
     def __repr__(self):
-        n = int(self.result.nobs)
-        return (f"ChurnModel: logistic regression of {self.outcome!r} on {len(self.odds_ratios) - 1} "
-                f"terms, {n:,} customers, pseudo R² {self.result.prsquared:.3f}")
+        return _("ChurnModel: logistic regression of {outcome} on {terms} terms, {n:,} customers, "
+                 "pseudo R² {r2:.3f}").format(outcome=repr(self.outcome),
+                                               terms=len(self.odds_ratios) - 1,
+                                               n=int(self.result.nobs), r2=self.result.prsquared)
 
     def predict(self, frame: pd.DataFrame) -> pd.Series:
         """Predicted churn probability (0–1) for each row of ``frame`` (same columns as the fit)."""
@@ -386,7 +388,7 @@ def after_event(defections: pd.DataFrame, events: pd.DataFrame, customers: pd.Da
     when = pd.to_datetime(defections["date"])
     home = defections["customer"].map(region)
     hit = pd.Series(False, index=defections.index)
-    for _, e in chosen.iterrows():
+    for _row, e in chosen.iterrows():
         start = pd.Timestamp(e["date"])
         window = (when >= start) & (when < start + pd.Timedelta(days=days))
         if same_region:
@@ -610,12 +612,15 @@ class SwitchingResult:
     schedule: pd.DataFrame
 
     def __repr__(self):
-        be = ("never paid back" if self.break_even_month is None
-              else f"paid back in month {self.break_even_month}")
-        return (f"SwitchingResult: ¥{self.old_payment:,.0f} → ¥{self.new_payment:,.0f} a month "
-                f"(saves ¥{self.monthly_saving:,.0f}); switching costs "
-                f"¥{self.switching_costs:,.0f} are {be}; net saving over "
-                f"{len(self.schedule)} months ¥{self.net_saving:,.0f}")
+        numbers = dict(old=self.old_payment, new=self.new_payment, saving=self.monthly_saving,
+                       costs=self.switching_costs, months=len(self.schedule), net=self.net_saving)
+        if self.break_even_month is None:
+            return _("SwitchingResult: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
+                     "switching costs ¥{costs:,.0f} are never paid back; net saving over "
+                     "{months} months ¥{net:,.0f}").format(**numbers)
+        return _("SwitchingResult: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
+                 "switching costs ¥{costs:,.0f} are paid back in month {month}; net saving over "
+                 "{months} months ¥{net:,.0f}").format(month=self.break_even_month, **numbers)
 
 
 def switching_calculator(principal, months, annual_rate, *, rate_factor: float = 0.7,

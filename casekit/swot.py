@@ -182,9 +182,15 @@ class FactorMatrix:
         return float(round(self.table["score"].sum(), 10))
 
     def __repr__(self):
-        verdict = "above" if self.total > 2.5 else "below" if self.total < 2.5 else "at"
-        return (f"{self.name}: total weighted score {self.total:.2f} over {len(self.table)} "
-                f"factors ({verdict} the midpoint 2.5; 1 = weak, 4 = strong)")
+        numbers = dict(name=self.name, total=self.total, n=len(self.table))
+        if self.total > 2.5:
+            return _("{name}: total weighted score {total:.2f} over {n} factors (above the "
+                     "midpoint 2.5; 1 = weak, 4 = strong)").format(**numbers)
+        if self.total < 2.5:
+            return _("{name}: total weighted score {total:.2f} over {n} factors (below the "
+                     "midpoint 2.5; 1 = weak, 4 = strong)").format(**numbers)
+        return _("{name}: total weighted score {total:.2f} over {n} factors (at the midpoint "
+                 "2.5; 1 = weak, 4 = strong)").format(**numbers)
 
 
 def _factor_matrix(table, side: str, name: str) -> FactorMatrix:

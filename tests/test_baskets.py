@@ -730,3 +730,19 @@ def test_groceries_published_counts():
     assert b.item_counts.iloc[0] == 2513 and b.item_counts.index[0] == "whole milk"
     assert len(association_rules(b, 0.001, 0.8)) == 410
     assert len(association_rules(b, 0.006, 0.25)) == 463
+
+
+def test_baskets_repr_speaks_the_reader_s_language_with_the_same_numbers():
+    import re
+
+    from casekit.i18n import speaking
+
+    numbers = lambda text: re.findall(r"[-+]?\d[\d,]*(?:\.\d+)?", text, flags=re.ASCII)
+    b = read_baskets([["milk", "bread"], ["milk"], [], ["eggs", "milk", "tea"]])
+    english = repr(b)
+    assert english == "Baskets(4 baskets, 4 items, 1 empty, mean size 1.5)"
+    with speaking("zh"):
+        chinese = repr(b)
+    assert repr(b) == english
+    assert chinese.startswith("Baskets(") and "购物篮" in chinese
+    assert numbers(chinese) == numbers(english)

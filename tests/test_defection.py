@@ -1,5 +1,6 @@
 """casekit.defection: hand-computed values, planted effects recovered, errors named."""
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -328,3 +329,32 @@ def test_early_warning_ranks_valuemarts_partial_defectors_by_basket():
     assert d.warning_quality(still["basket_ratio_risk"], partial)["auc"] > 0.7
     gone = ~shop.truth.customers.set_index("customer")["active_at_end"].reindex(ew.index).astype(bool)
     assert d.warning_quality(ew["gap_ratio_risk"], gone)["auc"] > 0.75
+
+
+def _numbers(text):
+    import re
+    return re.findall(r"[-+]?\d[\d,]*(?:\.\d+)?", text, flags=re.ASCII)
+
+
+def test_reprs_speak_the_reader_s_language_with_the_same_numbers():
+    from casekit.i18n import speaking
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"plan": rng.choice(["a", "b"], 500), "age": rng.uniform(20, 60, 500)})
+    frame["churn"] = rng.random(500) < np.where(frame["plan"] == "b", 0.5, 0.2)
+    model = d.churn_model(frame, "churn", ["plan", "age"])
+    paid = d.switching_calculator(500_000, 240, 0.0594, rate_factor=0.7, switching_costs=5_000)
+    never = d.switching_calculator(10_000, 12, 0.05, rate_factor=0.99, switching_costs=5_000)
+    english = [repr(x) for x in (model, paid, never)]
+    assert english[0] == (f"ChurnModel: logistic regression of 'churn' on 2 terms, 500 customers, "
+                          f"pseudo R² {model.result.prsquared:.3f}")
+    assert english[1] == ("SwitchingResult: ¥3,565 → ¥3,072 a month (saves ¥493); switching costs "
+                          "¥5,000 are paid back in month 11; net saving over 240 months ¥113,363")
+    assert "are never paid back" in english[2]
+    with speaking("zh"):
+        chinese = [repr(x) for x in (model, paid, never)]
+    assert [repr(x) for x in (model, paid, never)] == english
+    for en, zh in zip(english, chinese):
+        assert re.search("[\u4e00-\u9fff]", zh), zh
+        assert _numbers(zh) == _numbers(en), (en, zh)
+    assert "逻辑回归" in chinese[0] and "'churn'" in chinese[0] and "转贷成本" in chinese[1]

@@ -272,3 +272,24 @@ def test_coupon_without_effect_or_season_has_no_uplift_on_average():
     assert abs(np.mean(ups)) < 0.03
     big = [T.uplift(T.coupon_test(shop, "single", seed=s, effect=1.0)).uplift for s in range(20)]
     assert np.mean(big) > 0.04
+
+
+@pytest.mark.parametrize("factors, where, zh", [
+    ([("S", "a", 0.5, 4), ("W", "b", 0.5, 2)], "above", "高于"),
+    ([("S", "a", 0.5, 3), ("W", "b", 0.5, 2)], "at", "恰为"),
+    ([("S", "a", 0.5, 3), ("W", "b", 0.5, 1)], "below", "低于")])
+def test_factor_matrix_repr_speaks_the_reader_s_language_with_the_same_numbers(factors, where, zh):
+    import re
+
+    from casekit.i18n import speaking
+
+    numbers = lambda text: re.findall(r"[-+]?\d[\d,]*(?:\.\d+)?", text, flags=re.ASCII)
+    m = S.ife(S.swot(factors))
+    english = repr(m)
+    assert english == (f"IFE: total weighted score {m.total:.2f} over 2 factors ({where} the "
+                       "midpoint 2.5; 1 = weak, 4 = strong)")
+    with speaking("zh"):
+        chinese = repr(m)
+    assert repr(m) == english
+    assert chinese.startswith("IFE：") and "加权总分" in chinese and zh in chinese
+    assert numbers(chinese) == numbers(english)

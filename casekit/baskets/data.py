@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from casekit.i18n import _
+
 # --------------------------------------------------------------------------- labels
 
 
@@ -208,11 +210,11 @@ class Baskets:
         return [[labels[j] for j in idx[ptr[i]:ptr[i + 1]]] for i in range(self.n_baskets)]
 
     def __repr__(self):
-        mean = self.matrix.nnz / self.n_baskets
-        return (
-            f"Baskets({self.n_baskets} baskets, {self.n_items} items, "
-            f"{self.n_empty} empty, mean size {mean:.1f})"
-        )
+        # Constructor-like in form, but a summary for readers (not code that rebuilds the
+        # object), so its words are the reader's language; the class name stays.
+        return _("Baskets({n} baskets, {items} items, {empty} empty, mean size {mean:.1f})").format(
+            n=self.n_baskets, items=self.n_items, empty=self.n_empty,
+            mean=self.matrix.nnz / self.n_baskets)
 
 
 def _check_hashable(items, name):
