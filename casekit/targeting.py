@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from casekit.i18n import _
+
 __all__ = ["category_contribution", "target_table", "coupon_test", "uplift", "Uplift",
            "ACTIVE_DAYS", "TEST_WEEKS", "SEASON", "EFFECT"]
 
@@ -133,10 +135,12 @@ class Uplift:
     n_control: int
 
     def __repr__(self):
-        return (f"Uplift {100 * self.uplift:+.1f} percentage points (95% interval "
-                f"{100 * self.low:+.1f} to {100 * self.high:+.1f}): "
-                f"treated {self.treated:.1%} of {self.n_treated:,}, control {self.control:.1%} "
-                f"of {self.n_control:,}")
+        return _("Uplift {uplift:+.1f} percentage points (95% interval {low:+.1f} to "
+                 "{high:+.1f}): treated {treated:.1%} of {n_treated:,}, control {control:.1%} "
+                 "of {n_control:,}").format(
+            uplift=100 * self.uplift, low=100 * self.low, high=100 * self.high,
+            treated=self.treated, n_treated=self.n_treated, control=self.control,
+            n_control=self.n_control)
 
 
 def uplift(test: pd.DataFrame, outcome: str = "response") -> Uplift:

@@ -105,7 +105,7 @@ def test_a_translated_notebook_differs_from_its_english_only_in_what_a_reader_se
                     "(python tools/i18n.py notebooks) and execute it"
 
 
-_NUMBER = re.compile(r"-?\d[\d,]*\.?\d*")
+_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")   # 1,234.5; not the comma after a number
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")       # <Styler at 0x7f…>: differs run to run
 _PRESENTATION = re.compile(r"\b(show|check|hint|progress|glossary|start|reset|print)\(")
 

@@ -293,3 +293,20 @@ def test_factor_matrix_repr_speaks_the_reader_s_language_with_the_same_numbers(f
     assert repr(m) == english
     assert chinese.startswith("IFE：") and "加权总分" in chinese and zh in chinese
     assert numbers(chinese) == numbers(english)
+
+
+def test_an_uplift_speaks_the_reader_s_language_with_the_same_numbers():
+    import re
+
+    from casekit.i18n import speaking
+
+    numbers = lambda text: re.findall(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?", text, flags=re.ASCII)
+    u = T.Uplift(treated=0.524, control=0.428, uplift=0.096, low=0.012, high=0.18,
+                 n_treated=1271, n_control=271)
+    english = repr(u)
+    assert english == ("Uplift +9.6 percentage points (95% interval +1.2 to +18.0): treated "
+                       "52.4% of 1,271, control 42.8% of 271")
+    with speaking("zh"):
+        chinese = repr(u)
+    assert repr(u) == english and "百分点" in chinese and "对照组" in chinese
+    assert numbers(chinese) == numbers(english)
