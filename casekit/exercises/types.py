@@ -193,11 +193,11 @@ def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
         return _parse_number(value, what, depth + 1)
     if isinstance(value, str):
         text = value.strip()
-        says = typed_number_messages()
+        says = typed_number_messages        # worked out only when something is wrong
         if not text:
-            raise AnswerError(says["empty"].format(what=what))
+            raise AnswerError(says()["empty"].format(what=what))
         if len(text) > 60:
-            raise AnswerError(says["too_long"])
+            raise AnswerError(says()["too_long"])
         cleaned = _CURRENCY.sub("", text.translate(_ASCII))
         cleaned = cleaned.replace("_", "").replace(" ", "")
         if cleaned.endswith("%"):
@@ -206,12 +206,12 @@ def _parse_number(value: Any, what: str, depth: int) -> tuple[float, bool]:
         cleaned = cleaned[:-1] if scale else cleaned
         if "," in cleaned:
             if not _THOUSANDS.fullmatch(cleaned):
-                raise AnswerError(says["comma"].format(text=repr(text)))
+                raise AnswerError(says()["comma"].format(text=repr(text)))
             cleaned = cleaned.replace(",", "")
         try:
             number = float(cleaned + scale)     # 3.5万 read as 3.5e4: exact
         except ValueError:
-            raise AnswerError(says["not_number"].format(text=repr(text))) from None
+            raise AnswerError(says()["not_number"].format(text=repr(text))) from None
     elif isinstance(value, numbers.Number) and not isinstance(value, complex):
         try:
             number = float(value)
