@@ -158,13 +158,21 @@ def _labels() -> dict:
                             "answer, then tick the rubric items your answer meets:"),
             "model": _("Model answer"), "rubric": _("Rubric"),
             "ticked": _("You ticked {k} of {n} rubric items."), "number": _("type a number"),
-            "why": _("Why:")}
+            "why": _("Why:"),
+            # the engine's verdicts and messages the page builds for matchings and orders
+            "correct": _("Correct."), "partly": _("Partly right."), "not_yet": _("Not yet."),
+            "no_category": _("{n} item(s) still have no category: {items}."),
+            "placed": _("{right} of {total} placed right. Look again at:"),
+            "and_more": _("… and {n} more."),
+            "pairs": _("{good} of {pairs} pairs are in the right order. The first place that is "
+                       "wrong is position {position}: think again about what comes there.")}
 
 
 def quiz_data(ex) -> dict:
     """What the page's script needs to check ``ex`` (an exercise without a ``solution``)
     and answer with the engine's feedback. Options are in the self-study reader's order."""
     from casekit.exercises.types import _verdict
+    from casekit.i18n import _
 
     ex = _translated(ex)
     if ex.computed:
@@ -193,7 +201,8 @@ def quiz_data(ex) -> dict:
         data["categories"] = list(ex.categories)
         data["items"] = [{"html": _inline(it["text"]), "answer": ex.categories.index(it["answer"]),
                           "wrong": [_inline(f"{it['text']}: "
-                                            + (it.get("feedback") or f"it is not {c}"))
+                                            + (it.get("feedback")
+                                               or _("it is not {category}").format(category=c)))
                                     for c in ex.categories]} for it in ex.items]
         data["correct_html"] = _md(_verdict(True, 1.0).message)
     elif ex.kind == "ordering":

@@ -246,6 +246,7 @@ def _all_ids() -> list[str]:
 def _engine(ex, answer) -> dict:
     """What the engine says to ``answer`` given in the page's form (see casekit-quiz.js)."""
     from casekit.exercises.types import Feedback
+    from casekit.i18n import _
 
     if ex.kind == "single":
         fb = ex.check(None if answer is None else ex.options[answer]["text"])
@@ -256,7 +257,8 @@ def _engine(ex, answer) -> dict:
                        for it, c in zip(ex.items, answer)})
     elif ex.kind == "ordering":
         if any(p is None for p in answer):   # the widget's own message (widgets._ordering)
-            fb = Feedback(False, 0.0, "⚠ Give every item a position (1 = first).", valid=False)
+            fb = Feedback(False, 0.0, "⚠ " + _("Give every item a position (1 = first)."),
+                          valid=False)
         else:
             fb = ex.check(dict(zip(ex.shuffled(), answer)))
     else:
@@ -487,22 +489,28 @@ def test_quizzes_answered_wrong_then_right_show_the_banks_feedback(built_book, b
 
 
 @pytest.mark.browser
-def test_the_pages_script_gives_the_engines_feedback_for_every_quiz(built_book, browser):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pages_script_gives_the_engines_feedback_for_every_quiz(built_book, browser, lang):
+    from casekit.exercises.translation import localized
+    from casekit.i18n import speaking
+
     html, _ = built_book
+    pages = html if lang == "en" else html / "zh"
     rng = random.Random(20261206)
     page = browser.new_page()
-    page.goto((html / "index.html").as_uri())
+    page.goto((pages / "index.html").as_uri())
     compared, disagreements = 0, []
-    for path in sorted(html.glob("*/*.html")):
+    for path in sorted(pages.glob("*/*.html")):
         quizzes = [q for q in map(json.loads, DATA.findall(path.read_text(encoding="utf-8")))
                    if q["kind"] != "text"]
         for quiz in quizzes:
-            ex = get(quiz["id"])
+            ex = localized(get(quiz["id"]), lang)
             answers = _answers(ex, rng)
             got = page.evaluate("([d, answers]) => answers.map(a => window.casekitQuiz.evaluate(d, a))",
                                 [quiz, answers])
             for answer, js in zip(answers, got):
-                want = _engine(ex, answer)
+                with speaking(lang):
+                    want = _engine(ex, answer)
                 compared += 1
                 same = (js["correct"] == want["correct"] and js["valid"] == want["valid"]
                         and math.isclose(js["score"], want["score"], abs_tol=1e-6)

@@ -16,10 +16,24 @@
       .replace(/"/g, "&quot;");
   }
 
-  function verdict(correct, score, text) {
+  /* a template's {name}s filled from `values` */
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  /* casekit.exercises.types.sentences: a space between English sentences, none next to a
+   * full-width mark */
+  function sentences(first, second) {
+    var joined = "\u3002\uff01\uff1f\uff1a\uff1b\uff0c\uff09\u201d".indexOf(first.slice(-1)) >= 0 ||
+      "\uff08\u201c".indexOf(second.charAt(0)) >= 0;
+    return first + (joined ? "" : " ") + second;
+  }
+
+  /* the engine's verdict (its words in `says`, the book's language) before `text` */
+  function verdict(correct, score, text, says) {
     var mark = correct ? TICK : (score > 0 ? HALF : CROSS);
-    var lead = correct ? "Correct." : (score > 0 ? "Partly right." : "Not yet.");
-    return mark + " " + lead + (text ? " " + text : "");
+    var lead = correct ? says.correct : (score > 0 ? says.partly : says.not_yet);
+    return text ? sentences(mark + " " + lead, text) : mark + " " + lead;
   }
 
   function result(correct, score, html, valid) {
@@ -121,16 +135,17 @@
     var missing = [];
     d.items.forEach(function (it, i) { if (answer[i] == null) missing.push(it.html); });
     if (missing.length) {
-      return result(false, 0, "<p>" + WARN + " " + missing.length + " item(s) still have no category: " +
-        missing.slice(0, 3).join("; ") + (missing.length > 3 ? " \u2026" : "") + ".</p>", false);
+      return result(false, 0, "<p>" + WARN + " " + fill(escapeHtml(d.labels.no_category), {
+        n: missing.length,
+        items: missing.slice(0, 3).join("; ") + (missing.length > 3 ? " \u2026" : "")}) + "</p>", false);
     }
     var wrong = [];
     d.items.forEach(function (it, i) { if (answer[i] !== it.answer) wrong.push(it.wrong[answer[i]]); });
     if (!wrong.length) return result(true, 1, d.correct_html);
     var n = d.items.length, score = 1 - wrong.length / n;
     var lines = wrong.slice(0, 4).map(function (w) { return "<li>" + w + "</li>"; });
-    if (wrong.length > 4) lines.push("<li>\u2026 and " + (wrong.length - 4) + " more.</li>");
-    var head = verdict(false, score, (n - wrong.length) + " of " + n + " placed right. Look again at:");
+    if (wrong.length > 4) lines.push("<li>" + escapeHtml(fill(d.labels.and_more, {n: wrong.length - 4})) + "</li>");
+    var head = verdict(false, score, fill(d.labels.placed, {right: n - wrong.length, total: n}), d.labels);
     return result(false, score, "<p>" + escapeHtml(head) + "</p>\n<ul>\n" + lines.join("\n") + "\n</ul>");
   }
 
@@ -152,8 +167,8 @@
     for (var m = 0; m < n; m++) if (given[m] !== m) { firstBad = m; break; }
     if (firstBad < 0) return result(true, 1, d.correct_html);
     var score = pairs ? good / pairs : 1;
-    var text = verdict(false, score, good + " of " + pairs + " pairs are in the right order. " +
-      "The first place that is wrong is position " + (firstBad + 1) + ": think again about what comes there.");
+    var text = verdict(false, score, fill(d.labels.pairs, {good: good, pairs: pairs, position: firstBad + 1}),
+      d.labels);
     return result(false, score, "<p>" + escapeHtml(text) + "</p>");
   }
 
