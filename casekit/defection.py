@@ -611,16 +611,21 @@ class SwitchingResult:
     net_saving: float
     schedule: pd.DataFrame
 
-    def __repr__(self):
+    def summary(self) -> str:
+        """The result in one sentence, in the reader's language (the text form and the
+        switching explorer's say it)."""
         numbers = dict(old=self.old_payment, new=self.new_payment, saving=self.monthly_saving,
                        costs=self.switching_costs, months=len(self.schedule), net=self.net_saving)
         if self.break_even_month is None:
-            return _("SwitchingResult: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
-                     "switching costs ¥{costs:,.0f} are never paid back; net saving over "
-                     "{months} months ¥{net:,.0f}").format(**numbers)
-        return _("SwitchingResult: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
-                 "switching costs ¥{costs:,.0f} are paid back in month {month}; net saving over "
-                 "{months} months ¥{net:,.0f}").format(month=self.break_even_month, **numbers)
+            return _("¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); switching costs "
+                     "¥{costs:,.0f} are never paid back; net saving over {months} months "
+                     "¥{net:,.0f}").format(**numbers)
+        return _("¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); switching costs "
+                 "¥{costs:,.0f} are paid back in month {month}; net saving over {months} months "
+                 "¥{net:,.0f}").format(month=self.break_even_month, **numbers)
+
+    def __repr__(self):
+        return _("SwitchingResult: {result}").format(result=self.summary())
 
 
 def switching_calculator(principal, months, annual_rate, *, rate_factor: float = 0.7,

@@ -43,16 +43,7 @@ class SwitchingExplorer(Explorer):
                                     switching_costs=settings["switching_costs"])
 
     def __repr__(self):
-        r = self.result
-        numbers = dict(old=r.old_payment, new=r.new_payment, saving=r.monthly_saving,
-                       costs=r.switching_costs, months=len(r.schedule), net=r.net_saving)
-        if r.break_even_month is None:
-            return _("Switching calculator: ¥{old:,.0f} → ¥{new:,.0f} a month (saves "
-                     "¥{saving:,.0f}); switching costs ¥{costs:,.0f} are never paid back; net "
-                     "saving over {months} months ¥{net:,.0f}").format(**numbers)
-        return _("Switching calculator: ¥{old:,.0f} → ¥{new:,.0f} a month (saves ¥{saving:,.0f}); "
-                 "switching costs ¥{costs:,.0f} are paid back in month {month}; net saving over "
-                 "{months} months ¥{net:,.0f}").format(month=r.break_even_month, **numbers)
+        return _("Switching calculator: {result}").format(result=self.result.summary())
 
     def _controls(self, w) -> dict:
         return {key: (w.IntSlider if key == "months" else w.FloatSlider)(
