@@ -79,7 +79,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(students: int, checks: int, db: str | None, kill: bool, resend: float, seed: int,
         think: float = 0.0, computed: bool = False, precompute: bool = False) -> int:
-    from tests.test_hub import USERS, Hub  # noqa: F401 - the launcher the tests use
+    from tests.test_hub import Hub      # the launcher the tests use
 
     folder = Path(tempfile.mkdtemp(prefix="casekit-bench-hub-"))
     db = db or str(folder / "casekit-attempts.sqlite")

@@ -228,7 +228,7 @@ def test_the_chinese_edition_s_quizzes_come_from_the_catalogs_and_answer_the_sam
 
 
 def test_every_label_and_template_text_of_the_book_is_in_casekit_s_catalog():
-    from tests.test_i18n import SOURCES, TOOL
+    from tests.test_i18n import SOURCES
 
     catalog = next(msgs for path, msgs in SOURCES.items() if path.name == "casekit.po")
     texts = {m for _, m in catalog}

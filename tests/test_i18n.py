@@ -15,7 +15,6 @@ import doctest
 import functools
 import importlib.util
 import json
-import os
 import re
 from pathlib import Path
 

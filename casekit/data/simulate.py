@@ -415,7 +415,6 @@ def _baskets(rng, w, t, start) -> dict:
     The trips are worked out ``_BLOCK`` at a time (the draws in the same order), so the
     only arrays as long as all the lines are the lines' own columns."""
     cat = CATALOGUE
-    n_items = len(cat)
     idx = {name: i for i, name in enumerate(cat["item"])}
     n_trips = len(t["cust"])
     calendar = start + pd.to_timedelta(np.arange(t["day"].max() + 1), unit="D")

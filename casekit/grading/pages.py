@@ -24,12 +24,11 @@ import functools
 import json
 import math
 import re
-from dataclasses import replace
 from typing import Any
 
 from markupsafe import Markup
 
-from casekit.exercises.types import Exercise
+from casekit.exercises.types import AnswerError, Exercise, _close, parse_number
 from casekit.i18n import _, translate
 
 __all__ = ["NOT_SHOWN", "answer_view", "clip", "expected_view", "markdown", "render", "scrub"]
@@ -166,18 +165,22 @@ def _wrong_cells(columns: list[str], rows: list, expected: Exercise) -> list[lis
             return [names.index(x) if x in names else None for x in labels]
         return [i if i < len(names) else None for i in range(len(labels))]
 
-    row_at = position([label for label, _ in rows], list(expected.rows))
+    def wrong(cell, target) -> bool:     # as the table's check reads and compares a cell
+        try:
+            return not _close(parse_number(cell)[0], target, *expected.tolerances())
+        except AnswerError:
+            return True
+
+    row_at = position([label for label, _cells in rows], list(expected.rows))
     col_at = position(columns, list(expected.columns))
     marks = []
-    for (_, cells), i in zip(rows, row_at):
+    for (_label, cells), i in zip(rows, row_at):
         line = []
         for cell, j in zip(cells, col_at):
             if i is None or j is None:
                 line.append(None)
                 continue
-            one = replace(expected, rows=(expected.rows[i],), columns=(expected.columns[j],),
-                          answer=((expected.answer[i][j],),))
-            line.append(not one.check([[cell]]).correct)
+            line.append(wrong(cell, expected.answer[i][j]))
         marks.append(line + [None] * (len(columns) - len(line)))
     return marks
 

@@ -32,7 +32,6 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from casekit.grading.common import atomic_write, check_path, write_csv
@@ -252,6 +251,7 @@ def _key_finder(keys: dict):
     student → resolved numeric or table exercise) it is right by. The class is compared at
     once: the keys are read into one array, and each answer once.
 
+    >>> from dataclasses import replace
     >>> from casekit.exercises.types import NumericExercise
     >>> ex = NumericExercise(id="d.n", prompt="?", rel_tolerance=0.01)
     >>> _key_finder({"a": replace(ex, answer=100.0), "b": replace(ex, answer=90.0)})("101")
