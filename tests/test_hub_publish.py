@@ -186,3 +186,12 @@ def test_as_root_a_home_of_root_or_a_folder_of_another_account_is_refused(tmp_pa
 def test_a_bad_home_template_says_what_to_write(template, error):
     with pytest.raises(ValueError, match=error.replace("{", r"\{").replace(".", r"\.")):
         check_home_template(template)
+
+
+def test_a_page_that_cannot_be_read_is_that_students_problem_only(tmp_path):
+    homes = _homes(tmp_path, "ann", "bo")
+    pages = _pages(tmp_path, "ann", "bo")
+    pages["ann"].unlink()
+    ann, bo = publish_pages(pages, f"{homes}/{{username}}")
+    assert ann.path is None and "the page could not be read" in ann.problem and not ann.missing
+    assert bo.path == _page(homes, "bo"), "the class goes on"

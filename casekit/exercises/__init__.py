@@ -180,7 +180,6 @@ def catalog():
     return pd.DataFrame(rows, columns=columns)
 
 
-@functools.lru_cache(maxsize=8)
 @functools.lru_cache(maxsize=2)
 def _student_data(student_id: str):
     """The student's retailer the expected answers are worked out on: built once per

@@ -99,7 +99,12 @@ def publish_pages(pages: dict[str, Path], template: str) -> list[Published]:
     fixed = "/" + "/".join(parts[:first])       # the instructor's part: links allowed
     results = []
     for student, page in pages.items():
-        data = Path(page).read_bytes()
+        try:
+            data = Path(page).read_bytes()
+        except OSError as err:       # the page itself: this student's problem only
+            results.append(Published(student, problem=f"the page could not be read "
+                                                      f"({err.strerror or err}: {page})"))
+            continue
         try:
             if not _plain_component(student):
                 raise _Refused(f"{student!r} is not a plain user name (a path component)")
