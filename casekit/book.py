@@ -178,9 +178,10 @@ def quiz_data(ex) -> dict:
     if ex.computed:
         raise ValueError(f"{ex.id} is computed on each student's data: it has no quiz "
                          "(check_html shows how to check it in Jupyter)")
+    labels = _labels()
     data: dict[str, Any] = {"id": ex.id, "kind": ex.kind, "reveal_after": ex.reveal_after,
-                            "hints": [_md(h) for h in ex.hints], "labels": _labels(),
-                            "why": _md(f"**{_labels()['why']}** {ex.explanation}")
+                            "hints": [_md(h) for h in ex.hints], "labels": labels,
+                            "why": _md(f"**{labels['why']}** {ex.explanation}")
                             if ex.explanation else ""}
     if ex.kind in ("single", "multiple"):
         order = ex.order(BOOK_STUDENT)
@@ -256,7 +257,7 @@ def _head(ex, instance: int = 1) -> dict:
     ex = _translated(ex)
     term = ex.term or {}
     return {"id": ex.id, "points": f"{ex.points:g}", "kind": ex.kind,
-            "term": " ".join(filter(None, (translate(term.get("en", "")), term.get("zh", "")))),
+            "term": " ".join(filter(None, (term.get("en", ""), term.get("zh", "")))),
             "prompt": Markup(_md(ex.prompt)), "anchor": "ex-" + re.sub(r"[^A-Za-z0-9_-]", "-", ex.id)
             + (f"-{instance}" if instance > 1 else "")}
 

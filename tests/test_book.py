@@ -541,3 +541,15 @@ def test_every_character_of_a_chapter_has_a_font_in_each_edition(built_book, bro
             missing[path.relative_to(html).as_posix()] = sorted(lost)[:20]
     page.close()
     assert not missing, f"characters no installed font has (shown as boxes): {missing}"
+
+
+def test_an_exercise_s_term_reads_english_then_chinese_in_the_chinese_edition():
+    """The head names the term in both languages; the English one is never run through the
+    engine's catalog ("confidence" there is a control's label, 置信度, which doubled it)."""
+    ex = get("basket.diapers-beer-confidence")
+    try:
+        book.set_language("zh_CN")
+        head = book._head(ex)
+    finally:
+        book.set_language("en")
+    assert head["term"] == f"{ex.term['en']} {ex.term['zh']}" == "confidence 置信度"
