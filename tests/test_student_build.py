@@ -31,7 +31,7 @@ import pytest
 
 from casekit import exercises
 from casekit.exercises.translation import localized
-from casekit.exercises.types import SAVED_UNCHECKED, form_of, from_form
+from casekit.exercises.types import form_of, from_form, saved_unchecked
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ print(json.dumps(out, ensure_ascii=False))
     for name in ("quiz", "computed", "computed-02"):
         assert out[name][0] is True, f"practice {name}: {out[name]}"
     for name in ("numeric", "letter", "assessed-computed", "hostage"):
-        assert out[name][:2] == [False, True] and out[name][2].startswith(SAVED_UNCHECKED), name
+        assert out[name][:2] == [False, True] and out[name][2].startswith(saved_unchecked()), name
     assert out["unreadable"][1] is False and "not a number" in out["unreadable"][2]
     prompt, chosen, message = out["zh"]
     assert re.search(r"[\u4e00-\u9fff]", prompt + chosen) and prompt != rings.prompt
@@ -260,6 +260,6 @@ def test_a_form_stores_every_answer_as_the_full_exercise_does_so_the_service_gra
         else:
             assert stored == ex.stored(answer, STUDENT), ex.id
         assert ex.check(stored).score == ex.check(answer, STUDENT).score, ex.id
-        assert form.check(answer, STUDENT).message.startswith(SAVED_UNCHECKED), ex.id
+        assert form.check(answer, STUDENT).message.startswith(saved_unchecked()), ex.id
         checked.add(ex.kind)
     assert checked >= {"single", "multiple", "matching", "ordering", "numeric", "text"}

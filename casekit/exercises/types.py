@@ -59,13 +59,6 @@ def saved_unchecked() -> str:
     return f"{TICK} " + _("Saved; checked after the deadline (this is an assessed exercise).")
 
 
-def __getattr__(name: str):
-    # SAVED_UNCHECKED: the message as :func:`saved_unchecked` gives it when it is read
-    if name == "SAVED_UNCHECKED":
-        return saved_unchecked()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class AnswerError(ValueError):
     """An answer that cannot be read; its message tells the student what to type."""
 
