@@ -39,7 +39,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -228,14 +227,12 @@ def write(catalog, path: Path) -> None:
     """Write a catalog atomically (a temporary file renamed over the old one)."""
     from babel.messages.pofile import write_po
 
+    from casekit.grading.common import atomic_write
+
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, ignore_obsolete=True, include_previous=True,
              sort_output=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(buffer.getvalue())
-    os.replace(tmp, path)
+    atomic_write(path, buffer.getvalue(), durable=False)
 
 
 def template(messages, domain: str):
@@ -439,6 +436,8 @@ def build_notebook(source: Path, lang: str) -> tuple[Path, bool]:
     """Write the ``lang`` edition of one English notebook (``<lang>/<folder>/<name>``);
     returns its path and whether it needs executing (its code changed; when only its text
     did, the outputs it has stand)."""
+    from casekit.grading.common import atomic_write
+
     folder = source.parent.name
     table = translation_map(NOTEBOOK_LOCALE / lang / folder / f"{source.stem}.po", lang)
     nb = json.loads(source.read_text(encoding="utf-8"))
@@ -462,11 +461,7 @@ def build_notebook(source: Path, lang: str) -> tuple[Path, bool]:
         if cell["cell_type"] == "code":     # text changed only: the outputs stand
             cell["outputs"], cell["execution_count"] = (before["outputs"], before["execution_count"]) \
                 if text_only else ([], None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
-    os.replace(tmp, target)
+    atomic_write(target, json.dumps(nb, ensure_ascii=False, indent=1) + "\n", durable=False)
     if text_only:       # stored as Lab and make execute store it (tools/student_path.py)
         import importlib.util
 
@@ -515,6 +510,8 @@ def review(lang: str = "zh", out: Path | None = None) -> Path:
     import jinja2
     from markdown_it import MarkdownIt
 
+    from casekit.grading.common import atomic_write
+
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     show = lambda context, text: (f"<pre><code>{html.escape(text)}</code></pre>" if context == "code"
                                   else md.render(text))
@@ -532,12 +529,8 @@ def review(lang: str = "zh", out: Path | None = None) -> Path:
                          "done": sum(r["ok"] for r in rows)})
     page = jinja2.Environment(autoescape=True).from_string(REVIEW_PAGE).render(catalogs=catalogs)
     out = out or ROOT / "build" / f"i18n-review-{lang}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(page)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
+    atomic_write(out, page, durable=False)
+    os.chmod(out, 0o644)           # a page for reviewers (the temporary file was 0600)
     return out
 
 
